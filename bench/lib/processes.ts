@@ -1,0 +1,145 @@
+/**
+ * Child-process helpers: server-side pieces (targets, relays, gateways) run in
+ * their own processes so that, on a 2-core machine, client and server each get
+ * a core instead of sharing one event loop.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (tsx must resolve from here). */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** What a forked bench server sends once it listens. */
+export interface ReadyMessage {
+  type: 'ready';
+  port: number;
+}
+
+/** A child process we started and must stop. */
+export interface ChildHandle {
+  child: ChildProcess;
+  /** The last output lines, for error messages. */
+  output(): string;
+  /** SIGTERM, then SIGKILL after 2 s; resolves once it exited. */
+  stop(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+/** Keeps the last `limit` characters of a child's stdout and stderr. */
+function captureOutput(child: ChildProcess, echo: boolean, limit = 8192): () => string {
+  let text = '';
+  const onChunk = (chunk: Buffer): void => {
+    if (echo) process.stderr.write(chunk);
+    text = (text + chunk.toString()).slice(-limit);
+  };
+  child.stdout?.on('data', onChunk);
+  child.stderr?.on('data', onChunk);
+  return () => text;
+}
+
+function track(child: ChildProcess, output: () => string): ChildHandle {
+  live.add(child);
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+  void exited.then(() => live.delete(child));
+  return {
+    child,
+    output,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * Forks a TypeScript module under tsx and waits for its `{ type: 'ready', port }`
+ * IPC message. The child should exit when its IPC channel disconnects
+ * (see `exitWithParent`), so no orphan survives a crashed parent.
+ */
+export async function forkServer(
+  file: string,
+  args: readonly string[] = [],
+  timeoutMs = 15_000,
+): Promise<ChildHandle & { port: number }> {
+  const child = fork(file, [...args], {
+    cwd: REPO_ROOT,
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const handle = track(child, captureOutput(child, true));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+    function fail(err: Error): void {
+      clearTimeout(timer);
+      reject(new Error(`${file} did not start: ${err.message}\n${handle.output()}`));
+    }
+    child.once('error', fail);
+    child.once('exit', (code, signal) => fail(new Error(`exited (code ${code}, signal ${signal})`)));
+    child.on('message', (message: unknown) => {
+      const ready = message as Partial<ReadyMessage> | null;
+      if (ready?.type === 'ready' && typeof ready.port === 'number') {
+        clearTimeout(timer);
+        resolve(ready.port);
+      }
+    });
+  });
+  return { ...handle, port };
+}
+
+/** Call in a forked server: reports the port to the parent and exits with it. */
+export function reportReady(port: number): void {
+  const message: ReadyMessage = { type: 'ready', port };
+  process.send?.(message);
+  process.on('disconnect', () => process.exit(0));
+  process.on('SIGTERM', () => process.exit(0));
+}
+
+/** Spawns a non-Node program (e.g. websockify); output is kept, not echoed. */
+export function spawnProgram(command: string, args: readonly string[]): ChildHandle {
+  const child = spawn(command, [...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  return track(child, captureOutput(child, false));
+}
+
+/** Asks the kernel for a free TCP port (racy by nature, good enough on loopback). */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port assigned');
+  return address.port;
+}
+
+/** Polls until something accepts TCP connections on host:port. */
+export async function waitForPort(host: string, port: number, handle: ChildHandle, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (handle.child.exitCode !== null || handle.child.signalCode !== null) {
+      throw new Error(`process exited before listening on ${port}:\n${handle.output()}`);
+    }
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host, port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listened on ${host}:${port} within ${timeoutMs} ms:\n${handle.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

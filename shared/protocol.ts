@@ -1,0 +1,86 @@
+/**
+ * Wire constants of the sockway tunnel protocol.
+ * @see PROTOCOL.md
+ */
+
+/** Protocol version spoken by this build (negotiated in HELLO/WELCOME). */
+export const PROTOCOL_VERSION = 1;
+/** Lowest protocol version this build still speaks. */
+export const MIN_PROTOCOL_VERSION = 1;
+
+/** Every frame starts with `type u8 | streamId u32`. @see PROTOCOL.md#header */
+export const HEADER_LENGTH = 5;
+
+/** Largest DATA payload either side may ever announce. @see PROTOCOL.md#limits */
+export const MAX_PAYLOAD_LIMIT = 64 * 1024;
+/** Largest non-DATA frame (strings are length-prefixed and short). */
+export const MAX_CONTROL_FRAME = 4 * 1024;
+/** Largest WebSocket message a peer must accept: a full DATA frame. */
+export const MAX_FRAME_LENGTH = HEADER_LENGTH + MAX_PAYLOAD_LIMIT;
+/** Largest stream id (u32). */
+export const MAX_STREAM_ID = 0xffff_ffff;
+/** Largest absolute credit offset (fits a double exactly). */
+export const MAX_CREDIT_OFFSET = Number.MAX_SAFE_INTEGER;
+/** Length of the session id and of the resume token in WELCOME / RESUME. */
+export const SESSION_ID_LENGTH = 16;
+/** Length of the opaque PING/PONG payload. */
+export const PING_PAYLOAD_LENGTH = 8;
+
+/** Frame type bytes. @see PROTOCOL.md#frames */
+export const FrameType = {
+  Hello: 0x01,
+  Welcome: 0x02,
+  Resume: 0x03,
+  Ack: 0x04,
+  Ping: 0x05,
+  Pong: 0x06,
+  GoAway: 0x07,
+  Open: 0x10,
+  Resolved: 0x11,
+  Opened: 0x12,
+  Data: 0x13,
+  End: 0x14,
+  Reset: 0x15,
+  Window: 0x16,
+  Listen: 0x20,
+  Listening: 0x21,
+  Accept: 0x22,
+} as const;
+export type FrameTypeByte = (typeof FrameType)[keyof typeof FrameType];
+
+/** Bits of the OPEN `flags` byte. */
+export const OpenFlag = {
+  NoDelay: 0x01,
+  KeepAlive: 0x02,
+} as const;
+
+/** Bits of the LISTEN `flags` byte. */
+export const ListenFlag = {
+  Ipv6Only: 0x01,
+  Exclusive: 0x02,
+} as const;
+
+/** Limits each side announces in HELLO / WELCOME. @see PROTOCOL.md#limits */
+export interface Limits {
+  /** Largest DATA payload this side accepts (1024 ..= MAX_PAYLOAD_LIMIT). */
+  readonly maxPayload: number;
+  /** Credit this side grants the peer for each new stream, in bytes. */
+  readonly streamWindow: number;
+  /** Most concurrent streams the peer may open towards this side. */
+  readonly maxStreams: number;
+  /** Idle time after which this side closes a silent session, in ms (0 = none). */
+  readonly idleTimeout: number;
+}
+
+/** Limits used when a side is not configured otherwise. */
+export const DEFAULT_LIMITS: Limits = {
+  maxPayload: 16 * 1024,
+  streamWindow: 256 * 1024,
+  maxStreams: 1024,
+  idleTimeout: 0,
+};
+
+/** Lower bound on any announced `maxPayload`. */
+export const MIN_PAYLOAD_LIMIT = 1024;
+/** Lower bound on any announced `streamWindow`. */
+export const MIN_STREAM_WINDOW = 16 * 1024;

@@ -1,0 +1,867 @@
+/**
+ * The multiplexer: one Session per WebSocket, the same code on both sides.
+ * It owns the stream table, per-stream credit in both directions, the send
+ * scheduler (control frames first, then round-robin DATA in bounded chunks),
+ * keepalive and GOAWAY. @see PROTOCOL.md
+ */
+import {
+  type WireError,
+  ProtocolError,
+  SockwayErrorCode,
+  isProtocolError,
+  toWireError,
+  wireError,
+} from './errors.ts';
+import {
+  type AcceptFrame,
+  type Endpoint,
+  type Family,
+  type Frame,
+  type ListenFrame,
+  type OpenFrame,
+  assertNever,
+  decodeFrame,
+  encodeData,
+  encodeFrame,
+} from './frame.ts';
+import {
+  DEFAULT_LIMITS,
+  type Limits,
+  MAX_PAYLOAD_LIMIT,
+  MIN_PAYLOAD_LIMIT,
+  MIN_PROTOCOL_VERSION,
+  MIN_STREAM_WINDOW,
+  PING_PAYLOAD_LENGTH,
+  PROTOCOL_VERSION,
+  SESSION_ID_LENGTH,
+} from './protocol.ts';
+import { type StreamEvent, type StreamState, canReceive, canSend, isTerminal, transition } from './stream-state.ts';
+import { CloseCode, type MessageTransport, type Timers, type TransportCloseInfo } from './transport.ts';
+
+/** Which end of the WebSocket this session is. Clients open odd stream ids, gateways even. */
+export type SessionRole = 'client' | 'gateway';
+
+/** Session lifecycle, mirroring WebSocket readyState. */
+export type SessionState = 'connecting' | 'open' | 'closing' | 'closed';
+
+/** Callbacks for one stream's events; set by whoever owns the stream. */
+export interface StreamHandler {
+  /** The gateway resolved the host name (opener only). */
+  onResolved?(address: string, family: Family): void;
+  /** The stream is connected (opener only). */
+  onOpened?(local: Endpoint, remote: Endpoint): void;
+  /** Stream bytes; the handler calls stream.consume(n) once they are read. */
+  onData(data: Uint8Array): void;
+  /** The peer will send no more data. */
+  onEnd(): void;
+  /** The stream is gone: peer RESET, or the session died. */
+  onReset(error: WireError): void;
+  /** Everything written so far has been handed to the transport. */
+  onDrain(): void;
+}
+
+/** Options of a Session. */
+export interface SessionOptions {
+  readonly role: SessionRole;
+  readonly transport: MessageTransport;
+  readonly timers: Timers;
+  /** This side's limits, announced to the peer. */
+  readonly limits?: Partial<Limits>;
+  /** Client: ms between keepalive PINGs (0 = none). Default 15000. */
+  readonly keepaliveInterval?: number;
+  /** Client: ms to wait for the PONG before the session is declared dead. Default 10000. */
+  readonly keepaliveTimeout?: number;
+  /** Stop sending DATA while the transport buffers more than this. Default 512 KiB. */
+  readonly sendHighWater?: number;
+  /** Gateway: random bytes for session ids and resume tokens. */
+  readonly randomBytes?: (length: number) => Uint8Array;
+  /** Gateway: a peer asks to open a stream. Return its handler, or throw/return a WireError to refuse. */
+  readonly onOpen?: (stream: SessionStream, frame: OpenFrame) => StreamHandler | WireError;
+  /** Gateway: a peer asks to listen (net.Server). Not given = refused as unsupported. */
+  readonly onListen?: (stream: SessionStream, frame: ListenFrame) => StreamHandler | WireError;
+  /** Client: the gateway opened a stream for an accepted connection. */
+  readonly onAccept?: (stream: SessionStream, frame: AcceptFrame) => StreamHandler | WireError;
+  /** The handshake finished. */
+  readonly onReady?: () => void;
+  /** The session ended; `error` says why (null after a clean close). */
+  readonly onClose?: (error: WireError | null) => void;
+  /** Every frame in and out, for debugging and tests. */
+  readonly onFrame?: (direction: 'in' | 'out', frame: Frame) => void;
+}
+
+/** Counters of one stream, for assertions and metrics. */
+export interface StreamStats {
+  readonly id: number;
+  readonly state: StreamState;
+  /** Bytes written but not yet handed to the transport. */
+  readonly queuedBytes: number;
+  /** Largest queuedBytes ever seen. */
+  readonly peakQueuedBytes: number;
+  /** Bytes sent that the peer has not yet consumed (at most the peer's window). */
+  readonly unacknowledgedBytes: number;
+  /** Bytes still sendable under the peer's credit. */
+  readonly sendCredit: number;
+  /** Bytes received that the local consumer has not consumed yet. */
+  readonly unconsumedBytes: number;
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
+}
+
+const NORMAL_CLOSE = wireError({ code: SockwayErrorCode.GoingAway, message: 'session closed' });
+
+/** One stream of a session. Created by Session.open() or by an incoming OPEN/ACCEPT. */
+export class SessionStream {
+  readonly id: number;
+  readonly #session: Session;
+  #handler: StreamHandler | null = null;
+  #state: StreamState;
+
+  // Send side: absolute offsets (PROTOCOL.md#credit).
+  #sent = 0;
+  #sendLimit: number;
+  #peerWindow: number;
+  readonly #queue: Uint8Array[] = [];
+  #queuedBytes = 0;
+  #peakQueuedBytes = 0;
+  #endQueued = false;
+  #scheduled = false;
+
+  // Receive side.
+  #received = 0;
+  #consumed = 0;
+  #advertised: number;
+  readonly #window: number;
+
+  /** @internal Use Session.open(). */
+  constructor(session: Session, id: number, state: StreamState, peerWindow: number, window: number) {
+    this.#session = session;
+    this.id = id;
+    this.#state = state;
+    this.#peerWindow = peerWindow;
+    this.#sendLimit = peerWindow;
+    this.#window = window;
+    this.#advertised = window;
+  }
+
+  /** The stream's lifecycle state. */
+  get state(): StreamState {
+    return this.#state;
+  }
+
+  /** Bytes written and not yet handed to the transport. */
+  get queuedBytes(): number {
+    return this.#queuedBytes;
+  }
+
+  /** Sets who receives this stream's events. */
+  setHandler(handler: StreamHandler): void {
+    this.#handler = handler;
+  }
+
+  /**
+   * Queues bytes to send as DATA. Returns true when everything queued so far
+   * went out at once; false means wait for handler.onDrain().
+   */
+  write(data: Uint8Array): boolean {
+    if (!canSend(this.#state) || this.#endQueued) return false;
+    if (data.length === 0) return this.#queuedBytes === 0;
+    this.#queue.push(data);
+    this.#queuedBytes += data.length;
+    if (this.#queuedBytes > this.#peakQueuedBytes) this.#peakQueuedBytes = this.#queuedBytes;
+    this.#session._schedule(this);
+    return this.#queuedBytes === 0;
+  }
+
+  /** Half-closes: END follows the queued data. */
+  end(): void {
+    if (!canSend(this.#state) || this.#endQueued) return;
+    this.#endQueued = true;
+    if (this.#queuedBytes === 0) this.#sendEnd();
+  }
+
+  /** Aborts both directions now, dropping queued data; the handler hears nothing more. */
+  reset(error: WireError): void {
+    if (isTerminal(this.#state)) return;
+    this.#dropQueue();
+    this.#state = 'reset';
+    this.#session._sendControl({ type: 'reset', streamId: this.id, error });
+    this.#session._forget(this);
+  }
+
+  /** Returns credit for `n` bytes the consumer has read. @see PROTOCOL.md#credit */
+  consume(n: number): void {
+    this.#consumed = Math.min(this.#consumed + n, this.#received);
+    if (!canReceive(this.#state)) return;
+    const limit = this.#consumed + this.#window;
+    // Batch credit: only announce once half a window has been freed (hashicorp/yamux).
+    if (limit - this.#advertised >= this.#window / 2) {
+      this.#advertised = limit;
+      this.#session._sendControl({ type: 'window', streamId: this.id, limit });
+    }
+  }
+
+  /** Gateway: tells the opener the host name's resolved address (Node's 'lookup'). */
+  resolved(address: string, family: Family): void {
+    if (this.#state !== 'opening') return;
+    this.#session._sendControl({ type: 'resolved', streamId: this.id, address, family });
+  }
+
+  /** Gateway: the TCP connection is up; DATA may flow. */
+  opened(local: Endpoint, remote: Endpoint): void {
+    if (this.#apply('opened') === null) return;
+    this.#session._sendControl({ type: 'opened', streamId: this.id, local, remote });
+  }
+
+  /** Counters for tests and metrics. */
+  stats(): StreamStats {
+    return {
+      id: this.id,
+      state: this.#state,
+      queuedBytes: this.#queuedBytes,
+      peakQueuedBytes: this.#peakQueuedBytes,
+      unacknowledgedBytes: this.#sent - (this.#sendLimit - this.#peerWindow),
+      sendCredit: this.#sendLimit - this.#sent,
+      unconsumedBytes: this.#received - this.#consumed,
+      bytesSent: this.#sent,
+      bytesReceived: this.#received,
+    };
+  }
+
+  // ---- called by Session ----
+
+  /** @internal */
+  get _hasSendable(): boolean {
+    return this.#queuedBytes > 0 && this.#sent < this.#sendLimit && canSend(this.#state);
+  }
+
+  /** @internal Whether the stream sits in the scheduler's ready ring. */
+  get _scheduled(): boolean { return this.#scheduled; }
+  set _scheduled(value: boolean) { this.#scheduled = value; }
+
+  /** @internal Takes up to `max` bytes off the queue and encodes them as one DATA frame. */
+  _takeFrame(max: number): Uint8Array {
+    const budget = Math.min(max, this.#sendLimit - this.#sent, this.#queuedBytes);
+    const first = this.#queue[0] as Uint8Array;
+    let payload: Uint8Array;
+    if (first.length <= budget) {
+      // Coalesce small queued chunks into one frame, never past the budget.
+      if (first.length < budget && this.#queue.length > 1) {
+        payload = this.#gather(budget);
+      } else {
+        payload = first;
+        this.#queue.shift();
+      }
+    } else {
+      payload = first.subarray(0, budget);
+      this.#queue[0] = first.subarray(budget);
+    }
+    this.#queuedBytes -= payload.length;
+    this.#sent += payload.length;
+    return encodeData(this.id, payload);
+  }
+
+  #gather(budget: number): Uint8Array {
+    let size = 0;
+    for (const chunk of this.#queue) {
+      if (size + chunk.length > budget) break;
+      size += chunk.length;
+    }
+    const out = new Uint8Array(size);
+    let offset = 0;
+    while (offset < size) {
+      const chunk = this.#queue.shift() as Uint8Array;
+      out.set(chunk, offset);
+      offset += chunk.length;
+    }
+    return out;
+  }
+
+  /** @internal After a DATA frame went out: END if it was the last, drain if empty. */
+  _afterSend(): void {
+    if (this.#queuedBytes > 0) return;
+    if (this.#endQueued) this.#sendEnd();
+    this.#handler?.onDrain();
+  }
+
+  /** @internal */
+  _onFrame(frame: Frame): ProtocolError | null {
+    switch (frame.type) {
+      case 'resolved':
+        if (this.#state !== 'opening') return this.#illegal(frame.type);
+        this.#handler?.onResolved?.(frame.address, frame.family);
+        return null;
+      case 'opened':
+        if (this.#state !== 'opening') return this.#illegal(frame.type);
+        if (this.#apply('opened') === null) return null;
+        if (this.#peerWindow === 0) {
+          // Opened before WELCOME arrived: the peer's window is known now (OPENED follows WELCOME).
+          this.#peerWindow = this.#session._peerWindow();
+          this.#sendLimit = this.#peerWindow;
+        }
+        this.#handler?.onOpened?.(frame.local, frame.remote);
+        if (this._hasSendable) this.#session._schedule(this);
+        return null;
+      case 'data':
+        if (!canReceive(this.#state)) return this.#illegal(frame.type);
+        if (this.#received + frame.data.length > this.#advertised) {
+          return new ProtocolError(
+            SockwayErrorCode.FlowControl,
+            `stream ${this.id} received ${this.#received + frame.data.length} bytes against credit ${this.#advertised}`,
+          );
+        }
+        this.#received += frame.data.length;
+        this.#handler?.onData(frame.data);
+        return null;
+      case 'end': {
+        const next = transition(this.#state, 'recv-end');
+        if (isProtocolError(next)) return next;
+        this.#state = next;
+        if (isTerminal(next)) this.#session._forget(this);
+        this.#handler?.onEnd();
+        return null;
+      }
+      case 'reset':
+        this.#dropQueue();
+        this.#state = 'reset';
+        this.#session._forget(this);
+        this.#handler?.onReset(frame.error);
+        return null;
+      case 'window':
+        // Smaller limits are stale duplicates and ignored (PROTOCOL.md#credit).
+        if (frame.limit > this.#sendLimit) {
+          this.#sendLimit = frame.limit;
+          if (this._hasSendable) this.#session._schedule(this);
+        }
+        return null;
+      case 'listening':
+        return this.#illegal(frame.type);
+      default:
+        return this.#illegal(frame.type);
+    }
+  }
+
+  /** @internal The session died: the stream fails with `error`. */
+  _fail(error: WireError): void {
+    if (isTerminal(this.#state)) return;
+    this.#dropQueue();
+    this.#state = 'reset';
+    this.#handler?.onReset(error);
+  }
+
+  #sendEnd(): void {
+    if (this.#apply('send-end') === null) return;
+    this.#session._sendControl({ type: 'end', streamId: this.id });
+    if (isTerminal(this.#state)) this.#session._forget(this);
+  }
+
+  #apply(event: StreamEvent): StreamState | null {
+    const next = transition(this.#state, event);
+    if (isProtocolError(next)) return null;
+    this.#state = next;
+    return next;
+  }
+
+  #dropQueue(): void {
+    this.#queue.length = 0;
+    this.#queuedBytes = 0;
+    this.#endQueued = false;
+  }
+
+  #illegal(type: string): ProtocolError {
+    return new ProtocolError(SockwayErrorCode.Protocol, `${type.toUpperCase()} on stream ${this.id} in state ${this.#state}`);
+  }
+}
+
+/** Validated, filled-in limits; throws RangeError for values outside the protocol's bounds. */
+export function resolveLimits(limits: Partial<Limits> = {}): Limits {
+  const resolved = { ...DEFAULT_LIMITS, ...limits };
+  const check = (name: keyof Limits, min: number, max: number): void => {
+    const value = resolved[name];
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new RangeError(`limits.${name} must be an integer in ${min}..${max}, got ${value}`);
+    }
+  };
+  check('maxPayload', MIN_PAYLOAD_LIMIT, MAX_PAYLOAD_LIMIT);
+  check('streamWindow', MIN_STREAM_WINDOW, 0x7fff_ffff);
+  check('maxStreams', 1, 0xffff_ffff);
+  check('idleTimeout', 0, 0xffff_ffff);
+  return resolved;
+}
+
+/**
+ * A multiplexed session over one MessageTransport.
+ *
+ * Closing (PROTOCOL.md#goaway):
+ *
+ *   side A                         side B
+ *   close(error) ---- GOAWAY ---->  streams above lastStreamId fail,
+ *   transport.close(code)           others fail with GOAWAY's error
+ *        <-------- WS close -------
+ *   every stream: onReset(error), onClose(error)
+ */
+export class Session {
+  readonly role: SessionRole;
+  readonly #transport: MessageTransport;
+  readonly #timers: Timers;
+  readonly #options: SessionOptions;
+  readonly #limits: Limits;
+  #peerLimits: Limits | null = null;
+  #state: SessionState = 'connecting';
+  #handshaken = false;
+  #version = 0;
+  #sessionId: Uint8Array = new Uint8Array(0);
+
+  readonly #streams = new Map<number, SessionStream>();
+  #nextId: number;
+  #lastLocalId = 0;
+  #lastPeerId = 0;
+  #goingAway = false;
+  #closeError: WireError | null = null;
+
+  readonly #control: Uint8Array[] = [];
+  readonly #ready: SessionStream[] = [];
+  #flushing = false;
+  #awaitingDrain = false;
+  readonly #sendHighWater: number;
+
+  #keepaliveTimer: unknown = null;
+  #pongTimer: unknown = null;
+  #pingSentAt = 0;
+  #pingCounter = 0;
+  #rtt = -1;
+
+  constructor(options: SessionOptions) {
+    this.role = options.role;
+    this.#options = options;
+    this.#transport = options.transport;
+    this.#timers = options.timers;
+    this.#limits = resolveLimits(options.limits);
+    this.#sendHighWater = options.sendHighWater ?? 512 * 1024;
+    this.#nextId = options.role === 'client' ? 1 : 2;
+    this.#transport.attach({
+      onOpen: () => this.#onTransportOpen(),
+      onMessage: (message) => this.#onMessage(message),
+      onClose: (info) => this.#onTransportClose(info),
+      onDrain: () => {
+        this.#awaitingDrain = false;
+        this.#flush();
+      },
+    });
+    if (this.#transport.isOpen) this.#onTransportOpen();
+  }
+
+  /** Session lifecycle state. */
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  /** Negotiated protocol version (0 before the handshake). */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** The gateway-assigned session id (empty before the handshake). */
+  get sessionId(): Uint8Array {
+    return this.#sessionId;
+  }
+
+  /** The limits this side announced. */
+  get limits(): Limits {
+    return this.#limits;
+  }
+
+  /** Last measured keepalive round trip in ms (-1 before the first PONG). */
+  get rtt(): number {
+    return this.#rtt;
+  }
+
+  /** Number of live streams. */
+  get streamCount(): number {
+    return this.#streams.size;
+  }
+
+  /** Live streams, for stats. */
+  streams(): IterableIterator<SessionStream> {
+    return this.#streams.values();
+  }
+
+  /** The stream with this id, if it is live. */
+  stream(id: number): SessionStream | undefined {
+    return this.#streams.get(id);
+  }
+
+  /**
+   * Opens a stream (OPEN is pipelined behind HELLO). Returns null when the
+   * session can take no more streams; the caller reports `closeError`.
+   */
+  open(frame: Omit<OpenFrame, 'type' | 'streamId'>, handler: StreamHandler): SessionStream | null {
+    if (this.#state === 'closing' || this.#state === 'closed' || this.#goingAway) return null;
+    const stream = this.#newLocalStream(handler);
+    this.#sendControl({ type: 'open', streamId: stream.id, ...frame });
+    return stream;
+  }
+
+  /** Why the session ended or refuses streams (null while it is usable). */
+  get closeError(): WireError | null {
+    if (this.#closeError !== null) return this.#closeError;
+    if (this.#goingAway) return wireError({ code: SockwayErrorCode.GoingAway, message: 'the gateway is going away' });
+    return null;
+  }
+
+  /**
+   * Closes the session: GOAWAY carrying `error`, then the transport. Every open
+   * stream fails with `error`.
+   */
+  close(error: WireError = NORMAL_CLOSE, closeCode: number = CloseCode.Normal): void {
+    if (this.#state === 'closing' || this.#state === 'closed') return;
+    const wasOpen = this.#state === 'open';
+    this.#closeError = error;
+    this.#state = 'closing';
+    this.#stopKeepalive();
+    if (wasOpen) {
+      this.#control.length = 0;
+      this.#ready.length = 0;
+      this.#sendNow({ type: 'goaway', streamId: 0, lastStreamId: this.#lastPeerId, error });
+    }
+    this.#failStreams(error);
+    this.#transport.close(closeCode, error.message.slice(0, 120));
+  }
+
+  // ---- for SessionStream ----
+
+  /** @internal */
+  _sendControl(frame: Frame): void {
+    this.#sendControl(frame);
+  }
+
+  /** @internal */
+  _schedule(stream: SessionStream): void {
+    if (!stream._scheduled && stream._hasSendable) {
+      stream._scheduled = true;
+      this.#ready.push(stream);
+    }
+    this.#flush();
+  }
+
+  /** @internal The credit the peer grants each new stream. */
+  _peerWindow(): number {
+    return this.#peerLimits?.streamWindow ?? 0;
+  }
+
+  /** @internal */
+  _forget(stream: SessionStream): void {
+    this.#streams.delete(stream.id);
+  }
+
+  // ---- internals ----
+
+  #newLocalStream(handler: StreamHandler): SessionStream {
+    const id = this.#nextId;
+    this.#nextId += 2;
+    this.#lastLocalId = id;
+    // The peer's window is only known after WELCOME; before that the opener
+    // sends nothing but OPEN, and OPENED always follows WELCOME.
+    const stream = new SessionStream(this, id, 'opening', this.#peerLimits?.streamWindow ?? 0, this.#limits.streamWindow);
+    stream.setHandler(handler);
+    this.#streams.set(id, stream);
+    return stream;
+  }
+
+  #sendControl(frame: Frame): void {
+    if (this.#state === 'closing' || this.#state === 'closed') return;
+    this.#options.onFrame?.('out', frame);
+    this.#control.push(encodeFrame(frame));
+    this.#flush();
+  }
+
+  #sendNow(frame: Frame): void {
+    this.#options.onFrame?.('out', frame);
+    this.#transport.send(encodeFrame(frame));
+  }
+
+  /** Control frames first, then one DATA chunk per ready stream in turn (round-robin). */
+  #flush(): void {
+    if (this.#flushing || this.#state === 'connecting' || this.#state === 'closed' || !this.#transport.isOpen) return;
+    this.#flushing = true;
+    try {
+      for (;;) {
+        const control = this.#control.shift();
+        if (control !== undefined) {
+          this.#transport.send(control);
+          continue;
+        }
+        if (this.#awaitingDrain || !this.#handshaken) break;
+        if (this.#transport.bufferedAmount >= this.#sendHighWater) {
+          this.#awaitingDrain = true;
+          this.#transport.requestDrain();
+          break;
+        }
+        const stream = this.#ready.shift();
+        if (stream === undefined) break;
+        stream._scheduled = false;
+        if (!stream._hasSendable) continue;
+        const message = stream._takeFrame(this.#peerLimits?.maxPayload ?? MIN_PAYLOAD_LIMIT);
+        if (this.#options.onFrame) this.#options.onFrame('out', decodeFrame(message));
+        this.#transport.send(message);
+        if (stream._hasSendable) {
+          stream._scheduled = true;
+          this.#ready.push(stream);
+        }
+        stream._afterSend();
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  #onTransportOpen(): void {
+    if (this.#state !== 'connecting') return;
+    if (this.role === 'client') {
+      this.#state = 'open';
+      // HELLO goes before anything queued while the WebSocket was connecting.
+      this.#control.unshift(encodeFrame({
+        type: 'hello', streamId: 0, minVersion: MIN_PROTOCOL_VERSION, maxVersion: PROTOCOL_VERSION, limits: this.#limits,
+      }));
+      this.#flush();
+    } else {
+      this.#state = 'open';
+    }
+  }
+
+  #onMessage(message: Uint8Array): void {
+    if (this.#state === 'closed' || this.#state === 'closing') return;
+    let frame: Frame;
+    try {
+      frame = decodeFrame(message);
+    } catch (error) {
+      this.#protocolFailure(error);
+      return;
+    }
+    this.#options.onFrame?.('in', frame);
+    let failure: ProtocolError | null;
+    try {
+      failure = this.#dispatch(frame);
+    } catch (error) {
+      // A handler threw: that is our bug, not the peer's; fail the session, never the process.
+      failure = isProtocolError(error) ? error : new ProtocolError(SockwayErrorCode.Internal, `internal error: ${String(error)}`);
+    }
+    if (failure !== null) this.#protocolFailure(failure);
+  }
+
+  #dispatch(frame: Frame): ProtocolError | null {
+    if (!this.#handshaken && frame.type !== 'hello' && frame.type !== 'welcome' && frame.type !== 'resume') {
+      // Pipelined OPENs are fine only after HELLO has been seen by the gateway.
+      return new ProtocolError(SockwayErrorCode.Protocol, `${frame.type.toUpperCase()} before the handshake`);
+    }
+    switch (frame.type) {
+      case 'hello': return this.#onHello(frame.minVersion, frame.maxVersion, frame.limits);
+      case 'welcome': return this.#onWelcome(frame.version, frame.limits, frame.sessionId);
+      case 'resume':
+        if (this.role !== 'gateway' || this.#handshaken) return this.#unexpected(frame.type);
+        // Resumption is specified (PROTOCOL.md#resume) but not offered by this version.
+        this.close(wireError({ code: SockwayErrorCode.Unsupported, message: 'session resumption is not supported by this gateway' }), CloseCode.PolicyViolation);
+        return null;
+      case 'ack': return null;
+      case 'ping':
+        this.#sendControl({ type: 'pong', streamId: 0, payload: frame.payload });
+        return null;
+      case 'pong': return this.#onPong();
+      case 'goaway': return this.#onGoAway(frame.lastStreamId, frame.error);
+      case 'open': return this.#onPeerStream(frame, this.#options.onOpen, 'gateway');
+      case 'listen': return this.#onPeerStream(frame, this.#options.onListen, 'gateway');
+      case 'accept': return this.#onPeerStream(frame, this.#options.onAccept, 'client');
+      case 'resolved':
+      case 'opened':
+      case 'data':
+      case 'end':
+      case 'reset':
+      case 'window':
+      case 'listening': {
+        const stream = this.#streams.get(frame.streamId);
+        if (stream === undefined) return this.#unknownStream(frame);
+        return stream._onFrame(frame);
+      }
+      default: return assertNever(frame);
+    }
+  }
+
+  #onHello(minVersion: number, maxVersion: number, limits: Limits): ProtocolError | null {
+    if (this.role !== 'gateway' || this.#handshaken) return this.#unexpected('hello');
+    const version = Math.min(maxVersion, PROTOCOL_VERSION);
+    if (version < Math.max(minVersion, MIN_PROTOCOL_VERSION)) {
+      this.close(wireError({
+        code: SockwayErrorCode.Version,
+        message: `no common protocol version: client speaks ${minVersion}-${maxVersion}, gateway ${MIN_PROTOCOL_VERSION}-${PROTOCOL_VERSION}`,
+      }), CloseCode.ProtocolError);
+      return null;
+    }
+    const peer = this.#checkPeerLimits(limits);
+    if (isProtocolError(peer)) return peer;
+    this.#peerLimits = peer;
+    this.#version = version;
+    this.#handshaken = true;
+    const random = this.#options.randomBytes ?? ((n: number) => new Uint8Array(n));
+    this.#sessionId = random(SESSION_ID_LENGTH);
+    this.#sendControl({
+      type: 'welcome', streamId: 0, version, limits: this.#limits,
+      sessionId: this.#sessionId, resumeToken: random(SESSION_ID_LENGTH),
+    });
+    this.#options.onReady?.();
+    this.#flush();
+    return null;
+  }
+
+  #onWelcome(version: number, limits: Limits, sessionId: Uint8Array): ProtocolError | null {
+    if (this.role !== 'client' || this.#handshaken) return this.#unexpected('welcome');
+    if (version < MIN_PROTOCOL_VERSION || version > PROTOCOL_VERSION) {
+      return new ProtocolError(SockwayErrorCode.Version, `gateway chose protocol version ${version}, client speaks ${MIN_PROTOCOL_VERSION}-${PROTOCOL_VERSION}`);
+    }
+    const peer = this.#checkPeerLimits(limits);
+    if (isProtocolError(peer)) return peer;
+    this.#peerLimits = peer;
+    this.#version = version;
+    this.#sessionId = sessionId;
+    this.#handshaken = true;
+    this.#startKeepalive();
+    this.#options.onReady?.();
+    this.#flush();
+    return null;
+  }
+
+  #checkPeerLimits(limits: Limits): Limits | ProtocolError {
+    try {
+      return resolveLimits(limits);
+    } catch (error) {
+      return new ProtocolError(SockwayErrorCode.Protocol, `peer announced invalid limits: ${(error as Error).message}`);
+    }
+  }
+
+  #onPeerStream(
+    frame: OpenFrame | ListenFrame | AcceptFrame,
+    accept: ((stream: SessionStream, frame: never) => StreamHandler | WireError) | undefined,
+    expectedRole: SessionRole,
+  ): ProtocolError | null {
+    if (this.role !== expectedRole) return this.#unexpected(frame.type);
+    const id = frame.streamId;
+    const peerParity = this.role === 'client' ? 0 : 1;
+    if (id % 2 !== peerParity || id <= this.#lastPeerId) {
+      return new ProtocolError(SockwayErrorCode.Protocol, `${frame.type.toUpperCase()} with stream id ${id}: ids must be ${peerParity ? 'odd' : 'even'} and increasing (last ${this.#lastPeerId})`);
+    }
+    this.#lastPeerId = id;
+    const peerWindow = (this.#peerLimits as Limits).streamWindow;
+    // An accepted connection is already connected at the gateway: it starts open.
+    const stream = new SessionStream(this, id, frame.type === 'accept' ? 'open' : 'opening', peerWindow, this.#limits.streamWindow);
+    const refuse = (error: WireError): null => {
+      this.#sendControl({ type: 'reset', streamId: id, error });
+      return null;
+    };
+    if (this.#goingAway || this.#state !== 'open') return refuse(wireError({ code: SockwayErrorCode.GoingAway, message: 'the session is closing' }));
+    if (this.#streams.size >= this.#limits.maxStreams) {
+      return refuse(wireError({ code: SockwayErrorCode.StreamLimit, message: `too many streams (limit ${this.#limits.maxStreams})` }));
+    }
+    if (accept === undefined) {
+      return refuse(wireError({ code: SockwayErrorCode.Unsupported, message: `${frame.type.toUpperCase()} is not supported by this peer` }));
+    }
+    this.#streams.set(id, stream);
+    const result = accept(stream, frame as never);
+    if ('code' in result) {
+      this.#streams.delete(id);
+      return refuse(result);
+    }
+    stream.setHandler(result);
+    return null;
+  }
+
+  /** Frames for ids we issued or saw before are late arrivals for a finished stream: ignored. */
+  #unknownStream(frame: Frame): ProtocolError | null {
+    const id = frame.streamId;
+    const ownParity = this.role === 'client' ? 1 : 0;
+    const last = id % 2 === ownParity ? this.#lastLocalId : this.#lastPeerId;
+    if (id <= last) return null;
+    return new ProtocolError(SockwayErrorCode.Protocol, `${frame.type.toUpperCase()} for unknown stream ${id}`);
+  }
+
+  #unexpected(type: string): ProtocolError {
+    return new ProtocolError(SockwayErrorCode.Protocol, `unexpected ${type.toUpperCase()} on a ${this.role} session`);
+  }
+
+  #onGoAway(lastStreamId: number, error: WireError): null {
+    this.#goingAway = true;
+    this.#closeError = error;
+    // Our streams above lastStreamId were never seen by the peer: fail them now.
+    for (const stream of [...this.#streams.values()]) {
+      const ours = stream.id % 2 === (this.role === 'client' ? 1 : 0);
+      if (ours && stream.id > lastStreamId) {
+        this.#streams.delete(stream.id);
+        stream._fail(error);
+      }
+    }
+    return null;
+  }
+
+  #protocolFailure(error: unknown): void {
+    const protocolError = isProtocolError(error)
+      ? error
+      : new ProtocolError(SockwayErrorCode.Internal, `internal error: ${String(error)}`);
+    this.close(toWireError(protocolError), protocolError.code === SockwayErrorCode.Internal ? CloseCode.InternalError : CloseCode.ProtocolError);
+  }
+
+  #onTransportClose(info: TransportCloseInfo): void {
+    if (this.#state === 'closed') return;
+    const error = this.#closeError ?? (info.wasOpen || this.#state === 'open'
+      ? wireError({ code: SockwayErrorCode.GatewayClosed, message: `the connection to the ${this.role === 'client' ? 'gateway' : 'client'} closed (code ${info.code}${info.reason ? `: ${info.reason}` : ''})` })
+      : wireError({ code: SockwayErrorCode.GatewayUnreachable, message: `could not connect to the gateway (code ${info.code}${info.reason ? `: ${info.reason}` : ''})` }));
+    this.#state = 'closed';
+    this.#closeError = error;
+    this.#stopKeepalive();
+    this.#control.length = 0;
+    this.#ready.length = 0;
+    this.#failStreams(error);
+    this.#options.onClose?.(error === NORMAL_CLOSE ? null : error);
+  }
+
+  #failStreams(error: WireError): void {
+    const streams = [...this.#streams.values()];
+    this.#streams.clear();
+    for (const stream of streams) stream._fail(error);
+  }
+
+  // ---- keepalive (client side; the gateway answers) ----
+
+  #startKeepalive(): void {
+    const interval = this.#options.keepaliveInterval ?? 15_000;
+    if (this.role !== 'client' || interval <= 0) return;
+    this.#keepaliveTimer = this.#timers.setTimeout(() => this.#sendPing(), interval);
+  }
+
+  #sendPing(): void {
+    this.#keepaliveTimer = null;
+    if (this.#state !== 'open') return;
+    const payload = new Uint8Array(PING_PAYLOAD_LENGTH);
+    new DataView(payload.buffer).setUint32(4, ++this.#pingCounter);
+    this.#pingSentAt = Date.now();
+    this.#sendControl({ type: 'ping', streamId: 0, payload });
+    const timeout = this.#options.keepaliveTimeout ?? 10_000;
+    this.#pongTimer = this.#timers.setTimeout(() => {
+      this.#pongTimer = null;
+      this.close(wireError({ code: SockwayErrorCode.GatewayTimeout, message: `the gateway did not answer a keepalive ping within ${timeout} ms` }), CloseCode.GoingAway);
+    }, timeout);
+  }
+
+  #onPong(): null {
+    if (this.#pongTimer === null) return null;
+    this.#timers.clearTimeout(this.#pongTimer);
+    this.#pongTimer = null;
+    this.#rtt = Date.now() - this.#pingSentAt;
+    this.#startKeepalive();
+    return null;
+  }
+
+  #stopKeepalive(): void {
+    if (this.#keepaliveTimer !== null) this.#timers.clearTimeout(this.#keepaliveTimer);
+    if (this.#pongTimer !== null) this.#timers.clearTimeout(this.#pongTimer);
+    this.#keepaliveTimer = null;
+    this.#pongTimer = null;
+  }
+}
+
