@@ -2,23 +2,27 @@
  * `npm run bench`: compares every contender in the same run, interleaved.
  *
  * Process layout (2-core machine, so no two busy parties share an event loop):
- *   run.ts (idle orchestrator) ── forks ──> server.ts   (TCP target: sink/source/echo, once per run)
- *                              └─ forks ──> worker.ts   (client; fresh per contender × repetition)
+ *   run.ts (idle orchestrator) ── forks ──> server.ts  (TCP target: sink/source/echo)
+ *                              └─ forks ──> worker.ts  (client, one per contender)
  *                                             └─ starts the contender's relay/gateway process
- * Repetition r runs every contender once, starting at contender r mod n
- * (round-robin, rotated so no contender always goes first or last).
- * Each contender is preflighted (echo integrity, upload, download) before
- * anything is timed; any failure aborts the run with exit code 1.
+ * All of them live for the whole run (see worker.ts for why not fresh per run).
+ * Only one contender moves bytes at a time; the others sit idle.
  *
- * Env: BENCH_RUNS (5), BENCH_MIB (256), BENCH_CHUNK_KIB (64), BENCH_RTT_ITERS (5000),
- * BENCH_RTT_WARMUP (500), BENCH_STREAMS (100), BENCH_STREAM_MIB (4),
- * BENCH_SKIP (comma list of contenders), BENCH_CELL_TIMEOUT_S (600).
+ * Each worker preflights its contender (echo integrity, upload, download) before
+ * anything is timed. Then BENCH_WARMUP_RUNS unrecorded rounds and BENCH_RUNS
+ * recorded rounds; round r runs every contender once, starting at contender
+ * r mod n (round-robin, rotated so no contender always goes first or last).
+ * Any failure aborts the run with exit code 1.
  *
- * Duration: a repetition moves 2 × BENCH_MIB + BENCH_STREAMS × BENCH_STREAM_MIB
- * (912 MiB by default) per contender. websockify (python) is the slow one at
- * tens of MB/s upstream, so it dominates the default run's wall time.
+ * Env: BENCH_RUNS (5), BENCH_WARMUP_RUNS (1), BENCH_MIB (256), BENCH_CHUNK_KIB (64),
+ * BENCH_RTT_ITERS (5000), BENCH_RTT_WARMUP (500), BENCH_STREAMS (100),
+ * BENCH_STREAM_MIB (4), BENCH_SKIP (comma list of contenders), BENCH_CELL_TIMEOUT_S (600).
+ *
+ * Duration: a round moves 2 × BENCH_MIB + BENCH_STREAMS × BENCH_STREAM_MIB
+ * (912 MiB by default) per contender, plus 5,500 round trips. websockify
+ * (python, ~150 MB/s upstream) is the slowest; the default run is a few minutes.
  */
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -26,43 +30,13 @@ import { fileURLToPath } from 'node:url';
 import { readConfig, type BenchConfig } from './lib/config.ts';
 import type { Target } from './lib/contender.ts';
 import type { MeasureOptions, RunResult } from './lib/measure.ts';
-import { forkServer, REPO_ROOT } from './lib/processes.ts';
+import { forkServer } from './lib/processes.ts';
 import { formatReport, ratioRecord, summarizeRuns, type ContenderSummary } from './lib/report.ts';
+import { WorkerHandle } from './lib/worker-handle.ts';
 import { CONTENDER_NAMES, type ContenderName } from './contenders/index.ts';
-import type { WorkerJob, WorkerReply } from './worker.ts';
 
-const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const SERVER = fileURLToPath(new URL('./server.ts', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results/latest.json', import.meta.url));
-
-/** Forks one worker for one job and returns its result; throws with its output on failure. */
-function runWorker(job: WorkerJob, timeoutMs: number): Promise<RunResult | null> {
-  return new Promise((resolve, reject) => {
-    const child = fork(WORKER, [JSON.stringify(job)], {
-      cwd: REPO_ROOT,
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    let reply: WorkerReply | undefined;
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${job.contender} ${job.kind}: no result within ${timeoutMs / 1000} s (BENCH_CELL_TIMEOUT_S)`));
-    }, timeoutMs);
-    child.on('message', (message) => {
-      reply = message as WorkerReply;
-    });
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (reply?.type === 'result') resolve(reply.result);
-      else if (reply?.type === 'failure') reject(new Error(`${job.contender} ${job.kind} failed:\n${reply.message}`));
-      else reject(new Error(`${job.contender} ${job.kind}: worker exited (code ${code}, signal ${signal}) without a result`));
-    });
-  });
-}
 
 function selectContenders(config: BenchConfig): ContenderName[] {
   const unknown = config.skip.filter((name) => !(CONTENDER_NAMES as string[]).includes(name));
@@ -112,7 +86,7 @@ async function main(): Promise<void> {
   const MiB = 1024 * 1024;
   console.error(
     `sockway bench: ${names.join(', ')}${config.skip.length ? ` (skipped: ${config.skip.join(', ')})` : ''}; ` +
-      `${config.runs} runs; bulk ${config.bulkBytes / MiB} MiB in ${config.chunkBytes / 1024} KiB writes; ` +
+      `${config.runs} runs (+${config.warmupRuns} warm-up); bulk ${config.bulkBytes / MiB} MiB in ${config.chunkBytes / 1024} KiB writes; ` +
       `RTT ${config.rttIterations} (+${config.rttWarmup}); ${config.streams} × ${config.streamBytes / MiB} MiB; ` +
       `bufferutil ${String(env['bufferutil'])}; load ${String(env['loadavgAtStart'])}`,
   );
@@ -120,29 +94,36 @@ async function main(): Promise<void> {
   const started = Date.now();
   const server = await forkServer(SERVER, [String(config.chunkBytes)]);
   const target: Target = { host: '127.0.0.1', port: server.port };
+  const workers = new Map<ContenderName, WorkerHandle>();
   const runs = new Map<ContenderName, RunResult[]>(names.map((name) => [name, []]));
   const order: ContenderName[][] = [];
   try {
     for (const name of names) {
-      await runWorker({ kind: 'preflight', contender: name, target, options }, 60_000);
+      workers.set(name, await WorkerHandle.start({ contender: name, target, options }, 60_000));
       console.error(`preflight ok: ${name}`);
     }
-    for (let rep = 0; rep < config.runs; rep++) {
-      const rotated = names.map((_, i) => names[(i + rep) % names.length] as ContenderName);
-      order.push(rotated);
+    const rounds = config.warmupRuns + config.runs;
+    for (let round = 0; round < rounds; round++) {
+      const warmup = round < config.warmupRuns;
+      const rotated = names.map((_, i) => names[(i + round) % names.length] as ContenderName);
+      if (!warmup) order.push(rotated);
       for (const name of rotated) {
         const t0 = Date.now();
-        const result = await runWorker({ kind: 'measure', contender: name, target, options }, config.cellTimeoutMs);
-        if (result === null) throw new Error(`${name}: worker returned no measurement`);
-        runs.get(name)?.push(result);
+        const worker = workers.get(name);
+        if (worker === undefined) throw new Error(`no worker for ${name}`);
+        const result = await worker.measure(config.cellTimeoutMs);
+        if (!warmup) runs.get(name)?.push(result);
+        const label = warmup ? `warm-up ${round + 1}/${config.warmupRuns}` : `run ${round - config.warmupRuns + 1}/${config.runs}`;
         console.error(
-          `[run ${rep + 1}/${config.runs}] ${name.padEnd(10)} up ${fmt(result.upMBps)} MB/s, down ${fmt(result.downMBps)} MB/s, ` +
+          `[${label}] ${name.padEnd(10)} up ${fmt(result.upMBps)} MB/s, down ${fmt(result.downMBps)} MB/s, ` +
             `RTT ${fmt(result.rttMedianUs)}/${fmt(result.rttP99Us)} µs, ${config.streams}× ${fmt(result.multiMBps)} MB/s ` +
             `(${((Date.now() - t0) / 1000).toFixed(1)} s)`,
         );
       }
     }
+    for (const worker of workers.values()) await worker.stop();
   } finally {
+    for (const worker of workers.values()) worker.kill();
     await server.stop();
   }
 
@@ -153,7 +134,7 @@ async function main(): Promise<void> {
   const seconds = (Date.now() - started) / 1000;
 
   console.log(
-    `\n### sockway bench (${config.runs} runs each, interleaved; ${config.bulkBytes / MiB} MiB bulk, ` +
+    `\n### sockway bench (${config.runs} runs each after ${config.warmupRuns} warm-up, interleaved; ${config.bulkBytes / MiB} MiB bulk, ` +
       `${config.streams} × ${config.streamBytes / MiB} MiB; ${String(env['node'])}, ${String(env['cpus'])} CPUs; ${seconds.toFixed(0)} s)\n`,
   );
   console.log(report);

@@ -509,7 +509,7 @@ function embeddedIpv4(ip: Ip): Ip | undefined {
   if (ip.family !== 6) return undefined;
   const upper = ip.value >> 32n;
   const v4 = ip.value & V4_MASK;
-  if ((upper === 0n && v4 >> 24n !== 0n) || upper === NAT64_PREFIX >> 32n) return { family: 4, value: v4 };
+  if ((upper === 0n && v4 >> 24n !== 0n) || upper === NAT64_PREFIX) return { family: 4, value: v4 };
   return undefined;
 }
 

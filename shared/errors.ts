@@ -28,6 +28,10 @@ export const SockwayErrorCode = {
   GoingAway: 'SOCKWAY_ERR_GOING_AWAY',
   /** The peer does not implement the requested feature (e.g. LISTEN, RESUME). */
   Unsupported: 'SOCKWAY_ERR_UNSUPPORTED',
+  /** The other side destroyed the stream (Node's destroy() without an RST). */
+  Closed: 'SOCKWAY_ERR_CLOSED',
+  /** sockway/net was used before configure({ url }) set its gateway. */
+  NotConfigured: 'SOCKWAY_ERR_NOT_CONFIGURED',
   /** The gateway failed internally. */
   Internal: 'SOCKWAY_ERR_INTERNAL',
 } as const;

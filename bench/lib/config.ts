@@ -3,6 +3,8 @@
 export interface BenchConfig {
   /** Repetitions per contender (BENCH_RUNS). */
   runs: number;
+  /** Unrecorded repetitions first, to warm every process up (BENCH_WARMUP_RUNS). */
+  warmupRuns: number;
   /** Bytes for the single-stream upload and download tests (BENCH_MIB). */
   bulkBytes: number;
   /** Application write size for bulk tests (BENCH_CHUNK_KIB). */
@@ -17,7 +19,7 @@ export interface BenchConfig {
   streamBytes: number;
   /** Contenders not to run (BENCH_SKIP, comma list). */
   skip: string[];
-  /** A worker (one contender, one repetition) is killed after this long (BENCH_CELL_TIMEOUT_S). */
+  /** One contender's repetition fails after this long (BENCH_CELL_TIMEOUT_S). */
   cellTimeoutMs: number;
 }
 
@@ -35,6 +37,7 @@ function numberFromEnv(name: string, fallback: number, min: number): number {
 export function readConfig(): BenchConfig {
   return {
     runs: Math.round(numberFromEnv('BENCH_RUNS', 5, 1)),
+    warmupRuns: Math.round(numberFromEnv('BENCH_WARMUP_RUNS', 1, 0)),
     bulkBytes: Math.round(numberFromEnv('BENCH_MIB', 256, 1 / 1024) * MIB),
     chunkBytes: benchChunkBytes(),
     rttIterations: Math.round(numberFromEnv('BENCH_RTT_ITERS', 5000, 1)),

@@ -13,7 +13,7 @@ const chunk = new Uint8Array(chunkBytes).fill(0x61);
 
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false }, () => {
   const address = wss.address();
-  if (typeof address === 'string') throw new Error('no address');
+  if (address === null || typeof address === 'string') throw new Error('no address');
   reportReady(address.port);
 });
 

@@ -16,7 +16,7 @@ const targetPort = Number(process.argv[3]);
 
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false }, () => {
   const address = wss.address();
-  if (typeof address === 'string') throw new Error('no address');
+  if (address === null || typeof address === 'string') throw new Error('no address');
   reportReady(address.port);
 });
 

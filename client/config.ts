@@ -1,0 +1,42 @@
+/**
+ * The default tunnel behind 'sockway/net' (for code that imports `net` and
+ * cannot be handed a tunnel). The one non-Node export of the net entry's world.
+ */
+import { SockwayErrorCode, wireError } from '../shared/errors.ts';
+import { createTunnel, type Tunnel, type TunnelOptions } from './tunnel.ts';
+import type { TunnelCore } from './tunnel-core.ts';
+
+let defaultTunnel: (Tunnel & TunnelCore) | null = null;
+
+/**
+ * Sets the gateway used by 'sockway/net' (and by the Vite plugin's `net` alias).
+ * Sockets already open keep their tunnel; new ones use the new one.
+ */
+export function configure(options: TunnelOptions): Tunnel {
+  defaultTunnel = createTunnel(options) as Tunnel & TunnelCore;
+  return defaultTunnel;
+}
+
+/** The tunnel set by configure(), or null. */
+export function getDefaultTunnel(): Tunnel | null {
+  return defaultTunnel;
+}
+
+/** Resolves the default tunnel at each call, so configure() may come after import. */
+export const defaultTunnelCore: TunnelCore = {
+  openStream(open, handler) {
+    if (defaultTunnel === null) {
+      return wireError({
+        code: SockwayErrorCode.NotConfigured,
+        message: "sockway/net has no gateway: call configure({ url }) from 'sockway' first",
+      });
+    }
+    return defaultTunnel.openStream(open, handler);
+  },
+  retain(socket, ref) {
+    defaultTunnel?.retain(socket, ref);
+  },
+  release(socket) {
+    defaultTunnel?.release(socket);
+  },
+};

@@ -1,0 +1,14 @@
+/**
+ * sockway: Node's `net` for the browser over one WebSocket to a sockway gateway.
+ *
+ *   import { createTunnel } from 'sockway';
+ *   const { net } = createTunnel({ url: 'wss://example.com/sockway' });
+ *   net.connect(5432, 'db.internal', () => { ... });
+ */
+export { createTunnel, type Tunnel, type TunnelOptions } from './tunnel.ts';
+export { configure, getDefaultTunnel } from './config.ts';
+export type { NetModule } from './net.ts';
+export { Socket, type AddressInfo } from './socket.ts';
+export type { WebSocketConstructor, WebSocketLike } from './websocket-transport.ts';
+export { SockwayErrorCode } from '../shared/errors.ts';
+export type { Limits } from '../shared/protocol.ts';

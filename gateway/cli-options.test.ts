@@ -1,0 +1,186 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CLI_USAGE_CODE, parseGatewayArgs, USAGE, type GatewayCliOptions, type GatewayEnv } from './cli-options.ts';
+
+type Options = Extract<GatewayCliOptions, { help: false }>;
+
+function parse(argv: readonly string[], env: GatewayEnv = {}): Options {
+  const options = parseGatewayArgs(argv, env);
+  assert.equal(options.help, false, 'expected options, got help');
+  return options as Options;
+}
+
+describe('parseGatewayArgs: valid command lines', () => {
+  const cases: readonly {
+    title: string;
+    argv: readonly string[];
+    env?: GatewayEnv;
+    expect: Partial<Omit<Options, 'allow' | 'deny'>> & { allow?: readonly string[]; deny?: readonly string[] };
+    absent?: readonly ('maxStreams' | 'window')[];
+  }[] = [
+    {
+      title: 'defaults with one --allow',
+      argv: ['--allow', 'localhost:5432'],
+      expect: { port: 8080, host: '127.0.0.1', path: '/', allow: ['localhost:5432'], deny: [], quiet: false },
+      absent: ['maxStreams', 'window'],
+    },
+    {
+      title: '--flag value form for every option',
+      argv: ['--port', '9000', '--host', '0.0.0.0', '--path', '/sockway', '--allow', 'a.example:1', '--deny', 'b.example:2', '--max-streams', '64', '--window', '65536', '--quiet'],
+      expect: { port: 9000, host: '0.0.0.0', path: '/sockway', allow: ['a.example:1'], deny: ['b.example:2'], maxStreams: 64, window: 65_536, quiet: true },
+    },
+    {
+      title: '--flag=value form for every option',
+      argv: ['--port=9000', '--host=0.0.0.0', '--path=/sockway', '--allow=a.example:1', '--deny=b.example:2', '--max-streams=64', '--window=65536'],
+      expect: { port: 9000, host: '0.0.0.0', path: '/sockway', allow: ['a.example:1'], deny: ['b.example:2'], maxStreams: 64, window: 65_536, quiet: false },
+    },
+    {
+      title: 'repeated --allow and --deny keep their order',
+      argv: ['--allow', 'a.example:1', '--allow=b.example:2', '--deny', '10.0.0.0/8:*', '--allow', '[::1]:22', '--deny', '[fd00::/8]:*'],
+      expect: { allow: ['a.example:1', 'b.example:2', '[::1]:22'], deny: ['10.0.0.0/8:*', '[fd00::/8]:*'] },
+    },
+    { title: '--flag=value keeps later "=" in the value', argv: ['--path=/a=b', '--allow', 'x:1'], expect: { path: '/a=b' } },
+    { title: 'port 0 picks a free port', argv: ['--port', '0', '--allow', 'x:1'], expect: { port: 0 } },
+    { title: 'port 65535 is the highest', argv: ['--port', '65535', '--allow', 'x:1'], expect: { port: 65_535 } },
+    { title: 'bracketed IPv6 --host loses its brackets', argv: ['--host', '[::1]', '--allow', 'x:1'], expect: { host: '::1' } },
+    { title: 'unbracketed IPv6 --host', argv: ['--host', '::', '--allow', 'x:1'], expect: { host: '::' } },
+    { title: '--window with KiB suffix', argv: ['--window', '256KiB', '--allow', 'x:1'], expect: { window: 262_144 } },
+    { title: '--window with lower-case mib suffix', argv: ['--window=4mib', '--allow', 'x:1'], expect: { window: 4_194_304 } },
+    { title: '--max-streams 1 is the lowest', argv: ['--max-streams', '1', '--allow', 'x:1'], expect: { maxStreams: 1 } },
+    { title: '--quiet given twice is still quiet', argv: ['--quiet', '--quiet', '--allow', 'x:1'], expect: { quiet: true } },
+    {
+      title: 'env SOCKWAY_PORT, SOCKWAY_HOST, SOCKWAY_ALLOW and SOCKWAY_DENY are fallbacks',
+      argv: [],
+      env: { SOCKWAY_PORT: '7000', SOCKWAY_HOST: '0.0.0.0', SOCKWAY_ALLOW: 'a.example:1, *.b.example:443 ,,10.0.0.0/8:5432', SOCKWAY_DENY: '10.9.0.0/16:*' },
+      expect: { port: 7000, host: '0.0.0.0', allow: ['a.example:1', '*.b.example:443', '10.0.0.0/8:5432'], deny: ['10.9.0.0/16:*'] },
+    },
+    {
+      title: 'flags override env',
+      argv: ['--port', '9000', '--host', '127.0.0.2', '--allow', 'flag.example:1', '--deny', 'flag.example:2'],
+      env: { SOCKWAY_PORT: '7000', SOCKWAY_HOST: '0.0.0.0', SOCKWAY_ALLOW: 'env.example:1', SOCKWAY_DENY: 'env.example:2' },
+      expect: { port: 9000, host: '127.0.0.2', allow: ['flag.example:1'], deny: ['flag.example:2'] },
+    },
+    {
+      title: 'empty env values fall back to defaults',
+      argv: ['--allow', 'x:1'],
+      env: { SOCKWAY_PORT: '', SOCKWAY_HOST: '  ' },
+      expect: { port: 8080, host: '127.0.0.1' },
+    },
+    { title: 'unrelated env is ignored', argv: ['--allow', 'x:1'], env: { PORT: '1', HOST: 'evil' }, expect: { port: 8080, host: '127.0.0.1' } },
+  ];
+
+  for (const { title, argv, env = {}, expect, absent = [] } of cases) {
+    test(title, () => {
+      const options = parse(argv, env);
+      const { allow, deny, ...scalars } = expect;
+      for (const [key, value] of Object.entries(scalars)) {
+        assert.deepEqual(options[key as keyof Options], value, key);
+      }
+      if (allow !== undefined) assert.deepEqual(options.allow.map((rule) => rule.text), allow);
+      if (deny !== undefined) assert.deepEqual(options.deny.map((rule) => rule.text), deny);
+      for (const key of absent) assert.equal(key in options, false, `${key} should be absent`);
+    });
+  }
+
+  test('rules come back parsed', () => {
+    const options = parse(['--allow', '*.Example.com:8000-8999']);
+    assert.deepEqual(options.allow[0], {
+      text: '*.Example.com:8000-8999',
+      host: { type: 'subdomain', suffix: 'example.com' },
+      port: { min: 8000, max: 8999 },
+    });
+  });
+});
+
+describe('parseGatewayArgs: --help', () => {
+  const cases: readonly { title: string; argv: readonly string[] }[] = [
+    { title: '--help alone', argv: ['--help'] },
+    { title: '-h alone', argv: ['-h'] },
+    { title: '--help wins over a missing --allow', argv: ['--port', '9000', '--help'] },
+    { title: '--help wins over an unknown flag', argv: ['--frobnicate', '--help'] },
+    { title: '--help wins over a bad value', argv: ['--port', 'abc', '-h'] },
+  ];
+  for (const { title, argv } of cases) {
+    test(title, () => {
+      assert.deepEqual(parseGatewayArgs(argv, {}), { help: true });
+    });
+  }
+});
+
+describe('parseGatewayArgs: bad command lines throw usage feedback', () => {
+  const cases: readonly { title: string; argv: readonly string[]; env?: GatewayEnv; message: RegExp }[] = [
+    { title: 'no --allow and no SOCKWAY_ALLOW', argv: [], message: /no destinations allowed: pass --allow HOST:PORT/ },
+    { title: 'only --deny', argv: ['--deny', 'x:1'], message: /no destinations allowed/ },
+    { title: 'SOCKWAY_ALLOW with only commas', argv: [], env: { SOCKWAY_ALLOW: ' , ,' }, message: /no destinations allowed/ },
+    { title: 'unknown flag', argv: ['--frobnicate', '--allow', 'x:1'], message: /^unknown option --frobnicate \(see --help\)$/ },
+    { title: 'typo gets a suggestion', argv: ['--alow', 'x:1'], message: /^unknown option --alow; did you mean --allow\?$/ },
+    { title: 'typo with =value gets a suggestion', argv: ['--max-stream=4', '--allow', 'x:1'], message: /did you mean --max-streams\?/ },
+    { title: 'single-dash flag', argv: ['-p', '80', '--allow', 'x:1'], message: /unexpected argument "-p"/ },
+    { title: 'positional argument', argv: ['8080', '--allow', 'x:1'], message: /unexpected argument "8080"/ },
+    { title: 'bare --', argv: ['--', '--allow', 'x:1'], message: /unexpected argument "--"/ },
+    { title: 'missing value at the end', argv: ['--allow'], message: /^--allow needs a value, e\.g\. --allow example\.com:443$/ },
+    { title: 'missing value before another flag', argv: ['--port', '--allow', 'x:1'], message: /^--port needs a value/ },
+    { title: 'empty =value', argv: ['--host=', '--allow', 'x:1'], message: /^--host needs a value/ },
+    { title: 'switch with a value', argv: ['--quiet=yes', '--allow', 'x:1'], message: /^--quiet does not take a value$/ },
+    { title: 'port not a number', argv: ['--port', 'abc', '--allow', 'x:1'], message: /^--port: "abc" is not a port number \(0-65535\)$/ },
+    { title: 'port 65536', argv: ['--port', '65536', '--allow', 'x:1'], message: /^--port: "65536" is not a port number/ },
+    { title: 'negative port', argv: ['--port', '-1', '--allow', 'x:1'], message: /^--port: "-1" is not a port number/ },
+    { title: 'port in exponent form', argv: ['--port', '8e3', '--allow', 'x:1'], message: /^--port: "8e3"/ },
+    { title: 'port with a sign', argv: ['--port=+80', '--allow', 'x:1'], message: /^--port: "\+80"/ },
+    { title: 'SOCKWAY_PORT bad value names the variable', argv: ['--allow', 'x:1'], env: { SOCKWAY_PORT: 'http' }, message: /^SOCKWAY_PORT: "http" is not a port number/ },
+    { title: 'host with a space', argv: ['--host', 'local host', '--allow', 'x:1'], message: /^--host: "local host" is not a host name/ },
+    { title: 'host given as a URL', argv: ['--host', 'http://x', '--allow', 'x:1'], message: /^--host: "http:\/\/x"/ },
+    { title: 'path without leading slash', argv: ['--path', 'sockway', '--allow', 'x:1'], message: /^--path: "sockway" must start with "\/"/ },
+    { title: 'path with a query', argv: ['--path', '/ws?x=1', '--allow', 'x:1'], message: /^--path: "\/ws\?x=1"/ },
+    { title: 'max-streams 0', argv: ['--max-streams', '0', '--allow', 'x:1'], message: /^--max-streams: "0" is not a whole number from 1/ },
+    { title: 'max-streams fractional', argv: ['--max-streams', '1.5', '--allow', 'x:1'], message: /^--max-streams: "1.5"/ },
+    { title: 'max-streams too large', argv: ['--max-streams', '2147483648', '--allow', 'x:1'], message: /^--max-streams: "2147483648"/ },
+    { title: 'window 0', argv: ['--window', '0', '--allow', 'x:1'], message: /^--window: "0" is not a byte count/ },
+    { title: 'window with ambiguous k suffix', argv: ['--window', '64k', '--allow', 'x:1'], message: /^--window: "64k".*KiB or MiB suffix/ },
+    { title: 'window too large', argv: ['--window', '2048MiB', '--allow', 'x:1'], message: /^--window: "2048MiB"/ },
+    { title: '--port given twice', argv: ['--port', '1', '--port', '2', '--allow', 'x:1'], message: /^--port was given more than once$/ },
+    { title: 'bad --allow rule names the rule', argv: ['--allow', 'example.com'], message: /^--allow: invalid rule "example\.com": is missing a port/ },
+    { title: 'reversed range in --deny', argv: ['--allow', 'x:1', '--deny', 'x:9-1'], message: /^--deny: invalid rule "x:9-1": port range 9-1 is reversed/ },
+    { title: 'bad SOCKWAY_ALLOW entry names the variable', argv: [], env: { SOCKWAY_ALLOW: 'ok.example:1,10.0.0.1/8:1' }, message: /^SOCKWAY_ALLOW: invalid rule "10\.0\.0\.1\/8:1": .*host bits set/ },
+    { title: 'bad SOCKWAY_DENY entry names the variable', argv: ['--allow', 'x:1'], env: { SOCKWAY_DENY: '127.1:*' }, message: /^SOCKWAY_DENY: invalid rule "127\.1:\*"/ },
+  ];
+  for (const { title, argv, env = {}, message } of cases) {
+    test(`${title}: ${argv.join(' ') || '(no arguments)'}`, () => {
+      assert.throws(() => parseGatewayArgs(argv, env), (error: Error & { code?: string }) => {
+        assert.equal(error.code, CLI_USAGE_CODE);
+        assert.match(error.message, message);
+        assert.ok(!error.message.includes('\n'), 'message is one line');
+        return true;
+      });
+    });
+  }
+});
+
+describe('USAGE', () => {
+  const documented = ['--port', '--host', '--path', '--allow', '--deny', '--max-streams', '--window', '--quiet', '--help', '-h', 'SOCKWAY_PORT', 'SOCKWAY_HOST', 'SOCKWAY_ALLOW', 'SOCKWAY_DENY'];
+  for (const word of documented) {
+    test(`documents ${word}`, () => {
+      assert.match(USAGE, new RegExp(`(^|[\\s,])${word.replace(/[-]/g, '\\-')}\\b`, 'm'));
+    });
+  }
+
+  test('every flag in USAGE is accepted', () => {
+    const options = USAGE.slice(USAGE.indexOf('Options:'), USAGE.indexOf('Rules'));
+    const flags = [...options.matchAll(/^ {2}(?:-h, )?(--[a-z-]+)/gm)].map((match) => match[1] ?? '');
+    assert.equal(flags.length, 9);
+    for (const flag of flags) {
+      const argv = flag === '--quiet' || flag === '--help' ? [flag, '--allow', 'x:1'] : [flag, flag === '--port' ? '1' : flag === '--path' ? '/' : flag === '--allow' || flag === '--deny' ? 'x:1' : flag === '--host' ? 'h' : '1', '--allow', 'x:1'];
+      assert.doesNotThrow(() => parseGatewayArgs(argv, {}), flag);
+    }
+  });
+
+  test('every example rule in USAGE parses', () => {
+    const examples = [...USAGE.slice(USAGE.indexOf('\nExamples')).matchAll(/--(?:allow|deny) '?([^\s']+)'?/g)].map((match) => match[1] ?? '').filter((text) => text !== 'HOST:PORT');
+    assert.ok(examples.length >= 10, `found ${examples.length} examples`);
+    for (const text of examples) assert.doesNotThrow(() => parseGatewayArgs(['--allow', text], {}), text);
+  });
+
+  test('lines fit in 80 columns', () => {
+    for (const line of USAGE.split('\n')) assert.ok(line.length <= 80, `too long (${line.length}): ${line}`);
+  });
+});

@@ -1,0 +1,178 @@
+/**
+ * Adapts a `ws` WebSocket to the session's MessageTransport: one binary message
+ * per frame, bufferedAmount and drain from ws, close codes passed through.
+ * [ws lib/stream.js maps a WebSocket to a Duplex the same way]
+ */
+import { type RawData, WebSocket } from 'ws';
+import { CloseCode, type MessageTransport, type TransportCloseInfo, type TransportSink } from '../shared/transport.ts';
+
+/** Options of WsTransport. */
+export interface WsTransportOptions {
+  /** requestDrain() is answered once bufferedAmount is at or below this. Default 64 KiB. */
+  readonly drainLowWater?: number;
+  /**
+   * A text message arrived. sockway frames are binary, so this is a protocol
+   * violation; the default closes the WebSocket with 1003 (unsupported data).
+   * The gateway passes a handler that closes the session instead, so the peer
+   * also gets a GOAWAY saying why.
+   */
+  readonly onTextMessage?: () => void;
+  /** A ws 'error' (bad framing, oversized message, socket error); ws closes the connection itself. */
+  readonly onError?: (error: Error) => void;
+  /** Any message or pong arrived: the peer is alive (for the gateway's heartbeat). */
+  readonly onActivity?: () => void;
+}
+
+const EMPTY_REASON = '';
+/** RFC 6455 close code for a data type the endpoint cannot accept (a text message here). */
+export const UNSUPPORTED_DATA = 1003;
+// RFC 6455 §5.5: a control frame payload is at most 125 bytes, 2 of them the code.
+const MAX_REASON_BYTES = 123;
+
+/**
+ * A MessageTransport over one `ws` WebSocket. Built for the server side, where
+ * the socket is already open, but a connecting client socket works too: the
+ * sink hears onOpen() when it opens.
+ */
+export class WsTransport implements MessageTransport {
+  readonly #ws: WebSocket;
+  readonly #drainLowWater: number;
+  readonly #options: WsTransportOptions;
+  #sink: TransportSink | null = null;
+  #opened: boolean;
+  #drainRequested = false;
+  #closed = false;
+
+  constructor(ws: WebSocket, options: WsTransportOptions = {}) {
+    this.#ws = ws;
+    this.#options = options;
+    this.#drainLowWater = options.drainLowWater ?? 64 * 1024;
+    this.#opened = ws.readyState === WebSocket.OPEN;
+    ws.binaryType = 'nodebuffer';
+    // Listeners go on now, not in attach(): an 'error' with no listener would crash the process.
+    ws.on('error', this.#onError);
+    ws.on('message', this.#onMessage);
+    ws.on('close', this.#onClose);
+    ws.on('open', this.#onOpen);
+    ws.on('pong', this.#onPong);
+  }
+
+  get isOpen(): boolean {
+    return this.#ws.readyState === WebSocket.OPEN;
+  }
+
+  get bufferedAmount(): number {
+    return this.#ws.bufferedAmount;
+  }
+
+  /** The underlying WebSocket (for ping/terminate by the gateway). */
+  get webSocket(): WebSocket {
+    return this.#ws;
+  }
+
+  attach(sink: TransportSink): void {
+    if (this.#sink !== null) throw new Error('WsTransport.attach() called twice');
+    this.#sink = sink;
+  }
+
+  send(message: Uint8Array): void {
+    // After the close handshake started the session may still flush a GOAWAY; ws
+    // would report that through the callback, so it is simply dropped here.
+    if (this.#ws.readyState !== WebSocket.OPEN) return;
+    // A Uint8Array is wrapped by ws without copying; the server side never masks.
+    this.#ws.send(message, { binary: true }, this.#onSent);
+  }
+
+  requestDrain(): void {
+    if (this.#closed) return;
+    this.#drainRequested = true;
+    // Already low: answer asynchronously, once the session is out of its flush loop.
+    // Otherwise the callback of a pending send() answers (bufferedAmount > 0 means one is pending).
+    if (this.#ws.bufferedAmount <= this.#drainLowWater) queueMicrotask(this.#onSent);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#closed) return;
+    const state = this.#ws.readyState;
+    if (state === WebSocket.CLOSING || state === WebSocket.CLOSED) return;
+    try {
+      this.#ws.close(sendableCode(code), truncateReason(reason));
+    } catch {
+      // ws refuses some codes and reasons; the connection must go anyway.
+      this.#ws.terminate();
+    }
+  }
+
+  /** Drops the connection without a close handshake. */
+  terminate(): void {
+    this.#ws.terminate();
+  }
+
+  // Arrow properties: one function per transport, not one per send().
+  readonly #onSent = (): void => {
+    if (!this.#drainRequested || this.#closed) return;
+    if (this.#ws.bufferedAmount > this.#drainLowWater) return;
+    this.#drainRequested = false;
+    this.#sink?.onDrain();
+  };
+
+  readonly #onMessage = (data: RawData, isBinary: boolean): void => {
+    if (this.#closed) return;
+    this.#options.onActivity?.();
+    if (!isBinary) {
+      if (this.#options.onTextMessage) this.#options.onTextMessage();
+      else this.close(UNSUPPORTED_DATA, 'sockway frames are binary messages');
+      return;
+    }
+    // binaryType 'nodebuffer' always gives one Buffer (a Uint8Array), fragments already joined.
+    this.#sink?.onMessage(data as Buffer);
+  };
+
+  readonly #onOpen = (): void => {
+    this.#opened = true;
+    this.#sink?.onOpen();
+  };
+
+  readonly #onPong = (): void => {
+    this.#options.onActivity?.();
+  };
+
+  readonly #onError = (error: Error): void => {
+    // ws follows every 'error' with 'close'; here it is only reported.
+    this.#options.onError?.(error);
+  };
+
+  readonly #onClose = (code: number, reason: Buffer): void => {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#drainRequested = false;
+    const ws = this.#ws;
+    ws.off('message', this.#onMessage);
+    ws.off('open', this.#onOpen);
+    ws.off('pong', this.#onPong);
+    // 'error' stays: a late socket error must still find a listener.
+    const info: TransportCloseInfo = { code, reason: reason.length > 0 ? reason.toString('utf8') : EMPTY_REASON, wasOpen: this.#opened };
+    this.#sink?.onClose(info);
+  };
+}
+
+/** ws throws for codes that must not be sent (1005, 1006, 1015, out of range): map them. */
+function sendableCode(code: number): number {
+  if (code === 1000 || (code >= 1001 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006)) return code;
+  if (code >= 3000 && code <= 4999) return code;
+  return CloseCode.InternalError;
+}
+
+/** Cuts a close reason to 123 UTF-8 bytes without splitting a character. */
+function truncateReason(reason: string): string {
+  if (Buffer.byteLength(reason) <= MAX_REASON_BYTES) return reason;
+  let out = '';
+  let bytes = 0;
+  for (const char of reason) {
+    const size = Buffer.byteLength(char);
+    if (bytes + size > MAX_REASON_BYTES - 3) break;
+    out += char;
+    bytes += size;
+  }
+  return `${out}...`;
+}
