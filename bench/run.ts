@@ -91,6 +91,8 @@ async function main(): Promise<void> {
       `bufferutil ${String(env['bufferutil'])}; load ${String(env['loadavgAtStart'])}`,
   );
 
+  const load = os.loadavg()[0] ?? 0;
+  if (load > 0.5) console.error(`warning: load average ${load.toFixed(2)} before start; other work will skew the figures`);
   const started = Date.now();
   const server = await forkServer(SERVER, [String(config.chunkBytes)]);
   const target: Target = { host: '127.0.0.1', port: server.port };
@@ -121,9 +123,8 @@ async function main(): Promise<void> {
         );
       }
     }
-    for (const worker of workers.values()) await worker.stop();
   } finally {
-    for (const worker of workers.values()) worker.kill();
+    await Promise.all([...workers.values()].map((worker) => worker.stop()));
     await server.stop();
   }
 
@@ -144,7 +145,7 @@ async function main(): Promise<void> {
     generatedAt: new Date().toISOString(),
     durationSeconds: Number(seconds.toFixed(1)),
     config: { ...config, bulkMiB: config.bulkBytes / MiB, streamMiB: config.streamBytes / MiB },
-    environment: env,
+    environment: { ...env, loadavgAtEnd: os.loadavg().map((x) => Number(x.toFixed(2))) },
     units: { throughput: 'MB/s = 10^6 bytes/s, payload only', rtt: 'µs' },
     order,
     contenders: Object.fromEntries(columns.map((name) => [name, summaries[name] ?? 'skipped'])),

@@ -454,6 +454,9 @@ export function errFeatureUnavailableOnPlatform(
   );
 }
 
+/** Short name of {@link errFeatureUnavailableOnPlatform}. */
+export const errFeatureUnavailable = errFeatureUnavailableOnPlatform;
+
 /** ERR_INVALID_HANDLE_TYPE (TypeError): `This handle type cannot be sent`. */
 export function errInvalidHandleType(): NodeInternalError<'ERR_INVALID_HANDLE_TYPE'> {
   return staticError(NodeTypeError, 'ERR_INVALID_HANDLE_TYPE', 'This handle type cannot be sent', errInvalidHandleType);
@@ -507,11 +510,14 @@ export function abortError(cause: unknown): AbortError {
   return error;
 }
 
-/** Write after the peer's FIN with allowHalfOpen false: a plain Error with only `code: 'EPIPE'`. */
-export function endedByOtherPartyError(): Error & { readonly code: 'EPIPE' } {
+/**
+ * Node's writeAfterFIN error (a write after the peer's FIN with allowHalfOpen false):
+ * a plain Error `This socket has been ended by the other party` with only `code: 'EPIPE'`.
+ */
+export function epipeAfterFin(): Error & { readonly code: 'EPIPE' } {
   const error = new Error('This socket has been ended by the other party') as Error & { code: 'EPIPE' };
   error.code = 'EPIPE';
-  captureStack(error, endedByOtherPartyError);
+  captureStack(error, epipeAfterFin);
   return error;
 }
 

@@ -163,7 +163,7 @@ export class SessionStream {
    * went out at once; false means wait for handler.onDrain().
    */
   write(data: Uint8Array): boolean {
-    if (!canSend(this.#state) || this.#endQueued) return false;
+    if (!this.#canQueue() || this.#endQueued) return false;
     if (data.length === 0) return this.#queuedBytes === 0;
     this.#queue.push(data);
     this.#queuedBytes += data.length;
@@ -174,9 +174,14 @@ export class SessionStream {
 
   /** Half-closes: END follows the queued data. */
   end(): void {
-    if (!canSend(this.#state) || this.#endQueued) return;
+    if (!this.#canQueue() || this.#endQueued) return;
     this.#endQueued = true;
-    if (this.#queuedBytes === 0) this.#sendEnd();
+    if (this.#queuedBytes === 0 && this.#state !== 'opening') this.#sendEnd();
+  }
+
+  /** Writes and END may be queued while opening; they go out after OPENED. */
+  #canQueue(): boolean {
+    return this.#state === 'opening' || canSend(this.#state);
   }
 
   /** Aborts both directions now, dropping queued data; the handler hears nothing more. */
@@ -300,6 +305,7 @@ export class SessionStream {
         }
         this.#handler?.onOpened?.(frame.local, frame.remote);
         if (this._hasSendable) this.#session._schedule(this);
+        else if (this.#endQueued && this.#queuedBytes === 0) this.#sendEnd();
         return null;
       case 'data':
         if (!canReceive(this.#state)) return this.#illegal(frame.type);

@@ -26,9 +26,12 @@ export interface ChildHandle {
 }
 
 const live = new Set<ChildProcess>();
+// Whoever stops us (SIGTERM, or process.exit anywhere) takes our children along:
+// a signal death would skip 'exit' handlers and orphan e.g. websockify.
 process.on('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
+  for (const child of live) child.kill('SIGTERM');
 });
+process.once('SIGTERM', () => process.exit(143));
 
 /** Keeps the last `limit` characters of a child's stdout and stderr. */
 function captureOutput(child: ChildProcess, echo: boolean, limit = 8192): () => string {
@@ -101,7 +104,6 @@ export function reportReady(port: number): void {
   const message: ReadyMessage = { type: 'ready', port };
   process.send?.(message);
   process.on('disconnect', () => process.exit(0));
-  process.on('SIGTERM', () => process.exit(0));
 }
 
 /** Spawns a non-Node program (e.g. websockify); output is kept, not echoed. */

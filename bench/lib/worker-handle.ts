@@ -22,6 +22,11 @@ export class WorkerHandle {
       this.#waiting = undefined;
       waiting?.resolve(message as WorkerReply);
     });
+    child.on('error', (err) => {
+      const waiting = this.#waiting;
+      this.#waiting = undefined;
+      waiting?.reject(err);
+    });
     child.once('exit', (code, signal) => {
       this.#exit = new Error(`${name}: client worker exited (code ${code}, signal ${signal})`);
       const waiting = this.#waiting;
@@ -50,23 +55,20 @@ export class WorkerHandle {
     return reply.result;
   }
 
-  /** Stops the contender (its relay/gateway) and the worker. */
+  /** Stops the contender (its relay/gateway) and the worker; SIGTERM if it does not answer. */
   async stop(): Promise<void> {
     if (this.#exit) return;
     try {
       await this.#request({ type: 'stop' }, 10_000, 'stop');
     } catch {
-      this.#child.kill('SIGKILL');
+      // SIGTERM, not SIGKILL: the worker's exit hook stops its relay (lib/processes.ts).
+      this.#child.kill('SIGTERM');
     }
-  }
-
-  /** Kills the worker (and, through its IPC disconnect, its relay). */
-  kill(): void {
-    if (!this.#exit) this.#child.kill('SIGTERM');
   }
 
   #request(request: WorkerRequest, timeoutMs: number, what: string): Promise<WorkerReply> {
     if (this.#exit) return Promise.reject(this.#exit);
+    if (!this.#child.connected) return Promise.reject(new Error(`${this.name}: client worker is gone`));
     const reply = this.#next(timeoutMs, what);
     this.#child.send(request);
     return reply;
@@ -76,7 +78,7 @@ export class WorkerHandle {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiting = undefined;
-        this.#child.kill('SIGKILL');
+        this.#child.kill('SIGTERM');
         reject(new Error(`${this.name} ${what}: no answer within ${timeoutMs / 1000} s (BENCH_CELL_TIMEOUT_S)`));
       }, timeoutMs);
       this.#waiting = {

@@ -46,7 +46,11 @@ class MemoryTransport implements MessageTransport {
     if (!this.isOpen || this.closed) throw new Error(`transport ${this.name} is not open`);
     const copy = message.slice();
     this.bufferedAmount += copy.length;
-    this.#pair.tap.push({ from: this.name, frame: decodeFrame(copy) });
+    try {
+      this.#pair.tap.push({ from: this.name, frame: decodeFrame(copy) });
+    } catch {
+      this.#pair.malformed.push({ from: this.name, bytes: copy });
+    }
     this.#pair.enqueue(() => {
       this.bufferedAmount -= copy.length;
       if (this.#drainRequested && this.bufferedAmount === 0) {
@@ -82,6 +86,8 @@ export class TransportPair {
   readonly a: MemoryTransport;
   readonly b: MemoryTransport;
   readonly tap: TappedFrame[] = [];
+  /** Messages that did not decode (sent by tests playing a hostile peer). */
+  readonly malformed: Array<{ from: 'a' | 'b'; bytes: Uint8Array }> = [];
   readonly #autoFlush: boolean;
   readonly #pending: Array<() => void> = [];
   #scheduled = false;

@@ -1,0 +1,478 @@
+/**
+ * One OPEN: policy check, DNS, net.connect, then the byte relay between the
+ * session stream and the TCP socket, with backpressure both ways.
+ * @see PROTOCOL.md#open
+ *
+ *   OPEN ─ precheck(host) ─ dns.lookup ─ check(host, address) ─ RESOLVED ─ net.connect ─ OPENED
+ *     └─ denied: RESET SOCKWAY_ERR_DENIED          any failure: RESET with the real error fields
+ *
+ * Relay, gateway view (hashicorp/yamux half-close; ws lib/stream.js backpressure):
+ *   TCP 'data' → stream.write()      false → socket.pause(), resumed by handler.onDrain
+ *   TCP 'end'  → stream.end()        TCP 'error' → stream.reset(error fields)
+ *   onData     → socket.write()      credit returned (stream.consume) once the socket took
+ *                                    the bytes: at once, or on 'drain'
+ *   onEnd      → socket.end()        onReset → resetAndDestroy() for ECONNRESET, else destroy()
+ *
+ * So a stream holds at most its window plus the socket's highWaterMark towards TCP, and at
+ * most one read chunk beyond the peer's credit towards the page.
+ */
+import * as dns from 'node:dns';
+import * as net from 'node:net';
+import { getSystemErrorMap } from 'node:util';
+import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
+import type { Endpoint, Family, OpenFrame } from '../shared/frame.ts';
+import type { SessionStream, StreamHandler } from '../shared/session.ts';
+import { canReceive, isTerminal } from '../shared/stream-state.ts';
+import type { Policy } from './policy.ts';
+
+/** One structured log line; `event` names what happened, the rest is context. */
+export interface GatewayLogEntry {
+  readonly level: 'info' | 'warn' | 'error';
+  readonly event: string;
+  readonly [field: string]: unknown;
+}
+
+/** dns.lookup with `all: true`, injectable for tests and custom resolvers. */
+export type LookupAll = (
+  hostname: string,
+  options: dns.LookupAllOptions,
+  callback: (error: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void,
+) => void;
+
+/** Options of openTcpBridge(). */
+export interface TcpBridgeOptions {
+  readonly policy: Policy;
+  /** ms from OPEN (DNS included) to the TCP connection; then RESET ETIMEDOUT. */
+  readonly connectTimeout: number;
+  /** Default dns.lookup. */
+  readonly lookup?: LookupAll;
+  readonly log?: (entry: GatewayLogEntry) => void;
+  /** The stream is finished and its socket closed: the bridge can be forgotten. */
+  readonly onDone?: (bridge: TcpBridge) => void;
+}
+
+/** Where a bridge is: looking up the host, dialing, relaying, or finished. */
+export type TcpBridgePhase = 'resolving' | 'connecting' | 'connected' | 'done';
+
+/** What stats() reports about a bridge besides the stream's own counters. */
+export interface TcpBridgeInfo {
+  readonly host: string;
+  readonly port: number;
+  /** The address dialed ('' until known). */
+  readonly address: string;
+  readonly phase: TcpBridgePhase;
+  /** Bytes handed to socket.write() and not yet flushed to the kernel. */
+  readonly socketBufferedBytes: number;
+  /** True while reading from TCP is paused for lack of credit. */
+  readonly socketPaused: boolean;
+}
+
+/** The system-error fields Node puts on socket and DNS errors (not all in NodeJS.ErrnoException). */
+interface SystemErrorFields {
+  readonly code?: unknown;
+  readonly errno?: unknown;
+  readonly syscall?: unknown;
+  readonly address?: unknown;
+  readonly port?: unknown;
+  readonly hostname?: unknown;
+  readonly message?: unknown;
+}
+
+interface Candidate {
+  readonly address: string;
+  readonly family: Family;
+}
+
+const DEFAULT_LOOKUP: LookupAll = (hostname, options, callback) => dns.lookup(hostname, options, callback);
+const ETIMEDOUT_ERRNO = uvErrno('ETIMEDOUT');
+// Errors after which the next resolved address is worth a try (Node's autoSelectFamily retries these too).
+const RETRYABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ETIMEDOUT', 'EAFNOSUPPORT']);
+
+/**
+ * Handles one OPEN: returns the bridge (the stream's handler), or a WireError
+ * when the policy refuses the destination outright. Never throws.
+ */
+export function openTcpBridge(stream: SessionStream, frame: OpenFrame, options: TcpBridgeOptions): TcpBridge | WireError {
+  try {
+    const literal = net.isIP(frame.host) !== 0;
+    // A name can only be refused for good before DNS if no address could make it allowed;
+    // the final check runs against each resolved address. A literal is checked once, here.
+    const decision = literal
+      ? options.policy.check({ host: frame.host, port: frame.port })
+      : options.policy.precheck({ host: frame.host, port: frame.port });
+    if (!decision.allowed) {
+      options.log?.({ level: 'warn', event: 'stream-denied', stream: stream.id, host: frame.host, port: frame.port, reason: decision.reason });
+      return deniedError(frame.host, frame.port);
+    }
+    const bridge = new TcpBridge(stream, frame, options);
+    // Start once the session has installed the handler (it does so when onOpen returns).
+    queueMicrotask(() => bridge._start());
+    return bridge;
+  } catch (error) {
+    options.log?.({ level: 'error', event: 'internal-error', where: 'open', stream: stream.id, error: String(error) });
+    return wireError({ code: SockwayErrorCode.Internal, message: 'the gateway failed to open the stream' });
+  }
+}
+
+/**
+ * The RESET error for a destination the policy refuses. The message names only the
+ * destination, never the rule: deny lists describe the gateway's network. The reason,
+ * with the rule, goes to the gateway log.
+ */
+export function deniedError(host: string, port: number): WireError {
+  return wireError({
+    code: SockwayErrorCode.Denied,
+    syscall: 'connect',
+    address: host,
+    port,
+    hostname: net.isIP(host) === 0 ? host : '',
+    message: `connect ${SockwayErrorCode.Denied} ${host}:${port} (not allowed by the gateway policy)`,
+  });
+}
+
+/** The bridge between one session stream and one TCP socket. Create with openTcpBridge(). */
+export class TcpBridge implements StreamHandler {
+  readonly stream: SessionStream;
+  readonly host: string;
+  readonly port: number;
+  readonly #frame: OpenFrame;
+  readonly #options: TcpBridgeOptions;
+  readonly #openedAt = Date.now();
+  #phase: TcpBridgePhase = 'resolving';
+  #socket: net.Socket | null = null;
+  #socketOpen = false;
+  #address = '';
+  #candidates: readonly Candidate[] = [];
+  #attempt = 0;
+  #firstError: WireError | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  /** Bytes written to the socket while it was over its highWaterMark; credited on 'drain'. */
+  #unconsumed = 0;
+  #error: WireError | null = null;
+
+  /** @internal Use openTcpBridge(). */
+  constructor(stream: SessionStream, frame: OpenFrame, options: TcpBridgeOptions) {
+    this.stream = stream;
+    this.host = frame.host;
+    this.port = frame.port;
+    this.#frame = frame;
+    this.#options = options;
+    this.#timer = setTimeout(this.#onTimeout, options.connectTimeout);
+  }
+
+  /** Where the bridge is in its life. */
+  get phase(): TcpBridgePhase {
+    return this.#phase;
+  }
+
+  /** The TCP socket (null before dialing). */
+  get socket(): net.Socket | null {
+    return this.#socket;
+  }
+
+  /** Bridge-side counters for stats(). */
+  info(): TcpBridgeInfo {
+    const socket = this.#socket;
+    return {
+      host: this.host,
+      port: this.port,
+      address: this.#address,
+      phase: this.#phase,
+      socketBufferedBytes: socket?.writableLength ?? 0,
+      socketPaused: socket?.isPaused() ?? false,
+    };
+  }
+
+  /** Destroys the socket and resets the stream (gateway shutdown, session gone). */
+  destroy(error: WireError): void {
+    this.#fail(error);
+  }
+
+  /** @internal Resolves (unless the host is an IP) and dials. */
+  _start(): void {
+    this.#guard('start', () => {
+      if (this.#finished()) return;
+      const family = net.isIP(this.host);
+      if (family !== 0) {
+        this.#dial([{ address: this.host, family: family as Family }]);
+        return;
+      }
+      const requested = this.#frame.family;
+      const lookupOptions: dns.LookupAllOptions = {
+        all: true,
+        family: requested,
+        // As net.connect does when no family is asked for: only families the host has an address in.
+        ...(requested === 0 && this.#frame.localAddress === '' ? { hints: dns.ADDRCONFIG } : {}),
+      };
+      (this.#options.lookup ?? DEFAULT_LOOKUP)(this.host, lookupOptions, (error, addresses) => {
+        this.#guard('lookup', () => this.#onLookup(error, addresses));
+      });
+    });
+  }
+
+  // ---- StreamHandler: page → TCP ----
+
+  onData(data: Uint8Array): void {
+    this.#guard('data', () => {
+      const socket = this.#socket;
+      if (socket === null || socket.destroyed) return;
+      if (socket.write(data)) this.stream.consume(data.length);
+      else this.#unconsumed += data.length;
+    });
+  }
+
+  onEnd(): void {
+    this.#guard('end', () => {
+      this.#socket?.end();
+      this.#checkDone();
+    });
+  }
+
+  onReset(error: WireError): void {
+    this.#guard('reset', () => {
+      this.#error ??= error;
+      this.#clearTimer();
+      const socket = this.#socket;
+      if (socket !== null && !socket.destroyed) {
+        // The page's resetAndDestroy() travels on as a TCP RST; anything else is a plain close.
+        if (error.code === 'ECONNRESET' && this.#phase === 'connected') socket.resetAndDestroy();
+        else socket.destroy();
+      }
+      this.#checkDone();
+    });
+  }
+
+  onDrain(): void {
+    this.#guard('drain', () => {
+      const socket = this.#socket;
+      if (socket !== null && !socket.destroyed && socket.isPaused()) socket.resume();
+      this.#checkDone();
+    });
+  }
+
+  // ---- connecting ----
+
+  #onLookup(error: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]): void {
+    if (this.#finished()) return;
+    if (error !== null) {
+      this.#fail(fromSystemError(error, { syscall: 'getaddrinfo', hostname: this.host }));
+      return;
+    }
+    const candidates: Candidate[] = [];
+    let reason = '';
+    for (const { address, family } of addresses) {
+      if (family !== 4 && family !== 6) continue;
+      const decision = this.#options.policy.check({ host: this.host, port: this.port, address });
+      if (decision.allowed) candidates.push({ address, family });
+      else reason ||= decision.reason;
+    }
+    if (candidates.length === 0) {
+      if (reason === '') {
+        this.#fail(wireError({ code: 'ENOTFOUND', syscall: 'getaddrinfo', hostname: this.host }));
+        return;
+      }
+      this.#log('warn', 'stream-denied', { reason });
+      this.#fail(deniedError(this.host, this.port));
+      return;
+    }
+    this.#dial(candidates);
+  }
+
+  /** Dials the candidates in order, the next one after a connect error (Node's autoSelectFamily, sequential). */
+  #dial(candidates: readonly Candidate[]): void {
+    this.#candidates = candidates;
+    this.#attempt = 0;
+    this.#connectNext();
+  }
+
+  #connectNext(): void {
+    const candidate = this.#candidates[this.#attempt] as Candidate;
+    this.#attempt += 1;
+    this.#phase = 'connecting';
+    this.#address = candidate.address;
+    const frame = this.#frame;
+    // Node emits 'lookup' for a name only, once per address it tries.
+    if (net.isIP(this.host) === 0) this.stream.resolved(candidate.address, candidate.family);
+    let socket: net.Socket;
+    try {
+      socket = net.connect({
+        host: candidate.address, // an IP: net.connect does no second lookup
+        port: this.port,
+        family: candidate.family,
+        ...(frame.localAddress === '' ? {} : { localAddress: frame.localAddress }),
+        ...(frame.localPort === 0 ? {} : { localPort: frame.localPort }),
+        allowHalfOpen: true,
+        noDelay: frame.noDelay,
+        keepAlive: frame.keepAlive,
+        keepAliveInitialDelay: frame.keepAliveInitialDelay,
+        autoSelectFamily: false,
+      });
+    } catch (error) {
+      // Invalid localAddress/localPort: net.connect throws ERR_INVALID_* synchronously.
+      this.#fail(fromSystemError(error as SystemErrorFields, { syscall: 'connect', address: candidate.address, port: this.port }));
+      return;
+    }
+    this.#socket = socket;
+    this.#socketOpen = true;
+    socket.on('connect', () => this.#guard('connect', () => this.#onConnect(socket)));
+    socket.on('data', (chunk: Buffer) => this.#guard('tcp-data', () => {
+      if (!this.stream.write(chunk)) socket.pause();
+    }));
+    socket.on('end', () => this.#guard('tcp-end', () => {
+      this.stream.end();
+      this.#checkDone();
+    }));
+    socket.on('drain', () => this.#guard('tcp-drain', () => {
+      const n = this.#unconsumed;
+      this.#unconsumed = 0;
+      if (n > 0) this.stream.consume(n);
+    }));
+    socket.on('error', (error: Error) => this.#guard('tcp-error', () => this.#onSocketError(socket, error)));
+    socket.on('close', () => this.#guard('tcp-close', () => this.#onSocketClose(socket)));
+  }
+
+  #onConnect(socket: net.Socket): void {
+    if (socket !== this.#socket || this.#finished()) return;
+    this.#clearTimer();
+    const local = endpoint(socket.localAddress, socket.localPort, socket.localFamily);
+    const remote = endpoint(socket.remoteAddress, socket.remotePort, socket.remoteFamily);
+    if (local === null || remote === null) {
+      // Closed between connect and now: 'error'/'close' follow and report it.
+      return;
+    }
+    this.#phase = 'connected';
+    this.stream.opened(local, remote);
+    this.#log('info', 'stream-connected', { address: remote.address, localPort: local.port });
+  }
+
+  #onSocketError(socket: net.Socket, error: Error): void {
+    if (socket !== this.#socket) return;
+    const wire = fromSystemError(error as SystemErrorFields, {});
+    if (this.#phase === 'connecting' && !this.#finished()) {
+      this.#firstError ??= wire;
+      if (RETRYABLE.has(wire.code) && this.#attempt < this.#candidates.length) {
+        socket.removeAllListeners();
+        socket.on('error', () => {}); // nothing more from it matters
+        socket.destroy();
+        this.#socketOpen = false;
+        this.#socket = null;
+        this.#connectNext();
+        return;
+      }
+      // As Node's AggregateError for several addresses: report the first failure.
+      this.#fail(this.#firstError);
+      return;
+    }
+    this.#fail(wire);
+  }
+
+  #onSocketClose(socket: net.Socket): void {
+    if (socket !== this.#socket) return;
+    this.#socketOpen = false;
+    if (!isTerminal(this.stream.state) && (this.#phase !== 'connected' || canReceive(this.stream.state))) {
+      // Closed with no 'error' while the page may still send: only our own destroy()
+      // does that, and it resets first. Kept so a stream can never outlive its socket.
+      this.#fail(wireError({ code: 'ECONNRESET', syscall: 'read', errno: uvErrno('ECONNRESET') }));
+    }
+    this.#checkDone();
+  }
+
+  readonly #onTimeout = (): void => {
+    this.#timer = null;
+    this.#guard('timeout', () => {
+      if (this.#phase !== 'resolving' && this.#phase !== 'connecting') return;
+      this.#fail(wireError({
+        code: 'ETIMEDOUT',
+        errno: ETIMEDOUT_ERRNO,
+        syscall: 'connect',
+        address: this.#address === '' ? this.host : this.#address,
+        port: this.port,
+        ...(net.isIP(this.host) === 0 ? { hostname: this.host } : {}),
+      }));
+    });
+  };
+
+  // ---- ending ----
+
+  /** Resets the stream with `error` and destroys the socket. */
+  #fail(error: WireError): void {
+    this.#error ??= error;
+    this.#clearTimer();
+    if (!isTerminal(this.stream.state)) this.stream.reset(error);
+    const socket = this.#socket;
+    if (socket !== null && !socket.destroyed) socket.destroy();
+    this.#checkDone();
+  }
+
+  #finished(): boolean {
+    return this.#phase === 'done' || isTerminal(this.stream.state);
+  }
+
+  #checkDone(): void {
+    if (this.#phase === 'done' || this.#socketOpen || !isTerminal(this.stream.state)) return;
+    this.#phase = 'done';
+    this.#clearTimer();
+    const stats = this.stream.stats();
+    const error = this.#error;
+    this.#log(error === null ? 'info' : 'warn', 'stream-closed', {
+      address: this.#address,
+      bytesSent: stats.bytesSent,
+      bytesReceived: stats.bytesReceived,
+      durationMs: Date.now() - this.#openedAt,
+      ...(error === null ? {} : { code: error.code, syscall: error.syscall }),
+    });
+    this.#options.onDone?.(this);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  #log(level: GatewayLogEntry['level'], event: string, fields: Record<string, unknown>): void {
+    this.#options.log?.({ level, event, stream: this.stream.id, host: this.host, port: this.port, ...fields });
+  }
+
+  /** Runs an event handler; an exception (our bug) fails this stream only, never the process. */
+  #guard(where: string, body: () => void): void {
+    try {
+      body();
+    } catch (error) {
+      this.#log('error', 'internal-error', { where, error: error instanceof Error ? error.stack ?? error.message : String(error) });
+      try {
+        this.#fail(wireError({ code: SockwayErrorCode.Internal, message: 'the gateway failed internally' }));
+      } catch {
+        // Nothing sane is left to do for this stream.
+      }
+    }
+  }
+}
+
+/** A socket or DNS error as it travels: the real code, errno, syscall, address, port, hostname. */
+function fromSystemError(error: SystemErrorFields, fallback: Partial<WireError>): WireError {
+  const code = typeof error.code === 'string' && error.code !== '' ? error.code : SockwayErrorCode.Internal;
+  const string = (value: unknown, key: 'syscall' | 'address' | 'hostname'): string =>
+    typeof value === 'string' ? value.slice(0, 255) : fallback[key] ?? '';
+  return wireError({
+    code: code.slice(0, 255),
+    errno: typeof error.errno === 'number' && Number.isInteger(error.errno) ? error.errno : fallback.errno ?? 0,
+    syscall: string(error.syscall, 'syscall'),
+    address: string(error.address, 'address'),
+    port: typeof error.port === 'number' && Number.isInteger(error.port) && error.port >= 0 && error.port <= 0xffff ? error.port : fallback.port ?? -1,
+    hostname: string(error.hostname, 'hostname'),
+    // Node-shaped errors (with a syscall) are worded by the client; others keep their message.
+    message: typeof error.syscall === 'string' || typeof error.message !== 'string' ? '' : error.message.slice(0, 1000),
+  });
+}
+
+function endpoint(address: string | undefined, port: number | undefined, family: string | undefined): Endpoint | null {
+  if (address === undefined || port === undefined) return null;
+  const numeric: Family = family === 'IPv6' ? 6 : family === 'IPv4' ? 4 : net.isIPv6(address) ? 6 : 4;
+  return { address, port, family: numeric };
+}
+
+/** libuv's (negative) errno for a code name, as Node puts on its errors; 0 if unknown. */
+function uvErrno(name: string): number {
+  for (const [errno, [code]] of getSystemErrorMap()) if (code === name) return errno;
+  return 0;
+}

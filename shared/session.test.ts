@@ -1,0 +1,479 @@
+/**
+ * Session behaviour over the in-memory transport pair: handshake, ordering,
+ * half-close, reset, credit exhaustion and recovery, fairness between a stalled
+ * and a busy stream, transport loss, protocol violations.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { type WireError, SockwayErrorCode, wireError } from './errors.ts';
+import { encodeFrame, type OpenFrame } from './frame.ts';
+import { Session, type SessionStream, type StreamHandler } from './session.ts';
+import { createTransportPair, type TransportPair } from './testing/transport-pair.ts';
+import type { Timers } from './transport.ts';
+
+const timers: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+const WINDOW = 64 * 1024;
+
+/** Records what a stream handler sees. */
+class Recorder implements StreamHandler {
+  events: string[] = [];
+  chunks: Uint8Array[] = [];
+  errors: WireError[] = [];
+  stream: SessionStream | null = null;
+  /** When false, data is left unconsumed (a stalled reader). */
+  consuming = true;
+  drains = 0;
+
+  get received(): number {
+    return this.chunks.reduce((n, c) => n + c.length, 0);
+  }
+
+  onResolved(address: string): void { this.events.push(`resolved:${address}`); }
+  onOpened(): void { this.events.push('opened'); }
+  onData(data: Uint8Array): void {
+    this.chunks.push(data.slice());
+    if (this.events.at(-1) !== 'data') this.events.push('data');
+    if (this.consuming) this.stream?.consume(data.length);
+  }
+  onEnd(): void { this.events.push('end'); }
+  onReset(error: WireError): void { this.events.push(`reset:${error.code}`); this.errors.push(error); }
+  onDrain(): void { this.drains++; }
+}
+
+interface Harness {
+  pair: TransportPair;
+  client: Session;
+  gateway: Session;
+  /** Gateway-side recorders, by stream id. */
+  accepted: Map<number, Recorder>;
+  gatewayClosed: Array<WireError | null>;
+  clientClosed: Array<WireError | null>;
+}
+
+function setup(options: { clientWindow?: number; gatewayWindow?: number; maxStreams?: number; autoFlush?: boolean; onOpen?: (stream: SessionStream, frame: OpenFrame) => StreamHandler | WireError } = {}): Harness {
+  const pair = createTransportPair({ autoFlush: options.autoFlush ?? true });
+  const accepted = new Map<number, Recorder>();
+  const gatewayClosed: Array<WireError | null> = [];
+  const clientClosed: Array<WireError | null> = [];
+  const gateway = new Session({
+    role: 'gateway',
+    transport: pair.b,
+    timers,
+    limits: { streamWindow: options.gatewayWindow ?? WINDOW, maxPayload: 16 * 1024, ...(options.maxStreams !== undefined && { maxStreams: options.maxStreams }) },
+    onOpen: options.onOpen ?? ((stream) => {
+      const recorder = new Recorder();
+      recorder.stream = stream;
+      accepted.set(stream.id, recorder);
+      stream.opened({ address: '127.0.0.1', port: 40000 + stream.id, family: 4 }, { address: '127.0.0.1', port: 9, family: 4 });
+      return recorder;
+    }),
+    onClose: (error) => gatewayClosed.push(error),
+  });
+  const client = new Session({
+    role: 'client',
+    transport: pair.a,
+    timers,
+    keepaliveInterval: 0,
+    limits: { streamWindow: options.clientWindow ?? WINDOW, maxPayload: 16 * 1024 },
+    onClose: (error) => clientClosed.push(error),
+  });
+  return { pair, client, gateway, accepted, gatewayClosed, clientClosed };
+}
+
+function openStream(h: Harness, host = '127.0.0.1', port = 9): { stream: SessionStream; recorder: Recorder } {
+  const recorder = new Recorder();
+  const stream = h.client.open({ host, port, family: 4, localAddress: '', localPort: 0, noDelay: false, keepAlive: false, keepAliveInitialDelay: 0 }, recorder);
+  assert.ok(stream, 'open() returned a stream');
+  recorder.stream = stream;
+  return { stream, recorder };
+}
+
+/** Lets every queued microtask/message run. */
+async function settle(rounds = 50): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+function bytes(n: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = (i * 31 + seed) & 0xff;
+  return out;
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const c of chunks) { out.set(c, offset); offset += c.length; }
+  return out;
+}
+
+test('handshake: HELLO then pipelined OPEN, WELCOME, OPENED; odd client ids', async () => {
+  const h = setup();
+  const { stream, recorder } = openStream(h);
+  await settle();
+  assert.equal(stream.id, 1);
+  assert.deepEqual(h.pair.frames(), ['a>hello#0', 'a>open#1', 'b>welcome#0', 'b>opened#1']);
+  assert.deepEqual(recorder.events, ['opened']);
+  assert.equal(h.client.version, 1);
+  assert.equal(h.client.state, 'open');
+  assert.equal(openStream(h).stream.id, 3);
+});
+
+test('data arrives in order, both directions, split at maxPayload', async () => {
+  const h = setup();
+  const { stream, recorder } = openStream(h);
+  await settle();
+  const payload = bytes(50_000);
+  stream.write(payload);
+  await settle();
+  const gw = h.accepted.get(1) as Recorder;
+  assert.deepEqual(concat(gw.chunks), payload);
+  assert.ok(gw.chunks.every((c) => c.length <= 16 * 1024), 'no DATA above the peer maxPayload');
+  gw.stream?.write(bytes(1000, 7));
+  await settle();
+  assert.deepEqual(concat(recorder.chunks), bytes(1000, 7));
+});
+
+test('small writes are coalesced into one DATA frame while queued', async () => {
+  const h = setup({ autoFlush: false });
+  const { stream } = openStream(h);
+  for (let i = 0; i < 10; i++) stream.write(bytes(10, i));
+  await h.pair.flush();
+  await h.pair.flush();
+  const data = h.pair.tap.filter((t) => t.from === 'a' && t.frame.type === 'data');
+  assert.equal(data.length, 1);
+  assert.equal(data[0]?.frame.type === 'data' && data[0].frame.data.length, 100);
+});
+
+test('half-close, client first: END after data; gateway can still send; closed after both', async () => {
+  const h = setup();
+  const { stream, recorder } = openStream(h);
+  await settle();
+  stream.write(bytes(100));
+  stream.end();
+  await settle();
+  const gw = h.accepted.get(1) as Recorder;
+  assert.deepEqual(gw.events, ['data', 'end']);
+  assert.equal(stream.state, 'local-closed');
+  gw.stream?.write(bytes(10));
+  gw.stream?.end();
+  await settle();
+  assert.deepEqual(recorder.events, ['opened', 'data', 'end']);
+  assert.equal(stream.state, 'closed');
+  assert.equal(h.client.streamCount, 0);
+  assert.equal(h.gateway.streamCount, 0);
+});
+
+test('half-close, gateway first: client keeps sending after END', async () => {
+  const h = setup();
+  const { stream, recorder } = openStream(h);
+  await settle();
+  const gw = h.accepted.get(1) as Recorder;
+  gw.stream?.end();
+  await settle();
+  assert.deepEqual(recorder.events, ['opened', 'end']);
+  assert.equal(stream.state, 'remote-closed');
+  assert.equal(stream.write(bytes(10)), true);
+  stream.end();
+  await settle();
+  assert.deepEqual(gw.events, ['data', 'end']);
+  assert.equal(h.gateway.streamCount, 0);
+});
+
+test('write after END is refused', async () => {
+  const h = setup();
+  const { stream } = openStream(h);
+  await settle();
+  stream.end();
+  assert.equal(stream.write(bytes(1)), false);
+});
+
+test('reset drops queued data and reaches the peer with its error', async () => {
+  const h = setup();
+  const { stream } = openStream(h);
+  await settle();
+  stream.reset(wireError({ code: 'ECONNRESET' }));
+  await settle();
+  assert.deepEqual((h.accepted.get(1) as Recorder).events, ['reset:ECONNRESET']);
+  assert.equal(h.client.streamCount, 0);
+  assert.equal(h.gateway.streamCount, 0);
+});
+
+test('gateway RESET before OPENED (connect refused) carries the system error fields', async () => {
+  const h = setup({
+    onOpen: (stream) => {
+      queueMicrotask(() => stream.reset(wireError({ code: 'ECONNREFUSED', errno: -111, syscall: 'connect', address: '127.0.0.1', port: 9 })));
+      return new Recorder();
+    },
+  });
+  const { recorder } = openStream(h);
+  await settle();
+  assert.deepEqual(recorder.events, ['reset:ECONNREFUSED']);
+  assert.deepEqual(recorder.errors[0], wireError({ code: 'ECONNREFUSED', errno: -111, syscall: 'connect', address: '127.0.0.1', port: 9 }));
+});
+
+test('onOpen refusing with a WireError sends RESET (denied destination)', async () => {
+  const h = setup({ onOpen: () => wireError({ code: SockwayErrorCode.Denied, message: 'connect SOCKWAY_ERR_DENIED 10.0.0.1:22' }) });
+  const { recorder } = openStream(h, '10.0.0.1', 22);
+  await settle();
+  assert.deepEqual(recorder.events, [`reset:${SockwayErrorCode.Denied}`]);
+  assert.equal(h.gateway.streamCount, 0);
+});
+
+test('credit exhaustion: sender stops at the window, queues the rest, resumes on WINDOW', async () => {
+  const h = setup();
+  const { stream } = openStream(h);
+  await settle();
+  const gw = h.accepted.get(1) as Recorder;
+  gw.consuming = false;
+  const total = WINDOW * 3;
+  assert.equal(stream.write(bytes(total)), false, 'write reports backpressure');
+  await settle();
+  assert.equal(gw.received, WINDOW, 'exactly one window delivered');
+  assert.equal(stream.stats().sendCredit, 0);
+  assert.equal(stream.stats().queuedBytes, total - WINDOW);
+  assert.equal(stream.stats().unacknowledgedBytes, WINDOW);
+  const drainsBefore = (stream as unknown as { drains?: number }).drains;
+  void drainsBefore;
+  // The reader consumes: credit comes back in WINDOW frames and the rest flows.
+  gw.consuming = true;
+  gw.stream?.consume(gw.received);
+  await settle();
+  assert.equal(gw.received, total);
+  assert.deepEqual(concat(gw.chunks), bytes(total));
+  assert.equal(stream.stats().queuedBytes, 0);
+});
+
+test('credit is granted only on consumption, in batches of at least half a window', async () => {
+  const h = setup();
+  const { stream } = openStream(h);
+  await settle();
+  const gw = h.accepted.get(1) as Recorder;
+  gw.consuming = false;
+  stream.write(bytes(WINDOW));
+  await settle();
+  gw.stream?.consume(WINDOW / 2 - 1);
+  await settle();
+  assert.equal(h.pair.tap.filter((t) => t.frame.type === 'window').length, 0, 'no WINDOW below half a window');
+  gw.stream?.consume(1);
+  await settle();
+  const windows = h.pair.tap.filter((t) => t.frame.type === 'window');
+  assert.equal(windows.length, 1);
+  assert.equal(windows[0]?.frame.type === 'window' && windows[0].frame.limit, WINDOW + WINDOW / 2);
+});
+
+test('a stalled stream does not slow a busy one, and its buffer stays within its window', async () => {
+  const h = setup();
+  const stalled = openStream(h);
+  const busy = openStream(h);
+  await settle();
+  const stalledGw = h.accepted.get(stalled.stream.id) as Recorder;
+  stalledGw.consuming = false;
+  stalled.stream.write(bytes(WINDOW * 8));
+  const total = 4 * 1024 * 1024;
+  let sent = 0;
+  const pump = (): void => {
+    while (sent < total) {
+      sent += 16 * 1024;
+      if (!busy.stream.write(bytes(16 * 1024, sent))) return;
+    }
+  };
+  busy.recorder.onDrain = () => pump();
+  pump();
+  for (let i = 0; i < 200 && (h.accepted.get(busy.stream.id) as Recorder).received < total; i++) await settle(5);
+  assert.equal((h.accepted.get(busy.stream.id) as Recorder).received, total, 'busy stream delivered everything');
+  assert.equal(stalledGw.received, WINDOW, 'stalled stream got exactly its window');
+  assert.ok(stalled.stream.stats().unacknowledgedBytes <= WINDOW);
+});
+
+test('round-robin: two busy streams interleave their DATA frames', async () => {
+  const h = setup({ autoFlush: false });
+  const one = openStream(h);
+  const two = openStream(h);
+  await h.pair.flush();
+  await h.pair.flush();
+  // Both streams queue while the transport is full; then it drains.
+  h.pair.a.bufferedAmount = 10 * 1024 * 1024;
+  one.stream.write(bytes(48 * 1024));
+  two.stream.write(bytes(48 * 1024));
+  assert.equal(h.pair.tap.filter((t) => t.frame.type === 'data').length, 0);
+  h.pair.a.bufferedAmount = 0;
+  h.pair.a.sink?.onDrain();
+  await h.pair.flush();
+  const order = h.pair.tap.filter((t) => t.from === 'a' && t.frame.type === 'data').map((t) => t.frame.streamId);
+  assert.deepEqual(order, [1, 3, 1, 3, 1, 3]);
+});
+
+test('control frames go ahead of queued data', async () => {
+  const h = setup({ autoFlush: false });
+  const one = openStream(h);
+  await h.pair.flush();
+  await h.pair.flush();
+  // Hold the transport "full" so data queues, then a control frame must still go first.
+  Object.defineProperty(h.pair.a, 'bufferedAmount', { value: 10 * 1024 * 1024, writable: true, configurable: true });
+  one.stream.write(bytes(1024));
+  const two = openStream(h);
+  void two;
+  const last = h.pair.tap.at(-1);
+  assert.equal(last?.frame.type, 'open', 'OPEN sent while DATA waits for the transport');
+  assert.equal(h.pair.tap.filter((t) => t.from === 'a' && t.frame.type === 'data').length, 0);
+});
+
+test('DATA beyond credit is a flow-control violation that closes the session', async () => {
+  const h = setup();
+  const { stream } = openStream(h);
+  await settle();
+  void stream;
+  (h.accepted.get(1) as Recorder).consuming = false;
+  // A hostile client ignores its window: inject raw DATA frames past the gateway's credit.
+  for (let i = 0; i < 5; i++) h.pair.a.send(encodeFrame({ type: 'data', streamId: 1, data: bytes(16 * 1024) }));
+  await settle();
+  assert.equal(h.gatewayClosed[0]?.code, SockwayErrorCode.FlowControl);
+  assert.equal(h.clientClosed[0]?.code, SockwayErrorCode.FlowControl, 'the client hears GOAWAY with the reason');
+});
+
+test('malformed bytes close the session with SOCKWAY_ERR_FRAME, never throw', async () => {
+  const h = setup();
+  const { recorder } = openStream(h);
+  await settle();
+  h.pair.a.send(new Uint8Array([0xff, 0, 0, 0, 0]));
+  await settle();
+  assert.equal(h.gatewayClosed[0]?.code, SockwayErrorCode.Frame);
+  assert.deepEqual(recorder.events, ['opened', `reset:${SockwayErrorCode.Frame}`]);
+});
+
+test('DATA for a never-opened stream id is a protocol error; for a finished one it is ignored', async () => {
+  const h = setup();
+  const { stream } = openStream(h);
+  await settle();
+  stream.reset(wireError({ code: 'ECONNRESET' }));
+  await settle();
+  h.pair.a.send(encodeFrame({ type: 'data', streamId: 1, data: bytes(4) }));
+  await settle();
+  assert.deepEqual(h.gatewayClosed, [], 'late DATA for a finished stream is ignored');
+  h.pair.a.send(encodeFrame({ type: 'data', streamId: 99, data: bytes(4) }));
+  await settle();
+  assert.equal(h.gatewayClosed[0]?.code, SockwayErrorCode.Protocol);
+});
+
+test('OPEN with a reused or wrong-parity id is a protocol error', async () => {
+  const h = setup();
+  openStream(h);
+  await settle();
+  h.pair.a.send(encodeFrame({ type: 'open', streamId: 1, host: 'x', port: 1, family: 0, localAddress: '', localPort: 0, noDelay: false, keepAlive: false, keepAliveInitialDelay: 0 }));
+  await settle();
+  assert.equal(h.gatewayClosed[0]?.code, SockwayErrorCode.Protocol);
+});
+
+test('frames before HELLO are a protocol error', async () => {
+  const pair = createTransportPair();
+  const closed: Array<WireError | null> = [];
+  new Session({ role: 'gateway', transport: pair.b, timers, onClose: (e) => closed.push(e) });
+  pair.a.send(encodeFrame({ type: 'end', streamId: 1 }));
+  await settle();
+  assert.equal(closed[0]?.code, SockwayErrorCode.Protocol);
+});
+
+test('stream limit: OPEN beyond maxStreams is refused with RESET, the session lives on', async () => {
+  const h = setup({ maxStreams: 2 });
+  const streams = [openStream(h), openStream(h), openStream(h)];
+  await settle();
+  assert.deepEqual(streams[2]?.recorder.events, [`reset:${SockwayErrorCode.StreamLimit}`]);
+  assert.deepEqual(streams[0]?.recorder.events, ['opened']);
+  assert.equal(h.client.state, 'open');
+});
+
+test('transport loss mid-stream fails every stream with SOCKWAY_ERR_GATEWAY_CLOSED', async () => {
+  const h = setup();
+  const one = openStream(h);
+  const two = openStream(h);
+  await settle();
+  one.stream.write(bytes(1000));
+  h.pair.drop();
+  await settle();
+  assert.deepEqual(one.recorder.events.at(-1), `reset:${SockwayErrorCode.GatewayClosed}`);
+  assert.deepEqual(two.recorder.events.at(-1), `reset:${SockwayErrorCode.GatewayClosed}`);
+  assert.match(one.recorder.errors[0]?.message ?? '', /code 1006/);
+  assert.equal(h.client.state, 'closed');
+  assert.equal(h.client.open({ host: 'x', port: 1, family: 0, localAddress: '', localPort: 0, noDelay: false, keepAlive: false, keepAliveInitialDelay: 0 }, new Recorder()), null);
+});
+
+test('a transport that never opens fails streams with SOCKWAY_ERR_GATEWAY_UNREACHABLE', async () => {
+  const pair = createTransportPair({ startOpen: false });
+  const client = new Session({ role: 'client', transport: pair.a, timers, keepaliveInterval: 0 });
+  const recorder = new Recorder();
+  client.open({ host: 'x', port: 1, family: 0, localAddress: '', localPort: 0, noDelay: false, keepAlive: false, keepAliveInitialDelay: 0 }, recorder);
+  pair.a.deliverClose({ code: 1006, reason: '', wasOpen: false });
+  await settle();
+  assert.deepEqual(recorder.events, [`reset:${SockwayErrorCode.GatewayUnreachable}`]);
+});
+
+test('frames queued while the transport connects are sent after HELLO once it opens', async () => {
+  const pair = createTransportPair({ startOpen: false });
+  new Session({ role: 'gateway', transport: pair.b, timers, onOpen: (stream) => { stream.opened({ address: '1.2.3.4', port: 1, family: 4 }, { address: '5.6.7.8', port: 2, family: 4 }); return new Recorder(); } });
+  const client = new Session({ role: 'client', transport: pair.a, timers, keepaliveInterval: 0 });
+  const recorder = new Recorder();
+  client.open({ host: 'x', port: 1, family: 0, localAddress: '', localPort: 0, noDelay: false, keepAlive: false, keepAliveInitialDelay: 0 }, recorder);
+  assert.equal(pair.tap.length, 0);
+  pair.open();
+  await settle();
+  assert.deepEqual(pair.frames(), ['a>hello#0', 'a>open#1', 'b>welcome#0', 'b>opened#1']);
+  assert.deepEqual(recorder.events, ['opened']);
+});
+
+test('version negotiation: a client speaking only a future version is refused with SOCKWAY_ERR_VERSION', async () => {
+  const pair = createTransportPair();
+  const closed: Array<WireError | null> = [];
+  new Session({ role: 'gateway', transport: pair.b, timers, onClose: (e) => closed.push(e) });
+  pair.a.attach({ onOpen() {}, onMessage() {}, onClose() {}, onDrain() {} });
+  pair.a.send(encodeFrame({ type: 'hello', streamId: 0, minVersion: 7, maxVersion: 9, limits: { maxPayload: 16384, streamWindow: 65536, maxStreams: 10, idleTimeout: 0 } }));
+  await settle();
+  assert.equal(closed[0]?.code, SockwayErrorCode.Version);
+  assert.ok(pair.tap.some((t) => t.frame.type === 'goaway' && t.frame.error.code === SockwayErrorCode.Version));
+});
+
+test('keepalive: PING answered by PONG, RTT measured; a silent gateway times the session out', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const pair = createTransportPair({ autoFlush: false });
+  new Session({ role: 'gateway', transport: pair.b, timers });
+  const client = new Session({ role: 'client', transport: pair.a, timers, keepaliveInterval: 1000, keepaliveTimeout: 500 });
+  await pair.flush();
+  await pair.flush();
+  t.mock.timers.tick(1000);
+  assert.equal(pair.tap.at(-1)?.frame.type, 'ping');
+  await pair.flush();
+  await pair.flush();
+  assert.equal(pair.tap.at(-1)?.frame.type, 'pong');
+  assert.ok(client.rtt >= 0);
+  // Next ping is never delivered: the gateway is silent.
+  t.mock.timers.tick(1000);
+  assert.equal(pair.tap.at(-1)?.frame.type, 'ping');
+  const recorder = new Recorder();
+  client.open({ host: 'x', port: 1, family: 0, localAddress: '', localPort: 0, noDelay: false, keepAlive: false, keepAliveInitialDelay: 0 }, recorder);
+  t.mock.timers.tick(500);
+  assert.equal(client.state, 'closing');
+  assert.deepEqual(recorder.events, [`reset:${SockwayErrorCode.GatewayTimeout}`]);
+});
+
+test('GOAWAY: client streams above lastStreamId fail, new opens are refused', async () => {
+  const h = setup();
+  const one = openStream(h);
+  await settle();
+  h.gateway.close(wireError({ code: SockwayErrorCode.GoingAway, message: 'gateway shutting down' }));
+  await settle();
+  assert.equal(one.recorder.events.at(-1), `reset:${SockwayErrorCode.GoingAway}`);
+  assert.equal(h.client.closeError?.code, SockwayErrorCode.GoingAway);
+});
+
+test('RESUME is answered with GOAWAY SOCKWAY_ERR_UNSUPPORTED by this version', async () => {
+  const pair = createTransportPair();
+  const closed: Array<WireError | null> = [];
+  new Session({ role: 'gateway', transport: pair.b, timers, onClose: (e) => closed.push(e) });
+  pair.a.attach({ onOpen() {}, onMessage() {}, onClose() {}, onDrain() {} });
+  pair.a.send(encodeFrame({ type: 'resume', streamId: 0, sessionId: new Uint8Array(16), resumeToken: new Uint8Array(16), received: 0 }));
+  await settle();
+  assert.equal(closed[0]?.code, SockwayErrorCode.Unsupported);
+});
