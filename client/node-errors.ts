@@ -780,9 +780,17 @@ function boxedPrimitive(v: object): [type: string, value: unknown] | undefined {
   return undefined;
 }
 
-let builtInObjects: Set<string> | undefined;
+// Node collects these from globalThis while bootstrapping, before it adds Buffer, URL and the
+// web globals; a browser's globalThis would add its DOM classes, so the list is fixed here.
+const builtInObjects: ReadonlySet<string> = new Set([
+  'Object', 'Function', 'Array', 'Number', 'Infinity', 'NaN', 'Boolean', 'String', 'Symbol', 'Date',
+  'Promise', 'RegExp', 'Error', 'AggregateError', 'EvalError', 'RangeError', 'ReferenceError',
+  'SyntaxError', 'TypeError', 'URIError', 'JSON', 'Math', 'Intl', 'ArrayBuffer', 'Uint8Array',
+  'Int8Array', 'Uint16Array', 'Int16Array', 'Uint32Array', 'Int32Array', 'Float32Array',
+  'Float64Array', 'Uint8ClampedArray', 'BigUint64Array', 'BigInt64Array', 'DataView', 'Map',
+  'BigInt', 'Set', 'WeakMap', 'WeakSet', 'Proxy', 'Reflect', 'FinalizationRegistry', 'WeakRef',
+]);
 function isBuiltInName(name: string): boolean {
-  builtInObjects ??= new Set(Object.getOwnPropertyNames(globalThis).filter((e) => /^[A-Z][a-zA-Z0-9]+$/.test(e)));
   return builtInObjects.has(name);
 }
 

@@ -61,7 +61,7 @@ export class Socket extends Duplex {
   /** True from connect() until 'connect' or destroy. */
   connecting = false;
   /** Node's allowHalfOpen option. */
-  allowHalfOpen: boolean;
+  override allowHalfOpen: boolean;
   /** The Server an accepted socket belongs to (net.Server comes in its own issue). */
   server: null = null;
   _server: null = null;
@@ -341,7 +341,7 @@ export class Socket extends Duplex {
 
   // ---- closing ----
 
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+  override _destroy(error: Error | null, callback: (error: Error | null) => void): void {
     this.connecting = false;
     this.#timer.clear();
     const handle = this._handle;
@@ -476,7 +476,7 @@ export class Socket extends Duplex {
   /** Bytes handed to the tunnel plus bytes still queued in the writable buffer. */
   get bytesWritten(): number | undefined {
     let bytes = this.#bytesDispatched;
-    const buffer = this.writableBuffer as Array<{ chunk: unknown; encoding: string }> | undefined;
+    const buffer = (this as unknown as { writableBuffer?: unknown }).writableBuffer as Array<{ chunk: unknown; encoding: string }> | undefined;
     if (buffer === undefined) return undefined;
     for (const entry of buffer) bytes += byteLength(entry.chunk, entry.encoding);
     const pending = this._pendingData;

@@ -2,15 +2,25 @@
 import type { RunResult } from './measure.ts';
 import { summarize, type Summary } from './stats.ts';
 
-/** Report rows, in order. `higherIsBetter` only documents direction. */
+/**
+ * Measured figures, in table order. `higherIsBetter` only documents direction.
+ * `inTable: false` ones go to the JSON only: completion-time spread of streams
+ * started together is mostly start-order noise (even 100 plain TCP connections show 5–20×).
+ */
 export const METRICS = [
-  { key: 'upMBps', label: 'upload MB/s', unit: 'MB/s', higherIsBetter: true },
-  { key: 'downMBps', label: 'download MB/s', unit: 'MB/s', higherIsBetter: true },
-  { key: 'rttMedianUs', label: 'RTT median µs', unit: 'µs', higherIsBetter: false },
-  { key: 'rttP99Us', label: 'RTT p99 µs', unit: 'µs', higherIsBetter: false },
-  { key: 'multiMBps', label: 'N-stream aggregate MB/s', unit: 'MB/s', higherIsBetter: true },
-  { key: 'multiSpread', label: 'N-stream slowest/fastest', unit: '×', higherIsBetter: false },
-] as const satisfies ReadonlyArray<{ key: keyof RunResult; label: string; unit: string; higherIsBetter: boolean }>;
+  { key: 'upMBps', label: 'upload MB/s', unit: 'MB/s', higherIsBetter: true, inTable: true },
+  { key: 'downMBps', label: 'download MB/s', unit: 'MB/s', higherIsBetter: true, inTable: true },
+  { key: 'rttMedianUs', label: 'RTT median µs', unit: 'µs', higherIsBetter: false, inTable: true },
+  { key: 'rttP99Us', label: 'RTT p99 µs', unit: 'µs', higherIsBetter: false, inTable: true },
+  { key: 'multiMBps', label: 'N-stream aggregate MB/s', unit: 'MB/s', higherIsBetter: true, inTable: true },
+  { key: 'multiSpread', label: 'N-stream slowest/fastest', unit: '×', higherIsBetter: false, inTable: false },
+] as const satisfies ReadonlyArray<{
+  key: keyof RunResult;
+  label: string;
+  unit: string;
+  higherIsBetter: boolean;
+  inTable: boolean;
+}>;
 
 export type MetricKey = (typeof METRICS)[number]['key'];
 export type ContenderSummary = Record<MetricKey, Summary>;
@@ -80,6 +90,7 @@ export function formatReport(
   lines.push(`| metric (median, min–max) | ${names.join(' | ')} |`);
   lines.push(`|---|${names.map(() => '---:').join('|')}|`);
   for (const metric of METRICS) {
+    if (!metric.inTable) continue;
     const label = metric.label.replace('N-stream', `${streams}-stream`);
     const cells = names.map((name) => {
       const s = results[name]?.[metric.key];

@@ -1,0 +1,100 @@
+/**
+ * The `sockway-gateway` CLI: flags and environment → createGateway().listen().
+ * stdout gets one line, `sockway gateway listening on ws://HOST:PORT/PATH`;
+ * stderr gets one JSON object per log entry. SIGINT/SIGTERM close gracefully,
+ * a second signal exits at once.
+ *
+ * Exit codes: 0 after --help or a clean shutdown, 1 when the gateway could not
+ * start (e.g. EADDRINUSE), 2 for a usage error.
+ */
+import { USAGE, parseGatewayArgs } from './cli-options.ts';
+import { type Gateway, type GatewayLogEntry, createGateway } from './gateway.ts';
+
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+
+async function main(argv: readonly string[]): Promise<number | null> {
+  let options: ReturnType<typeof parseGatewayArgs>;
+  try {
+    options = parseGatewayArgs(argv);
+  } catch (error) {
+    process.stderr.write(`sockway-gateway: ${(error as Error).message}\nRun sockway-gateway --help for usage.\n`);
+    return EXIT_USAGE;
+  }
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return EXIT_OK;
+  }
+
+  const quiet = options.quiet;
+  const log = (entry: GatewayLogEntry): void => {
+    if (quiet && entry.level !== 'error') return;
+    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+  };
+
+  let gateway: Gateway;
+  try {
+    gateway = createGateway({
+      allow: options.allow,
+      deny: options.deny,
+      path: options.path,
+      limits: {
+        ...(options.maxStreams === undefined ? {} : { maxStreams: options.maxStreams }),
+        ...(options.window === undefined ? {} : { streamWindow: options.window }),
+      },
+      log,
+    });
+  } catch (error) {
+    // Limits outside the protocol's bounds (e.g. --window below 16KiB) land here.
+    process.stderr.write(`sockway-gateway: ${(error as Error).message}\n`);
+    return EXIT_USAGE;
+  }
+
+  let port: number;
+  try {
+    const address = await gateway.listen({ port: options.port, host: options.host });
+    port = address.port;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    process.stdout.write(`sockway gateway listening on ws://${host}:${address.port}${options.path}\n`);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    process.stderr.write(`sockway-gateway: cannot listen on ${options.host}:${options.port}: ${(error as Error).message}${code === 'EADDRINUSE' ? ' (the port is in use; pick another with --port)' : ''}\n`);
+    await gateway.close();
+    return EXIT_FAILURE;
+  }
+  // Started with an IPC channel (fork): tell the parent where we listen.
+  process.send?.({ type: 'ready', port });
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      log({ level: 'warn', event: 'shutdown-forced', signal });
+      process.exit(EXIT_FAILURE);
+    }
+    stopping = true;
+    log({ level: 'info', event: 'shutdown', signal });
+    gateway.close().then(
+      () => process.exit(EXIT_OK),
+      (error: unknown) => {
+        log({ level: 'error', event: 'shutdown-failed', error: String(error) });
+        process.exit(EXIT_FAILURE);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  // With an IPC parent, its exit is a shutdown request too.
+  process.on('disconnect', () => stop('SIGTERM'));
+  return null;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== null) process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`sockway-gateway: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.exitCode = EXIT_FAILURE;
+  },
+);
