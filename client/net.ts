@@ -3,7 +3,7 @@
  */
 import { isIP, isIPv4, isIPv6 } from './ip.ts';
 import { errFeatureUnavailable } from './node-errors.ts';
-import { normalizeConnectArgs, type SocketConstructorOptions } from './normalize-args.ts';
+import { normalizeArgs, type SocketConstructorOptions } from './normalize-args.ts';
 import { Socket } from './socket.ts';
 import { type TunnelCore, TUNNEL } from './tunnel-core.ts';
 
@@ -34,9 +34,9 @@ export function createNet(getTunnel: () => TunnelCore): NetModule {
   Object.defineProperty(TunnelSocket, 'name', { value: 'Socket' });
 
   function connect(...args: unknown[]): Socket {
-    const normalized = normalizeConnectArgs(args);
-    const options = normalized[0];
-    const socket = new TunnelSocket(options as SocketConstructorOptions);
+    const normalized = normalizeArgs(args);
+    const options = normalized[0] as SocketConstructorOptions & { timeout?: number };
+    const socket = new TunnelSocket(options);
     if (options.timeout) socket.setTimeout(options.timeout);
     return socket.connect(normalized);
   }

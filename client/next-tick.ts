@@ -1,8 +1,9 @@
 /**
- * process.nextTick from the same module readable-stream uses ('process/'), so our
- * events and the stream machinery's keep Node's relative order in browsers too.
+ * process.nextTick: Node's own in Node; in browsers the bundler maps 'process' to
+ * the npm `process` package, the same one readable-stream uses, so our events and
+ * the stream machinery's keep Node's relative order there too.
  */
-import processShim from 'process/';
+import processShim from 'process';
 
 /** Runs `callback` after the current operation, before I/O, as Node's process.nextTick. */
 export function nextTick(callback: () => void): void {

@@ -5,7 +5,7 @@
  * Node's lib/net.js names (afterConnect, writeAfterFIN, _final, ...).
  */
 import { Buffer } from 'buffer';
-import { Duplex } from 'readable-stream';
+import { Duplex, type DuplexOptions } from 'readable-stream';
 import type { Endpoint, Family } from '../shared/frame.ts';
 import type { WireError } from '../shared/errors.ts';
 import { IdleTimer } from './idle-timer.ts';
@@ -13,15 +13,18 @@ import { isIP } from './ip.ts';
 import { nextTick } from './next-tick.ts';
 import {
   type ConnectCallback,
-  type NormalizedConnectOptions,
+  type NormalizedTcpConnectOptions,
   type SocketConstructorOptions,
-  normalizeConnectArgs,
+  isNormalizedArgs,
+  normalizeArgs,
+  validateConnectOptions,
   validateSocketOptions,
   validateTimeoutArgs,
   validateWriteChunk,
 } from './normalize-args.ts';
 import {
   errInvalidAddressFamily,
+  errMissingArgs,
   errInvalidIpAddress,
   errSocketClosed,
   errSocketClosedBeforeConnection,
@@ -39,12 +42,6 @@ export interface AddressInfo {
   family: string;
   port: number;
 }
-
-type LookupFunction = (
-  hostname: string,
-  options: { family: number; hints: number; all?: boolean },
-  callback: (err: Error | null, address: string | Array<{ address: string; family: number }>, family?: number) => void,
-) => void;
 
 type WriteCallback = (error?: Error | null) => void;
 type OnRead = { buffer: Uint8Array | (() => Uint8Array); callback: (nread: number, buffer: Uint8Array) => boolean | void };
@@ -91,13 +88,8 @@ export class Socket extends Duplex {
 
   constructor(options: SocketConstructorOptions = {}) {
     const opts = validateSocketOptions(options);
-    super({
-      ...opts,
-      allowHalfOpen: Boolean(opts.allowHalfOpen),
-      emitClose: false,
-      autoDestroy: true,
-      decodeStrings: false,
-    });
+    // opts carries Node's forced Duplex options: emitClose false, autoDestroy, decodeStrings false.
+    super(opts as unknown as DuplexOptions);
     const tunnel = (new.target as unknown as { [TUNNEL]?: () => TunnelCore })[TUNNEL];
     if (tunnel === undefined) throw new TypeError('Socket must be created from a sockway net module (createTunnel().net or sockway/net)');
     this.#tunnel = tunnel();
@@ -121,7 +113,7 @@ export class Socket extends Duplex {
    * `connect(path)` (IPC) throws ERR_FEATURE_UNAVAILABLE_ON_PLATFORM.
    */
   connect(...args: unknown[]): this {
-    const [options, callback] = normalizeConnectArgs(args);
+    const [rawOptions, callback] = isNormalizedArgs(args[0]) ? args[0] : normalizeArgs(args);
     if (callback !== null) this.once('connect', callback);
     if (this.connecting) return this;
     if (this.write !== Socket.prototype.write) this.write = Socket.prototype.write;
@@ -131,15 +123,19 @@ export class Socket extends Duplex {
       this._sockname = null;
       (this as unknown as { _undestroy(): void })._undestroy();
     }
-    if (options.path !== undefined) throw errFeatureUnavailable('IPC sockets (path)');
+    const raw = rawOptions as { port?: unknown; path?: unknown };
+    if (raw.port === undefined && raw.path == null) throw errMissingArgs(['options', 'port', 'path']);
     this._handle = new StreamHandle(this);
     this.#timer.refresh();
     this.connecting = true;
+    // Node validates the rest with `connecting` already set.
+    const options = validateConnectOptions(rawOptions);
+    if (options.path !== undefined) throw errFeatureUnavailable('IPC sockets (path)');
     this.#lookupAndConnect(options);
     return this;
   }
 
-  #lookupAndConnect(options: NormalizedConnectOptions): void {
+  #lookupAndConnect(options: NormalizedTcpConnectOptions): void {
     const host = options.host;
     const port = options.port;
     const handle = this._handle as StreamHandle;
@@ -151,7 +147,7 @@ export class Socket extends Duplex {
       });
       return;
     }
-    const lookup = options.lookup as LookupFunction | undefined;
+    const lookup = options.lookup;
     if (lookup === undefined) {
       // The gateway resolves the name (and applies its policy to the result): RESOLVED → 'lookup'.
       nextTick(() => {
@@ -159,8 +155,17 @@ export class Socket extends Duplex {
       });
       return;
     }
-    lookup(host, { family: options.family, hints: options.hints ?? 0 }, (err, ip, addressType) => {
-      this.emit('lookup', err, ip, addressType, host);
+    lookup(host, options.lookupOptions, (err: Error | null, result?: unknown, resultFamily?: unknown) => {
+      // With `all: true` the lookup answers a list; Node tries each in turn, sockway the first.
+      let ip = result;
+      let addressType = resultFamily;
+      if (Array.isArray(result)) {
+        for (const entry of result as Array<{ address: string; family: number }>) this.emit('lookup', err, entry.address, entry.family, host);
+        ip = (result[0] as { address?: string } | undefined)?.address;
+        addressType = (result[0] as { family?: number } | undefined)?.family;
+      } else {
+        this.emit('lookup', err, ip, addressType, host);
+      }
       if (!this.connecting || this._handle !== handle) return;
       if (err) nextTick(() => this.destroy(err));
       else if (typeof ip !== 'string' || isIP(ip) === 0) {
@@ -176,7 +181,7 @@ export class Socket extends Duplex {
     });
   }
 
-  #open(handle: StreamHandle, host: string, port: number, family: 0 | Family, options: NormalizedConnectOptions): void {
+  #open(handle: StreamHandle, host: string, port: number, family: 0 | Family, options: NormalizedTcpConnectOptions): void {
     if (family !== 0 && isIP(host) !== 0) this.emit('connectionAttempt', host, port, family);
     const result = this.#tunnel.openStream({
       host,
