@@ -9,3 +9,15 @@ import processShim from 'process';
 export function nextTick(callback: () => void): void {
   processShim.nextTick(callback);
 }
+
+type Immediate = (callback: () => void) => unknown;
+const setImmediateFn = (globalThis as unknown as { setImmediate?: Immediate }).setImmediate;
+
+/**
+ * Runs `callback` after pending I/O, where Node completes handle requests
+ * (shutdown, close): setImmediate in Node, a zero timeout in browsers.
+ */
+export function afterIo(callback: () => void): void {
+  if (setImmediateFn !== undefined) setImmediateFn(callback);
+  else setTimeout(callback, 0);
+}

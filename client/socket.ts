@@ -10,7 +10,7 @@ import type { Endpoint, Family } from '../shared/frame.ts';
 import type { WireError } from '../shared/errors.ts';
 import { IdleTimer } from './idle-timer.ts';
 import { isIP } from './ip.ts';
-import { nextTick } from './next-tick.ts';
+import { afterIo, nextTick } from './next-tick.ts';
 import {
   type ConnectCallback,
   type NormalizedTcpConnectOptions,
@@ -325,7 +325,8 @@ export class Socket extends Duplex {
       return;
     }
     this._handle.end();
-    nextTick(() => callback());
+    // Node's shutdown request completes in a later I/O turn, not on this tick.
+    afterIo(() => callback());
   }
 
   #writeAfterFin = (chunk: unknown, encoding?: unknown, cb?: unknown): boolean => {
@@ -358,7 +359,8 @@ export class Socket extends Duplex {
       this._sockname = null;
       this.#tunnel.release(this);
       callback(error);
-      nextTick(() => this.emit('close', isException));
+      // Node emits 'close' from the handle's close callback, a later I/O turn.
+      afterIo(() => this.emit('close', isException));
     } else {
       callback(error);
       // Node: a socket without a handle emits 'close' with no argument.

@@ -7,6 +7,7 @@
  * Exit codes: 0 after --help or a clean shutdown, 1 when the gateway could not
  * start (e.g. EADDRINUSE), 2 for a usage error.
  */
+import { MIN_STREAM_WINDOW } from '../shared/protocol.ts';
 import { USAGE, parseGatewayArgs } from './cli-options.ts';
 import { type Gateway, type GatewayLogEntry, createGateway } from './gateway.ts';
 
@@ -25,6 +26,11 @@ async function main(argv: readonly string[]): Promise<number | null> {
   if (options.help) {
     process.stdout.write(USAGE);
     return EXIT_OK;
+  }
+
+  if (options.window !== undefined && options.window < MIN_STREAM_WINDOW) {
+    process.stderr.write(`sockway-gateway: --window: ${options.window} bytes is below the protocol minimum of ${MIN_STREAM_WINDOW} (16KiB)\nRun sockway-gateway --help for usage.\n`);
+    return EXIT_USAGE;
   }
 
   const quiet = options.quiet;
