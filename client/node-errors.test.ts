@@ -284,7 +284,7 @@ describe('ERR_INVALID_ARG_VALUE received-value formatting (objectMode, family, h
   ];
   for (const [label, make] of objectModeValues) {
     it(`new Socket({ objectMode: ${label} })`, () => {
-      const theirs = thrown(() => new net.Socket({ objectMode: make() } as net.SocketConstructorOptions));
+      const theirs = thrown(() => new net.Socket({ objectMode: make() } as net.SocketConstructorOpts));
       assertSameError(errInvalidArgValue('options.objectMode', make(), 'is not supported'), theirs);
     });
   }
@@ -312,7 +312,7 @@ describe('ERR_INVALID_ARG_VALUE received-value formatting (objectMode, family, h
 
 describe('ERR_MISSING_ARGS, ERR_SOCKET_BAD_PORT, ERR_INVALID_IP_ADDRESS (public triggers)', () => {
   it('net.connect({})', () => {
-    assertSameError(errMissingArgs(['options', 'port', 'path']), thrown(() => net.connect({})));
+    assertSameError(errMissingArgs(['options', 'port', 'path']), thrown(() => net.connect({} as net.NetConnectOpts)));
   });
   it('dns.lookupService()', () => {
     const theirs = thrown(() => (dns.lookupService as unknown as () => void)());
@@ -353,7 +353,7 @@ describe('stream and socket errors (public triggers)', () => {
   it('write after destroy: ERR_STREAM_DESTROYED', async () => {
     const socket = new net.Socket();
     socket.destroy();
-    const [theirs] = (await new Promise((resolve) => socket.write('x', (error) => resolve([error])))) as [Error];
+    const theirs = await new Promise<Error | null | undefined>((resolve) => socket.write('x', resolve));
     assertSameError(errStreamDestroyed('write'), theirs);
   });
 
@@ -497,7 +497,7 @@ describe('systemError against real system errors', () => {
     const theirs = await new Promise<Error & Record<string, unknown>>((resolve) =>
       dns.lookup('nosuch.invalid', (error) => resolve(error as Error & Record<string, unknown>)),
     );
-    assert.equal(theirs.syscall, 'getaddrinfo');
+    assert.equal(theirs['syscall'], 'getaddrinfo');
     assertSameError(rebuild(theirs), theirs);
   });
 
@@ -520,7 +520,7 @@ describe('systemError against real system errors', () => {
     socket.resume();
     const [theirs] = (await once(socket, 'error')) as [Error & Record<string, unknown>];
     server.close();
-    assert.equal(theirs.code, 'ECONNRESET');
+    assert.equal(theirs['code'], 'ECONNRESET');
     assertSameError(rebuild(theirs), theirs);
   });
 

@@ -77,7 +77,7 @@ function stampStackHeader(error: Error, code: string): void {
     writable: true,
     enumerable: false,
   });
-  
+  void error.stack;
   delete (error as { name?: string }).name;
 }
 

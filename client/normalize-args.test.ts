@@ -142,6 +142,9 @@ const createConnectionCases: readonly Case[] = [
   ['{ port: 80, localPort: 5555 }', () => [{ port: 80, localPort: 5555, host: '127.0.0.1' }]],
   ["{ port: 80, localPort: '1' }", () => [{ port: 80, localPort: '1' }]],
   ['{ port: 80, localPort: true }', () => [{ port: 80, localPort: true }]],
+  ['{ port: 80, localPort: null }', () => [{ port: 80, localPort: null }]],
+  ["{ port: 80, localPort: '' }", () => [{ port: 80, localPort: '' }]],
+  ['{ port: 80, localPort: NaN }', () => [{ port: 80, localPort: NaN }]],
   // family / hints / lookup (validated by dns.lookup only for a host name without custom lookup)
   ['{ port: 80, family: 4 }', () => [{ port: 80, family: 4 }]],
   ["{ port: 80, family: 'IPv6' }", () => [{ port: 80, family: 'IPv6' }]],
@@ -151,6 +154,9 @@ const createConnectionCases: readonly Case[] = [
   ["{ port: 80, family: '4' }", () => [{ port: 80, family: '4' }]],
   ["{ port: 80, family: 'ipv4' }", () => [{ port: 80, family: 'ipv4' }]],
   ['{ port: 80, family: true }', () => [{ port: 80, family: true }]],
+  ['{ port: 80, family: false }', () => [{ port: 80, family: false }]],
+  ["{ port: 80, family: '' }", () => [{ port: 80, family: '' }]],
+  ['{ port: 80, family: NaN }', () => [{ port: 80, family: NaN }]],
   ["{ port: 80, host: '127.0.0.1', family: 5 }: IP host skips lookup", () => [{ port: 80, host: '127.0.0.1', family: 5 }]],
   ['{ port: 80, family: 5, lookup }', () => [{ port: 80, family: 5, lookup: neverLookup }]],
   ['{ port: 80, hints: 0 }', () => [{ port: 80, hints: 0 }]],
@@ -400,7 +406,7 @@ describe('new Socket(options) validation matches Node 20', () => {
   ];
   for (const [title, make] of cases) {
     it(`new Socket(${title})`, () => {
-      const theirs = outcome(() => discard(new net.Socket(make() as net.SocketConstructorOptions)));
+      const theirs = outcome(() => discard(new net.Socket(make() as net.SocketConstructorOpts)));
       const ours = outcome(() => validateSocketOptions(make()));
       assert.deepEqual(ours, theirs);
     });
@@ -409,7 +415,7 @@ describe('new Socket(options) validation matches Node 20', () => {
   it('negative keepAliveInitialDelay is set to 0 on the caller object, as in Node', () => {
     const theirs = { keepAliveInitialDelay: -5 };
     const ours = { keepAliveInitialDelay: -5 };
-    discard(new net.Socket(theirs));
+    discard(new net.Socket(theirs as net.SocketConstructorOpts));
     validateSocketOptions(ours);
     assert.deepEqual(ours, theirs);
   });

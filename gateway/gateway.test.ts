@@ -627,7 +627,9 @@ describe('gateway: misbehaving clients', () => {
     const accepted = await target.nextSocket();
     await until(() => raw.messages.some((m) => decodeFrame(m).type === 'opened'), 'OPENED');
     const closed = once(accepted, 'close');
-    raw.ws.send(encodeFrame({ type: 'data', streamId: 1, data: new Uint8Array(window + 1) }));
+    // Each frame within maxPayload; together one byte past the window.
+    raw.ws.send(encodeFrame({ type: 'data', streamId: 1, data: new Uint8Array(window) }));
+    raw.ws.send(encodeFrame({ type: 'data', streamId: 1, data: new Uint8Array(1) }));
     const { code } = await raw.closed;
     assert.equal(code, 1002);
     const goaway = decodeFrame(raw.messages.at(-1) as Buffer);

@@ -80,11 +80,10 @@ export class ProtocolError extends Error {
 
 /** True for errors built by this module (matched by code, not instanceof: realms differ). */
 export function isProtocolError(value: unknown): value is ProtocolError {
-  return (
-    value instanceof Error &&
-    typeof (value as { code?: unknown }).code === 'string' &&
-    (value as { name: string }).name === 'ProtocolError'
-  );
+  // An Error from any realm (instanceof would fail across realms), not a lookalike object.
+  if (Object.prototype.toString.call(value) !== '[object Error]') return false;
+  const { name, code, message } = value as { name?: unknown; code?: unknown; message?: unknown };
+  return name === 'ProtocolError' && typeof message === 'string' && isSockwayErrorCode(code);
 }
 
 /** True when `code` is one of sockway's own codes. */

@@ -113,14 +113,18 @@ const NAME_OF_TYPE = new Map<number, FrameName>(
 // shared/ compiles without DOM or Node types; both environments have these globals.
 interface Utf8Codecs {
   TextEncoder: new () => { encode(text: string): Uint8Array };
-  TextDecoder: new (label: 'utf-8', options: { fatal: boolean }) => { decode(bytes: Uint8Array): string };
+  TextDecoder: new (label: 'utf-8', options: { fatal: boolean; ignoreBOM: boolean }) => { decode(bytes: Uint8Array): string };
 }
 const utf8Encoder = new (globalThis as unknown as Utf8Codecs).TextEncoder();
-const utf8Decoder = new (globalThis as unknown as Utf8Codecs).TextDecoder('utf-8', { fatal: true });
+const utf8Decoder = new (globalThis as unknown as Utf8Codecs).TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const TWO_32 = 2 ** 32;
 
 function frameError(message: string): ProtocolError {
   return new ProtocolError(SockwayErrorCode.Frame, message);
+}
+
+function checkInteger(value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) throw frameError(`value ${value} is not an integer in ${min}..${max}`);
 }
 
 /** Appends fields to a growable byte array; control frames only (DATA has a fast path). */
@@ -137,11 +141,12 @@ class Writer {
     this.#view = new DataView(grown.buffer);
   }
 
-  u8(value: number): this { this.#reserve(1); this.#view.setUint8(this.length, value); this.length += 1; return this; }
-  u16(value: number): this { this.#reserve(2); this.#view.setUint16(this.length, value); this.length += 2; return this; }
-  u32(value: number): this { this.#reserve(4); this.#view.setUint32(this.length, value); this.length += 4; return this; }
-  i32(value: number): this { this.#reserve(4); this.#view.setInt32(this.length, value); this.length += 4; return this; }
-  u64(value: number): this { return this.u32(Math.floor(value / TWO_32)).u32(value % TWO_32); }
+  // Out-of-range values are refused, never wrapped: the peer would decode something else.
+  u8(value: number): this { checkInteger(value, 0, 0xff); this.#reserve(1); this.#view.setUint8(this.length, value); this.length += 1; return this; }
+  u16(value: number): this { checkInteger(value, 0, 0xffff); this.#reserve(2); this.#view.setUint16(this.length, value); this.length += 2; return this; }
+  u32(value: number): this { checkInteger(value, 0, 0xffff_ffff); this.#reserve(4); this.#view.setUint32(this.length, value); this.length += 4; return this; }
+  i32(value: number): this { checkInteger(value, -0x8000_0000, 0x7fff_ffff); this.#reserve(4); this.#view.setInt32(this.length, value); this.length += 4; return this; }
+  u64(value: number): this { checkInteger(value, 0, MAX_CREDIT_OFFSET); return this.u32(Math.floor(value / TWO_32)).u32(value % TWO_32); }
 
   bytes(value: Uint8Array, expectedLength: number, field: string): this {
     if (value.length !== expectedLength) throw frameError(`${field} must be ${expectedLength} bytes, got ${value.length}`);
@@ -348,6 +353,9 @@ export function encodeFrame(frame: Frame): Uint8Array {
     default:
       return assertNever(frame);
   }
+  if (w.length > MAX_CONTROL_FRAME) throw frameError(`${frame.type.toUpperCase()} frame of ${w.length} bytes exceeds ${MAX_CONTROL_FRAME}`);
+  if (frame.type === 'open' && frame.host.length === 0) throw frameError('OPEN host is empty');
+  if ((frame.type === 'reset' || frame.type === 'goaway') && frame.error.code.length === 0) throw frameError('error code is empty');
   return w.finish();
 }
 

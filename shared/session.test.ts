@@ -477,3 +477,79 @@ test('RESUME is answered with GOAWAY SOCKWAY_ERR_UNSUPPORTED by this version', a
   await settle();
   assert.equal(closed[0]?.code, SockwayErrorCode.Unsupported);
 });
+
+test('a GOAWAY instead of WELCOME is reported with its own code (version refused)', async () => {
+  // The gateway side is played by hand: it answers HELLO with GOAWAY, as a gateway that speaks no common version does.
+  const pair2 = createTransportPair();
+  const closed2: Array<WireError | null> = [];
+  const client2 = new Session({ role: 'client', transport: pair2.a, timers, keepaliveInterval: 0, onClose: (e) => closed2.push(e) });
+  const recorder = new Recorder();
+  client2.open({ host: 'x', port: 1, family: 0, localAddress: '', localPort: 0, noDelay: false, keepAlive: false, keepAliveInitialDelay: 0 }, recorder);
+  pair2.b.attach({ onOpen() {}, onMessage() {}, onClose() {}, onDrain() {} });
+  pair2.b.send(encodeFrame({ type: 'goaway', streamId: 0, lastStreamId: 0, error: wireError({ code: SockwayErrorCode.Version, message: 'no common version' }) }));
+  pair2.b.close(1002, 'version');
+  await settle();
+  assert.deepEqual(recorder.events, [`reset:${SockwayErrorCode.Version}`]);
+  assert.equal(closed2[0]?.code, SockwayErrorCode.Version);
+  assert.equal(pair2.tap.filter((t) => t.from === 'a' && t.frame.type === 'goaway').length, 0, 'no GOAWAY echoed back');
+});
+
+test('OPENED from the side that opened the stream is a protocol error (direction check)', async () => {
+  const h = setup({ onOpen: () => new Recorder() }); // the gateway never answers
+  openStream(h);
+  await settle();
+  h.pair.a.send(encodeFrame({ type: 'opened', streamId: 1, local: { address: '1.1.1.1', port: 1, family: 4 }, remote: { address: '2.2.2.2', port: 2, family: 4 } }));
+  await settle();
+  assert.equal(h.gatewayClosed[0]?.code, SockwayErrorCode.Protocol);
+  assert.match(h.gatewayClosed[0]?.message ?? '', /which the peer opened/);
+});
+
+test('a throwing onOpen refuses that stream only', async () => {
+  let calls = 0;
+  const h = setup({
+    onOpen: (stream) => {
+      if (++calls === 1) throw new Error('boom');
+      stream.opened({ address: '1.1.1.1', port: 1, family: 4 }, { address: '2.2.2.2', port: 2, family: 4 });
+      return new Recorder();
+    },
+  });
+  const first = openStream(h);
+  const second = openStream(h);
+  await settle();
+  assert.deepEqual(first.recorder.events, [`reset:${SockwayErrorCode.Internal}`]);
+  assert.match(first.recorder.errors[0]?.message ?? '', /boom/);
+  assert.deepEqual(second.recorder.events, ['opened']);
+  assert.equal(h.gateway.state, 'open');
+});
+
+test('open() with a host that cannot be encoded throws and leaves no stream behind', async () => {
+  const h = setup();
+  assert.throws(() => h.client.open({ host: 'a'.repeat(300), port: 1, family: 0, localAddress: '', localPort: 0, noDelay: false, keepAlive: false, keepAliveInitialDelay: 0 }, new Recorder()), { code: SockwayErrorCode.Frame });
+  assert.equal(h.client.streamCount, 0);
+  assert.equal(openStream(h).stream.id, 1, 'the id was not used up');
+});
+
+test('DATA larger than the announced maxPayload is a protocol error', async () => {
+  const h = setup();
+  openStream(h);
+  await settle();
+  h.pair.a.send(encodeFrame({ type: 'data', streamId: 1, data: bytes(16 * 1024 + 1) }));
+  await settle();
+  assert.equal(h.gatewayClosed[0]?.code, SockwayErrorCode.Protocol);
+  assert.match(h.gatewayClosed[0]?.message ?? '', /maxPayload/);
+});
+
+test('maxStreams counts only streams the peer opened', async () => {
+  const h = setup({ maxStreams: 1 });
+  const one = openStream(h);
+  await settle();
+  assert.deepEqual(one.recorder.events, ['opened']);
+  const two = openStream(h);
+  await settle();
+  assert.deepEqual(two.recorder.events, [`reset:${SockwayErrorCode.StreamLimit}`]);
+  one.stream.reset(wireError({ code: 'ECONNRESET' }));
+  await settle();
+  const three = openStream(h);
+  await settle();
+  assert.deepEqual(three.recorder.events, ['opened'], 'a freed slot is usable again');
+});

@@ -33,6 +33,7 @@ import {
   MIN_STREAM_WINDOW,
   PING_PAYLOAD_LENGTH,
   PROTOCOL_VERSION,
+  MAX_STREAM_ID,
   SESSION_ID_LENGTH,
 } from './protocol.ts';
 import { type StreamEvent, type StreamState, canReceive, canSend, isTerminal, transition } from './stream-state.ts';
@@ -378,6 +379,13 @@ export class SessionStream {
   }
 }
 
+/** Web Crypto randomness, present in browsers and Node >= 19. */
+function defaultRandomBytes(length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  (globalThis as unknown as { crypto: { getRandomValues(array: Uint8Array): Uint8Array } }).crypto.getRandomValues(bytes);
+  return bytes;
+}
+
 /** Validated, filled-in limits; throws RangeError for values outside the protocol's bounds. */
 export function resolveLimits(limits: Partial<Limits> = {}): Limits {
   const resolved = { ...DEFAULT_LIMITS, ...limits };
@@ -502,8 +510,16 @@ export class Session {
    */
   open(frame: Omit<OpenFrame, 'type' | 'streamId'>, handler: StreamHandler): SessionStream | null {
     if (this.#state === 'closing' || this.#state === 'closed' || this.#goingAway) return null;
+    if (this.#nextId > MAX_STREAM_ID) {
+      this.#goingAway = true;
+      return null;
+    }
+    // Encode first: a frame that cannot be encoded (host too long) must not leave a stream behind.
+    const encoded = encodeFrame({ type: 'open', streamId: this.#nextId, ...frame });
     const stream = this.#newLocalStream(handler);
-    this.#sendControl({ type: 'open', streamId: stream.id, ...frame });
+    this.#options.onFrame?.('out', decodeFrame(encoded));
+    this.#control.push(encoded);
+    this.#flush();
     return stream;
   }
 
@@ -655,7 +671,8 @@ export class Session {
   }
 
   #dispatch(frame: Frame): ProtocolError | null {
-    if (!this.#handshaken && frame.type !== 'hello' && frame.type !== 'welcome' && frame.type !== 'resume') {
+    // GOAWAY may come instead of WELCOME (version refused, bad limits, resume refused).
+    if (!this.#handshaken && frame.type !== 'hello' && frame.type !== 'welcome' && frame.type !== 'resume' && frame.type !== 'goaway') {
       // Pipelined OPENs are fine only after HELLO has been seen by the gateway.
       return new ProtocolError(SockwayErrorCode.Protocol, `${frame.type.toUpperCase()} before the handshake`);
     }
@@ -685,6 +702,13 @@ export class Session {
       case 'listening': {
         const stream = this.#streams.get(frame.streamId);
         if (stream === undefined) return this.#unknownStream(frame);
+        if ((frame.type === 'resolved' || frame.type === 'opened' || frame.type === 'listening') && !this.#isLocalId(frame.streamId)) {
+          // Only the side that received OPEN/LISTEN answers it.
+          return new ProtocolError(SockwayErrorCode.Protocol, `${frame.type.toUpperCase()} on stream ${frame.streamId}, which the peer opened`);
+        }
+        if (frame.type === 'data' && frame.data.length > this.#limits.maxPayload) {
+          return new ProtocolError(SockwayErrorCode.Protocol, `DATA of ${frame.data.length} bytes exceeds the announced maxPayload ${this.#limits.maxPayload}`);
+        }
         return stream._onFrame(frame);
       }
       default: return assertNever(frame);
@@ -706,7 +730,7 @@ export class Session {
     this.#peerLimits = peer;
     this.#version = version;
     this.#handshaken = true;
-    const random = this.#options.randomBytes ?? ((n: number) => new Uint8Array(n));
+    const random = this.#options.randomBytes ?? defaultRandomBytes;
     this.#sessionId = random(SESSION_ID_LENGTH);
     this.#sendControl({
       type: 'welcome', streamId: 0, version, limits: this.#limits,
@@ -762,20 +786,32 @@ export class Session {
       return null;
     };
     if (this.#goingAway || this.#state !== 'open') return refuse(wireError({ code: SockwayErrorCode.GoingAway, message: 'the session is closing' }));
-    if (this.#streams.size >= this.#limits.maxStreams) {
+    if (this.#peerStreamCount() >= this.#limits.maxStreams) {
       return refuse(wireError({ code: SockwayErrorCode.StreamLimit, message: `too many streams (limit ${this.#limits.maxStreams})` }));
     }
     if (accept === undefined) {
       return refuse(wireError({ code: SockwayErrorCode.Unsupported, message: `${frame.type.toUpperCase()} is not supported by this peer` }));
     }
     this.#streams.set(id, stream);
-    const result = accept(stream, frame as never);
+    let result: StreamHandler | WireError;
+    try {
+      result = accept(stream, frame as never);
+    } catch (error) {
+      // A failing handler refuses this stream only; the session and its other streams live on.
+      result = wireError({ code: SockwayErrorCode.Internal, message: `internal error while opening the stream: ${error instanceof Error ? error.message : String(error)}` });
+    }
     if ('code' in result) {
       this.#streams.delete(id);
       return refuse(result);
     }
     stream.setHandler(result);
     return null;
+  }
+
+  #peerStreamCount(): number {
+    let count = 0;
+    for (const id of this.#streams.keys()) if (!this.#isLocalId(id)) count++;
+    return count;
   }
 
   /** Frames for ids we issued or saw before are late arrivals for a finished stream: ignored. */
@@ -785,6 +821,10 @@ export class Session {
     const last = id % 2 === ownParity ? this.#lastLocalId : this.#lastPeerId;
     if (id <= last) return null;
     return new ProtocolError(SockwayErrorCode.Protocol, `${frame.type.toUpperCase()} for unknown stream ${id}`);
+  }
+
+  #isLocalId(id: number): boolean {
+    return id % 2 === (this.role === 'client' ? 1 : 0);
   }
 
   #unexpected(type: string): ProtocolError {

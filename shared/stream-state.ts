@@ -4,7 +4,7 @@
  *
  *   opening --opened--> open --send-end--> local-closed --recv-end--> closed
  *                         \--recv-end--> remote-closed --send-end--> closed
- *   any state --reset--> reset
+ *   any state but closed/reset --reset--> reset
  */
 import { ProtocolError, SockwayErrorCode } from './errors.ts';
 
