@@ -131,11 +131,11 @@ export class Socket extends Duplex {
     // Node validates the rest with `connecting` already set.
     const options = validateConnectOptions(rawOptions);
     if (options.path !== undefined) throw errFeatureUnavailable('IPC sockets (path)');
-    this.#lookupAndConnect(options);
+    this.#lookupAndConnect(options, raw as { host?: unknown; port?: unknown });
     return this;
   }
 
-  #lookupAndConnect(options: NormalizedTcpConnectOptions): void {
+  #lookupAndConnect(options: NormalizedTcpConnectOptions, { host: rawHost, port: rawPort }: { host?: unknown; port?: unknown }): void {
     const host = options.host;
     const port = options.port;
     const handle = this._handle as StreamHandle;
@@ -172,7 +172,8 @@ export class Socket extends Duplex {
         const error = errInvalidIpAddress(ip);
         nextTick(() => this.destroy(error));
       } else if (addressType !== 4 && addressType !== 6) {
-        const error = errInvalidAddressFamily(addressType, options.host, options.port);
+        // Node words this with the host as given (undefined when defaulted).
+        const error = errInvalidAddressFamily(addressType, rawHost, rawPort);
         nextTick(() => this.destroy(error));
       } else {
         this.#timer.refresh();
@@ -341,7 +342,7 @@ export class Socket extends Duplex {
   };
 
   override write(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
-    validateWriteChunk(chunk);
+    validateWriteChunk(chunk, encoding);
     return Duplex.prototype.write.call(this, chunk, encoding as BufferEncoding, callback as WriteCallback);
   }
 
