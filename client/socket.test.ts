@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { closedPort, startEchoServer, startServer, startTcpProxy, type TestServer } from '../e2e/fixtures/tcp-servers.ts';
 import { NodeWebSocket, startGateway, type GatewayFixture } from '../e2e/fixtures/start-gateway.ts';
 import { createTunnel, type NetModule } from './index.ts';
+import { DEFAULT_MAX_STREAM_WINDOW } from '../shared/protocol.ts';
 
 type AnySocket = nodeNet.Socket | InstanceType<NetModule['Socket']>;
 type NetLike = { connect(...args: unknown[]): AnySocket };
@@ -358,7 +359,8 @@ test('slow reader: gateway-side buffering stays within the window while another 
 });
 
 test('write() returns false and drain fires, driven by credit; nothing grows without bound', async () => {
-  const window = 256 * 1024;
+  // The gateway's receive window may auto-tune up to its maximum (4 MiB by default).
+  const window = DEFAULT_MAX_STREAM_WINDOW;
   const server = await startServer((peer) => peer.pause());
   try {
     const socket = net.connect(server.port, '127.0.0.1');

@@ -3,6 +3,7 @@
  * (opened lazily by the first socket, replaced after it dies), and the `net`
  * module bound to it.
  */
+import { Buffer } from 'buffer';
 import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
 import type { Limits } from '../shared/protocol.ts';
 import { Session, type StreamStats } from '../shared/session.ts';
@@ -20,6 +21,8 @@ export interface TunnelOptions {
   readonly protocols?: string | string[];
   /** Receive-side limits this client announces (window, payload size). */
   readonly limits?: Partial<Limits>;
+  /** Largest receive window per stream that auto-tuning may grow to (default 4 MiB). */
+  readonly maxStreamWindow?: number;
   /** ms between keepalive pings (default 15000, 0 = off). */
   readonly keepaliveInterval?: number;
   /** ms to wait for a keepalive answer (default 10000). */
@@ -115,7 +118,10 @@ class TunnelImpl implements TunnelCore, Tunnel {
       role: 'client',
       transport,
       timers: unrefTimers,
+      // Node's Buffer skips zero-filling; the browser polyfill's is a plain Uint8Array.
+      allocate: (length: number) => Buffer.allocUnsafe(length),
       ...(this.#options.limits !== undefined && { limits: this.#options.limits }),
+      ...(this.#options.maxStreamWindow !== undefined && { maxStreamWindow: this.#options.maxStreamWindow }),
       ...(this.#options.keepaliveInterval !== undefined && { keepaliveInterval: this.#options.keepaliveInterval }),
       ...(this.#options.keepaliveTimeout !== undefined && { keepaliveTimeout: this.#options.keepaliveTimeout }),
       onClose: () => {

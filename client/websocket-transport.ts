@@ -13,7 +13,8 @@ export interface WebSocketLike {
   onmessage: ((event: { data: unknown }) => void) | null;
   onclose: ((event: { code: number; reason: string }) => void) | null;
   onerror: ((event: unknown) => void) | null;
-  send(data: Uint8Array): void;
+  /** `ws` also takes a completion callback: send(data, options, callback). */
+  send(data: Uint8Array, options?: object, callback?: (error?: Error) => void): void;
   close(code?: number, reason?: string): void;
 }
 
@@ -23,6 +24,7 @@ export type WebSocketConstructor = new (url: string, protocols?: string | string
 /** The drain poll stops once bufferedAmount is at or below this. */
 const DRAIN_LOW_WATER = 64 * 1024;
 const OPEN = 1;
+const SEND_OPTIONS = { binary: true };
 
 /** Adapts one WebSocket to the session's MessageTransport. */
 export class WebSocketTransport implements MessageTransport {
@@ -32,9 +34,13 @@ export class WebSocketTransport implements MessageTransport {
   #closed = false;
   #drainTimer: ReturnType<typeof setTimeout> | null = null;
   #ref = true;
+  /** `ws` reports each completed send; browsers only let us poll bufferedAmount. */
+  readonly #hasSendCallback: boolean;
+  #drainWanted = false;
 
   constructor(socket: WebSocketLike) {
     this.#socket = socket;
+    this.#hasSendCallback = socket.send.length >= 2;
     // `ws` defaults to 'nodebuffer' (Buffers, no copy); browsers need 'arraybuffer' (default 'blob').
     if (socket.binaryType !== 'nodebuffer') socket.binaryType = 'arraybuffer';
     socket.onopen = () => {
@@ -61,11 +67,24 @@ export class WebSocketTransport implements MessageTransport {
   }
 
   send(message: Uint8Array): void {
-    this.#socket.send(message);
+    if (this.#hasSendCallback) this.#socket.send(message, SEND_OPTIONS, this.#afterSend);
+    else this.#socket.send(message);
   }
 
+  readonly #afterSend = (): void => {
+    if (this.#drainWanted && !this.#closed && this.#socket.bufferedAmount <= DRAIN_LOW_WATER) {
+      this.#drainWanted = false;
+      this.#sink?.onDrain();
+    }
+  };
+
   requestDrain(): void {
-    if (this.#drainTimer !== null || this.#closed) return;
+    if (this.#closed) return;
+    if (this.#hasSendCallback) {
+      this.#drainWanted = true;
+      return;
+    }
+    if (this.#drainTimer !== null) return;
     const poll = (): void => {
       this.#drainTimer = null;
       if (this.#closed) return;

@@ -532,7 +532,8 @@ describe('gateway: relaying', () => {
       socket.pause();
     });
     const window = 64 * 1024;
-    const { url, gateway } = await startGateway(t, { limits: { streamWindow: window } });
+    // No auto-tuning: the bound under test is the fixed window.
+    const { url, gateway } = await startGateway(t, { limits: { streamWindow: window }, maxStreamWindow: window });
     const c = await client(t, url);
     const r = open(c, '127.0.0.1', target.port);
     await r.opened.promise;
@@ -618,23 +619,23 @@ describe('gateway: misbehaving clients', () => {
   });
 
   test('DATA beyond the granted window → close 1002 SOCKWAY_ERR_FLOW_CONTROL, the TCP socket is closed', T, async (t) => {
-    const target = await startTarget(t, sink);
+    const target = await startTarget(t, (socket) => socket.pause());
     const window = 16 * 1024;
-    const { url } = await startGateway(t, { limits: { streamWindow: window } });
+    const { url, gateway } = await startGateway(t, { limits: { streamWindow: window } });
     const raw = await rawSocket(t, url);
     raw.ws.send(HELLO);
     raw.ws.send(encodeFrame({ type: 'open', streamId: 1, host: '127.0.0.1', port: target.port, family: 0, localAddress: '', localPort: 0, noDelay: false, keepAlive: false, keepAliveInitialDelay: 0 }));
     const accepted = await target.nextSocket();
     await until(() => raw.messages.some((m) => decodeFrame(m).type === 'opened'), 'OPENED');
-    const closed = once(accepted, 'close');
-    // Each frame within maxPayload; together one byte past the window.
-    raw.ws.send(encodeFrame({ type: 'data', streamId: 1, data: new Uint8Array(window) }));
-    raw.ws.send(encodeFrame({ type: 'data', streamId: 1, data: new Uint8Array(1) }));
+    void accepted;
+    // One frame within maxPayload (64 KiB) but one byte past the 16 KiB window.
+    raw.ws.send(encodeFrame({ type: 'data', streamId: 1, data: new Uint8Array(window + 1) }));
     const { code } = await raw.closed;
     assert.equal(code, 1002);
     const goaway = decodeFrame(raw.messages.at(-1) as Buffer);
     assert.equal(goaway.type === 'goaway' && goaway.error.code, 'SOCKWAY_ERR_FLOW_CONTROL');
-    await closed;
+    // The paused target never reads its EOF, so watch the gateway release the socket.
+    await until(() => gateway.stats().streams.length === 0, 'the TCP socket to be released');
   });
 
   test('a client that disappears mid-stream: the gateway destroys its TCP sockets', T, async (t) => {

@@ -28,6 +28,8 @@ export interface GatewayOptions {
   readonly policy?: Policy;
   /** Limits announced to clients (window, streams, payload); validated here. */
   readonly limits?: Partial<Limits>;
+  /** Largest receive window per stream that auto-tuning may grow to. Default 4 MiB. */
+  readonly maxStreamWindow?: number;
   /** URL path that accepts WebSocket upgrades. Default '/'. */
   readonly path?: string;
   /** ms from OPEN (DNS included) to the TCP connection before RESET ETIMEDOUT. Default 30000. */
@@ -118,6 +120,7 @@ class GatewayServer implements Gateway {
   readonly #limits: Limits;
   readonly #path: string;
   readonly #connectTimeout: number;
+  readonly #maxStreamWindow: number | undefined;
   readonly #keepaliveInterval: number;
   readonly #closeTimeout: number;
   readonly #lookup: LookupAll | undefined;
@@ -139,6 +142,7 @@ class GatewayServer implements Gateway {
     this.#limits = resolveLimits(options.limits);
     this.#path = checkPath(options.path ?? '/', 'path');
     this.#connectTimeout = checkMs(options.connectTimeout ?? 30_000, 'connectTimeout', 1);
+    this.#maxStreamWindow = options.maxStreamWindow;
     this.#keepaliveInterval = checkMs(options.keepaliveInterval ?? 30_000, 'keepaliveInterval', 0);
     this.#closeTimeout = checkMs(options.closeTimeout ?? 2_000, 'closeTimeout', 0);
     this.#lookup = options.lookup;
@@ -268,6 +272,8 @@ class GatewayServer implements Gateway {
         timers: TIMERS,
         limits: this.#limits,
         randomBytes: (length) => randomBytes(length),
+        allocate: (length) => Buffer.allocUnsafe(length),
+        ...(this.#maxStreamWindow === undefined ? {} : { maxStreamWindow: this.#maxStreamWindow }),
         onOpen: (stream, frame) => {
           if (this.#closing) return GOING_AWAY;
           const result = openTcpBridge(stream, frame, {

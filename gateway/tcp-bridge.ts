@@ -7,7 +7,8 @@
  *     └─ denied: RESET SOCKWAY_ERR_DENIED          any failure: RESET with the real error fields
  *
  * Relay, gateway view (hashicorp/yamux half-close; ws lib/stream.js backpressure):
- *   TCP 'data' → stream.write()      false → socket.pause(), resumed by handler.onDrain
+ *   TCP read   → stream.write()      false → stop reading, resumed by handler.onDrain
+ *   (reads land in buffers with room for the DATA header in front: no copy per frame)
  *   TCP 'end'  → stream.end()        TCP 'error' → stream.reset(error fields)
  *   onData     → socket.write()      credit returned (stream.consume) once the socket took
  *                                    the bytes: at once, or on 'drain'
@@ -23,6 +24,7 @@ import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts
 import type { Endpoint, Family, OpenFrame } from '../shared/frame.ts';
 import type { SessionStream, StreamHandler } from '../shared/session.ts';
 import { canReceive, isTerminal } from '../shared/stream-state.ts';
+import { HEADER_LENGTH, MAX_PAYLOAD_LIMIT } from '../shared/protocol.ts';
 import type { Policy } from './policy.ts';
 
 /** One structured log line; `event` names what happened, the rest is context. */
@@ -65,6 +67,16 @@ export interface TcpBridgeInfo {
   readonly socketBufferedBytes: number;
   /** True while reading from TCP is paused for lack of credit. */
   readonly socketPaused: boolean;
+}
+
+/** Bytes per TCP read, the largest DATA payload a client may announce. */
+const READ_SIZE = MAX_PAYLOAD_LIMIT;
+/** Reads below this are copied out and the read buffer reused. */
+const SMALL_READ = 4096;
+
+/** A read buffer with HEADER_LENGTH bytes of room in front of it (allocUnsafe: no zero fill). */
+function newReadBuffer(): Buffer {
+  return Buffer.allocUnsafe(HEADER_LENGTH + READ_SIZE).subarray(HEADER_LENGTH);
 }
 
 /** The system-error fields Node puts on socket and DNS errors (not all in NodeJS.ErrnoException). */
@@ -148,6 +160,10 @@ export class TcpBridge implements StreamHandler {
   #timer: NodeJS.Timeout | null = null;
   /** Bytes written to the socket while it was over its highWaterMark; credited on 'drain'. */
   #unconsumed = 0;
+  /** The buffer the next TCP read lands in. */
+  #readBuffer: Buffer = newReadBuffer();
+  /** True while reading is stopped for lack of credit. */
+  #readStopped = false;
   #error: WireError | null = null;
 
   /** @internal Use openTcpBridge(). */
@@ -179,7 +195,7 @@ export class TcpBridge implements StreamHandler {
       address: this.#address,
       phase: this.#phase,
       socketBufferedBytes: socket?.writableLength ?? 0,
-      socketPaused: socket?.isPaused() ?? false,
+      socketPaused: this.#readStopped,
     };
   }
 
@@ -245,7 +261,10 @@ export class TcpBridge implements StreamHandler {
   onDrain(): void {
     this.#guard('drain', () => {
       const socket = this.#socket;
-      if (socket !== null && !socket.destroyed && socket.isPaused()) socket.resume();
+      if (socket !== null && !socket.destroyed && this.#readStopped) {
+        this.#readStopped = false;
+        socket.resume();
+      }
       this.#checkDone();
     });
   }
@@ -306,6 +325,11 @@ export class TcpBridge implements StreamHandler {
         keepAlive: frame.keepAlive,
         keepAliveInitialDelay: frame.keepAliveInitialDelay,
         autoSelectFamily: false,
+        onread: {
+          // Node asks for the next read buffer after every read.
+          buffer: () => this.#readBuffer,
+          callback: (nread: number, buffer: Uint8Array) => this.#onRead(nread, buffer),
+        },
       });
     } catch (error) {
       // Invalid localAddress/localPort: net.connect throws ERR_INVALID_* synchronously.
@@ -315,9 +339,6 @@ export class TcpBridge implements StreamHandler {
     this.#socket = socket;
     this.#socketOpen = true;
     socket.on('connect', () => this.#guard('connect', () => this.#onConnect(socket)));
-    socket.on('data', (chunk: Buffer) => this.#guard('tcp-data', () => {
-      if (!this.stream.write(chunk)) socket.pause();
-    }));
     socket.on('end', () => this.#guard('tcp-end', () => {
       this.stream.end();
       this.#checkDone();
@@ -329,6 +350,26 @@ export class TcpBridge implements StreamHandler {
     }));
     socket.on('error', (error: Error) => this.#guard('tcp-error', () => this.#onSocketError(socket, error)));
     socket.on('close', () => this.#guard('tcp-close', () => this.#onSocketClose(socket)));
+  }
+
+  /**
+   * One TCP read. Large reads are handed over in place (the DATA header goes into
+   * the room in front) and the next read gets a fresh buffer; small reads are
+   * copied so the buffer can be reused. Returning false stops reading (no credit).
+   */
+  #onRead(nread: number, buffer: Uint8Array): boolean {
+    let more = true;
+    this.#guard('tcp-data', () => {
+      const payload = buffer.subarray(0, nread);
+      if (nread < SMALL_READ) {
+        more = this.stream.write(Buffer.from(payload));
+      } else {
+        more = this.stream.write(payload, true);
+        this.#readBuffer = newReadBuffer();
+      }
+    });
+    if (!more) this.#readStopped = true;
+    return more;
   }
 
   #onConnect(socket: net.Socket): void {

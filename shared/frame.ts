@@ -281,13 +281,26 @@ function readWireError(r: Reader): WireError {
   });
 }
 
+/** Allocates frame memory; Node callers pass Buffer.allocUnsafe (no zero fill). */
+export type Allocate = (length: number) => Uint8Array;
+
+const zeroedAllocate: Allocate = (length) => new Uint8Array(length);
+
 /** Encodes a DATA frame: header + payload in one allocation (the hot path). */
-export function encodeData(streamId: number, data: Uint8Array): Uint8Array {
-  const bytes = new Uint8Array(HEADER_LENGTH + data.length);
-  bytes[0] = FrameType.Data;
-  new DataView(bytes.buffer).setUint32(1, streamId);
+export function encodeData(streamId: number, data: Uint8Array, allocate: Allocate = zeroedAllocate): Uint8Array {
+  const bytes = allocate(HEADER_LENGTH + data.length);
+  writeDataHeader(bytes, streamId);
   bytes.set(data, HEADER_LENGTH);
   return bytes;
+}
+
+/** Writes a DATA header into the first HEADER_LENGTH bytes of `frame`. */
+export function writeDataHeader(frame: Uint8Array, streamId: number): void {
+  frame[0] = FrameType.Data;
+  frame[1] = streamId >>> 24;
+  frame[2] = (streamId >>> 16) & 0xff;
+  frame[3] = (streamId >>> 8) & 0xff;
+  frame[4] = streamId & 0xff;
 }
 
 /** Encodes any frame into the bytes of one WebSocket message. */

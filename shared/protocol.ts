@@ -74,11 +74,14 @@ export interface Limits {
 
 /** Limits used when a side is not configured otherwise. */
 export const DEFAULT_LIMITS: Limits = {
-  maxPayload: 16 * 1024,
+  maxPayload: 64 * 1024,
   streamWindow: 256 * 1024,
   maxStreams: 1024,
   idleTimeout: 0,
 };
+
+/** Default upper bound of a receive window grown by auto-tuning (receiver-local). */
+export const DEFAULT_MAX_STREAM_WINDOW = 4 * 1024 * 1024;
 
 /** Lower bound on any announced `maxPayload`. */
 export const MIN_PAYLOAD_LIMIT = 1024;

@@ -553,3 +553,18 @@ test('maxStreams counts only streams the peer opened', async () => {
   await settle();
   assert.deepEqual(three.recorder.events, ['opened'], 'a freed slot is usable again');
 });
+
+test('auto-tune: a fast reader\'s window doubles up to maxStreamWindow; a stalled one keeps its window', async () => {
+  const h = setup();
+  const fast = openStream(h);
+  const stalled = openStream(h);
+  await settle();
+  (h.accepted.get(stalled.stream.id) as Recorder).consuming = false;
+  stalled.stream.write(bytes(WINDOW * 4));
+  fast.stream.write(bytes(WINDOW * 16));
+  for (let i = 0; i < 100 && (h.accepted.get(fast.stream.id) as Recorder).received < WINDOW * 16; i++) await settle(5);
+  const limits = h.pair.tap.filter((t) => t.frame.type === 'window' && t.frame.streamId === fast.stream.id).map((t) => t.frame.type === 'window' ? t.frame.limit : 0);
+  const steps = limits.slice(1).map((limit, i) => limit - (limits[i] as number));
+  assert.ok(Math.max(...steps) > WINDOW, `window grew beyond ${WINDOW}: grants ${steps.join(',')}`);
+  assert.equal(stalled.stream.stats().unacknowledgedBytes, WINDOW, 'the stalled stream is still held to its initial window');
+});

@@ -21,11 +21,15 @@ import {
   type OpenFrame,
   assertNever,
   decodeFrame,
+  type Allocate,
   encodeData,
   encodeFrame,
+  writeDataHeader,
 } from './frame.ts';
 import {
   DEFAULT_LIMITS,
+  DEFAULT_MAX_STREAM_WINDOW,
+  HEADER_LENGTH,
   type Limits,
   MAX_PAYLOAD_LIMIT,
   MIN_PAYLOAD_LIMIT,
@@ -74,6 +78,13 @@ export interface SessionOptions {
   readonly keepaliveTimeout?: number;
   /** Stop sending DATA while the transport buffers more than this. Default 512 KiB. */
   readonly sendHighWater?: number;
+  /**
+   * Largest receive window auto-tuning may grow a stream to (default 4 MiB or
+   * limits.streamWindow if larger). Bounds what one stream can make this side buffer.
+   */
+  readonly maxStreamWindow?: number;
+  /** Allocates DATA frames; Node passes Buffer.allocUnsafe to skip zero-filling. */
+  readonly allocate?: Allocate;
   /** Gateway: random bytes for session ids and resume tokens. */
   readonly randomBytes?: (length: number) => Uint8Array;
   /** Gateway: a peer asks to open a stream. Return its handler, or throw/return a WireError to refuse. */
@@ -108,6 +119,9 @@ export interface StreamStats {
   readonly bytesReceived: number;
 }
 
+/** A reader that frees half its window faster than this gets a bigger window. */
+const AUTOTUNE_MS = 20;
+
 const NORMAL_CLOSE = wireError({ code: SockwayErrorCode.GoingAway, message: 'session closed' });
 
 /** One stream of a session. Created by Session.open() or by an incoming OPEN/ACCEPT. */
@@ -122,6 +136,8 @@ export class SessionStream {
   #sendLimit: number;
   #peerWindow: number;
   readonly #queue: Uint8Array[] = [];
+  /** Queued chunks with writable header room in front (see write()). */
+  readonly #framable = new WeakSet<Uint8Array>();
   #queuedBytes = 0;
   #peakQueuedBytes = 0;
   #endQueued = false;
@@ -131,7 +147,9 @@ export class SessionStream {
   #received = 0;
   #consumed = 0;
   #advertised: number;
-  readonly #window: number;
+  /** Current receive window; grows (auto-tune) while the reader keeps up. */
+  #window: number;
+  #lastGrant = 0;
 
   /** @internal Use Session.open(). */
   constructor(session: Session, id: number, state: StreamState, peerWindow: number, window: number) {
@@ -162,10 +180,15 @@ export class SessionStream {
   /**
    * Queues bytes to send as DATA. Returns true when everything queued so far
    * went out at once; false means wait for handler.onDrain().
+   *
+   * `headroom`: the caller owns the HEADER_LENGTH bytes in front of `data` (in
+   * data.buffer) and never reads them; the DATA header is then written there
+   * and the payload is sent without a copy.
    */
-  write(data: Uint8Array): boolean {
+  write(data: Uint8Array, headroom = false): boolean {
     if (!this.#canQueue() || this.#endQueued) return false;
     if (data.length === 0) return this.#queuedBytes === 0;
+    if (headroom && data.byteOffset >= HEADER_LENGTH) this.#framable.add(data);
     this.#queue.push(data);
     this.#queuedBytes += data.length;
     if (this.#queuedBytes > this.#peakQueuedBytes) this.#peakQueuedBytes = this.#queuedBytes;
@@ -198,9 +221,18 @@ export class SessionStream {
   consume(n: number): void {
     this.#consumed = Math.min(this.#consumed + n, this.#received);
     if (!canReceive(this.#state)) return;
-    const limit = this.#consumed + this.#window;
+    let limit = this.#consumed + this.#window;
     // Batch credit: only announce once half a window has been freed (hashicorp/yamux).
     if (limit - this.#advertised >= this.#window / 2) {
+      // Auto-tune: a reader that freed half a window within AUTOTUNE_MS is fast;
+      // a bigger window keeps its pipe full. Slow readers keep the initial window.
+      const now = Date.now();
+      const maxWindow = this.#session._maxWindow;
+      if (now - this.#lastGrant < AUTOTUNE_MS && this.#window < maxWindow) {
+        this.#window = Math.min(this.#window * 2, maxWindow);
+        limit = this.#consumed + this.#window;
+      }
+      this.#lastGrant = now;
       this.#advertised = limit;
       this.#session._sendControl({ type: 'window', streamId: this.id, limit });
     }
@@ -263,7 +295,13 @@ export class SessionStream {
     }
     this.#queuedBytes -= payload.length;
     this.#sent += payload.length;
-    return encodeData(this.id, payload);
+    if (this.#framable.has(first) && payload.byteOffset === first.byteOffset) {
+      // Zero copy: the header goes into the room the writer left in front.
+      const frame = new Uint8Array(first.buffer, first.byteOffset - HEADER_LENGTH, payload.length + HEADER_LENGTH);
+      writeDataHeader(frame, this.id);
+      return frame;
+    }
+    return encodeData(this.id, payload, this.#session._allocate);
   }
 
   #gather(budget: number): Uint8Array {
@@ -451,6 +489,8 @@ export class Session {
     this.#timers = options.timers;
     this.#limits = resolveLimits(options.limits);
     this.#sendHighWater = options.sendHighWater ?? 512 * 1024;
+    this._allocate = options.allocate ?? ((length: number) => new Uint8Array(length));
+    this._maxWindow = Math.max(options.maxStreamWindow ?? DEFAULT_MAX_STREAM_WINDOW, this.#limits.streamWindow);
     this.#nextId = options.role === 'client' ? 1 : 2;
     this.#transport.attach({
       onOpen: () => this.#onTransportOpen(),
@@ -564,6 +604,11 @@ export class Session {
     }
     this.#flush();
   }
+
+  /** @internal */
+  readonly _allocate: Allocate;
+  /** @internal */
+  readonly _maxWindow: number;
 
   /** @internal The credit the peer grants each new stream. */
   _peerWindow(): number {

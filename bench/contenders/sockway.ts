@@ -1,38 +1,35 @@
 /**
  * sockway: N virtual TCP streams multiplexed over ONE WebSocket to the sockway
- * gateway. Placeholder until the client and gateway exist.
- *
- * To plug it in, replace `start` with something like:
- *
- *   async start(target) {
- *     // 1. Gateway in its own process, allowing only target.host:target.port.
- *     //    gateway/main.ts should call reportReady(port) from ../lib/processes.ts
- *     //    (or use spawnProgram + waitForPort with a free port).
- *     const gateway = await forkServer(`${REPO_ROOT}gateway/main.ts`, [...]);
- *     // 2. Node 20 has no global WebSocket: give the client `ws` (binaryType
- *     //    'arraybuffer' is set by the client itself), then configure it.
- *     globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket;
- *     configure({ gatewayUrl: `ws://127.0.0.1:${gateway.port}/` });
- *     return {
- *       // Every open() must reuse the same WebSocket: that is what is measured.
- *       open: () => new Promise((resolve, reject) => {
- *         const socket = connect({ host: target.host, port: target.port });
- *         socket.setNoDelay(true);
- *         socket.once('error', reject);
- *         socket.once('connect', () => { socket.off('error', reject); resolve(socket); });
- *       }),
- *       close: async () => { ...close the session...; await gateway.stop(); },
- *     };
- *   }
- *
- * The client Socket (a readable-stream Duplex) satisfies ByteStream as is.
+ * gateway (gateway/main.ts, the CLI, in its own process). Every open() reuses
+ * the same tunnel, so the 100-stream test runs 100 streams on one WebSocket.
  */
-import type { Contender } from '../lib/contender.ts';
+import WebSocket from 'ws';
+import { createTunnel } from '../../client/index.ts';
+import type { WebSocketConstructor } from '../../client/websocket-transport.ts';
+import type { ByteStream, Contender } from '../lib/contender.ts';
+import { forkServer, REPO_ROOT } from '../lib/processes.ts';
 
 export const contender: Contender = {
   name: 'sockway',
   description: 'sockway client → 1 WebSocket → sockway gateway process → target (N streams share it)',
-  async start() {
-    throw new Error('sockway contender not ready (set BENCH_SKIP=sockway until bench/contenders/sockway.ts is written)');
+  async start(target) {
+    const gateway = await forkServer(`${REPO_ROOT}gateway/main.ts`, [
+      '--port', '0', '--host', '127.0.0.1', '--allow', `${target.host}:${target.port}`, '--quiet',
+    ]);
+    const tunnel = createTunnel({ url: `ws://127.0.0.1:${gateway.port}/`, WebSocket: WebSocket as unknown as WebSocketConstructor });
+    return {
+      open: () => new Promise<ByteStream>((resolve, reject) => {
+        const socket = tunnel.net.connect({ host: target.host, port: target.port, noDelay: true });
+        socket.once('error', reject);
+        socket.once('connect', () => {
+          socket.off('error', reject);
+          resolve(socket);
+        });
+      }),
+      close: async () => {
+        tunnel.close();
+        await gateway.stop();
+      },
+    };
   },
 };
