@@ -1,0 +1,80 @@
+/**
+ * The gateway as users run it: the `sockway-gateway` command (bin/ → dist/),
+ * a separate process, driven by the client library over a real WebSocket.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { createTunnel } from '../client/index.ts';
+import { NodeWebSocket } from '../e2e/fixtures/start-gateway.ts';
+import { startEchoServer, type TestServer } from '../e2e/fixtures/tcp-servers.ts';
+
+const BIN = new URL('../bin/sockway-gateway.js', import.meta.url).pathname;
+let echo: TestServer;
+
+before(() => {
+  // npm test builds first; a direct run of this file builds here.
+  if (!existsSync(new URL('../dist/gateway/main.js', import.meta.url))) {
+    const built = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+    assert.equal(built.status, 0, 'npm run build');
+  }
+});
+
+before(async () => {
+  echo = await startEchoServer();
+});
+
+after(async () => {
+  await echo.close();
+});
+
+/** Starts the CLI and resolves with its URL from the one stdout line it prints. */
+async function startCli(args: string[]): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const [line] = (await Promise.race([
+    once(lines, 'line'),
+    once(child, 'exit').then(([code]) => { throw new Error(`gateway exited (${code}): ${stderr}`); }),
+  ])) as [string];
+  const match = /^sockway gateway listening on (ws:\/\/\S+)$/.exec(line);
+  assert.ok(match, `first stdout line: ${line}`);
+  return { child, url: match[1] as string, stderr: () => stderr };
+}
+
+test('sockway-gateway CLI: relays an allowed destination, denies others, exits 0 on SIGTERM', async () => {
+  const { child, url, stderr } = await startCli(['--port', '0', '--host', '127.0.0.1', '--path', '/sockway', '--allow', `127.0.0.1:${echo.port}`]);
+  assert.match(url, /\/sockway$/);
+  const tunnel = createTunnel({ url, WebSocket: NodeWebSocket });
+  const socket = tunnel.net.connect(echo.port, '127.0.0.1');
+  const chunks: Buffer[] = [];
+  socket.on('data', (c: Buffer) => chunks.push(c));
+  await once(socket, 'connect');
+  socket.end('through the CLI');
+  await once(socket, 'close');
+  assert.equal(Buffer.concat(chunks).toString(), 'through the CLI');
+
+  const denied = tunnel.net.connect(echo.port + 1 === 65536 ? 1 : echo.port + 1, '127.0.0.1');
+  const [error] = await once(denied, 'error');
+  assert.equal(error.code, 'SOCKWAY_ERR_DENIED');
+
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const [code] = await exited;
+  assert.equal(code, 0);
+  tunnel.close();
+  assert.match(stderr(), /"event":"stream-denied"/, 'the denial is logged as one structured line');
+});
+
+test('sockway-gateway CLI: --help prints usage; a bad rule is a usage error (exit 2)', async () => {
+  const help = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' });
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--allow/);
+  const bad = spawnSync(process.execPath, [BIN, '--allow', 'nonsense'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /nonsense/);
+});
