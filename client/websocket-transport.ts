@@ -22,7 +22,7 @@ export interface WebSocketLike {
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
 /** The drain poll stops once bufferedAmount is at or below this. */
-const DRAIN_LOW_WATER = 64 * 1024;
+const DRAIN_LOW_WATER = 256 * 1024;
 const OPEN = 1;
 const SEND_OPTIONS = { binary: true };
 

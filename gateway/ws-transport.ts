@@ -8,7 +8,7 @@ import { CloseCode, type MessageTransport, type TransportCloseInfo, type Transpo
 
 /** Options of WsTransport. */
 export interface WsTransportOptions {
-  /** requestDrain() is answered once bufferedAmount is at or below this. Default 64 KiB. */
+  /** requestDrain() is answered once bufferedAmount is at or below this. Default 256 KiB (a quarter of the session's send high-water: the pipe never runs dry). */
   readonly drainLowWater?: number;
   /**
    * A text message arrived. sockway frames are binary, so this is a protocol
@@ -46,7 +46,7 @@ export class WsTransport implements MessageTransport {
   constructor(ws: WebSocket, options: WsTransportOptions = {}) {
     this.#ws = ws;
     this.#options = options;
-    this.#drainLowWater = options.drainLowWater ?? 64 * 1024;
+    this.#drainLowWater = options.drainLowWater ?? 256 * 1024;
     this.#opened = ws.readyState === WebSocket.OPEN;
     ws.binaryType = 'nodebuffer';
     // Listeners go on now, not in attach(): an 'error' with no listener would crash the process.

@@ -80,6 +80,9 @@ export const DEFAULT_LIMITS: Limits = {
   idleTimeout: 0,
 };
 
+/** Bytes a stream may queue locally (awaiting credit or the transport) before write() reports backpressure. */
+export const STREAM_QUEUE_LIMIT = 128 * 1024;
+
 /** Default upper bound of a receive window grown by auto-tuning (receiver-local). */
 export const DEFAULT_MAX_STREAM_WINDOW = 4 * 1024 * 1024;
 

@@ -30,6 +30,7 @@ import {
   DEFAULT_LIMITS,
   DEFAULT_MAX_STREAM_WINDOW,
   HEADER_LENGTH,
+  STREAM_QUEUE_LIMIT,
   type Limits,
   MAX_PAYLOAD_LIMIT,
   MIN_PAYLOAD_LIMIT,
@@ -76,7 +77,7 @@ export interface SessionOptions {
   readonly keepaliveInterval?: number;
   /** Client: ms to wait for the PONG before the session is declared dead. Default 10000. */
   readonly keepaliveTimeout?: number;
-  /** Stop sending DATA while the transport buffers more than this. Default 512 KiB. */
+  /** Stop sending DATA while the transport buffers more than this. Default 1 MiB: more keeps the pipe fuller, less bounds head-of-line delay. */
   readonly sendHighWater?: number;
   /**
    * Largest receive window auto-tuning may grow a stream to (default 4 MiB or
@@ -142,6 +143,8 @@ export class SessionStream {
   #peakQueuedBytes = 0;
   #endQueued = false;
   #scheduled = false;
+  /** write() returned false; onDrain is owed. */
+  #needDrain = false;
 
   // Receive side.
   #received = 0;
@@ -178,8 +181,10 @@ export class SessionStream {
   }
 
   /**
-   * Queues bytes to send as DATA. Returns true when everything queued so far
-   * went out at once; false means wait for handler.onDrain().
+   * Queues bytes to send as DATA. Returns false once this stream has
+   * STREAM_QUEUE_LIMIT bytes or more waiting (for credit or for the transport):
+   * the writer should then wait for handler.onDrain(). A little queue keeps the
+   * pipe full while the transport drains (no stop-and-go per chunk) and stays bounded.
    *
    * `headroom`: the caller owns the HEADER_LENGTH bytes in front of `data` (in
    * data.buffer) and never reads them; the DATA header is then written there
@@ -187,13 +192,15 @@ export class SessionStream {
    */
   write(data: Uint8Array, headroom = false): boolean {
     if (!this.#canQueue() || this.#endQueued) return false;
-    if (data.length === 0) return this.#queuedBytes === 0;
+    if (data.length === 0) return this.#queuedBytes < STREAM_QUEUE_LIMIT;
     if (headroom && data.byteOffset >= HEADER_LENGTH) this.#framable.add(data);
     this.#queue.push(data);
     this.#queuedBytes += data.length;
     if (this.#queuedBytes > this.#peakQueuedBytes) this.#peakQueuedBytes = this.#queuedBytes;
     this.#session._schedule(this);
-    return this.#queuedBytes === 0;
+    if (this.#queuedBytes < STREAM_QUEUE_LIMIT) return true;
+    this.#needDrain = true;
+    return false;
   }
 
   /** Half-closes: END follows the queued data. */
@@ -320,11 +327,13 @@ export class SessionStream {
     return out;
   }
 
-  /** @internal After a DATA frame went out: END if it was the last, drain if empty. */
+  /** @internal After a DATA frame went out: END if it was the last; drain once below the limit. */
   _afterSend(): void {
-    if (this.#queuedBytes > 0) return;
-    if (this.#endQueued) this.#sendEnd();
-    this.#handler?.onDrain();
+    if (this.#queuedBytes === 0 && this.#endQueued) this.#sendEnd();
+    if (this.#needDrain && this.#queuedBytes < STREAM_QUEUE_LIMIT) {
+      this.#needDrain = false;
+      this.#handler?.onDrain();
+    }
   }
 
   /** @internal */
@@ -488,7 +497,7 @@ export class Session {
     this.#transport = options.transport;
     this.#timers = options.timers;
     this.#limits = resolveLimits(options.limits);
-    this.#sendHighWater = options.sendHighWater ?? 512 * 1024;
+    this.#sendHighWater = options.sendHighWater ?? 1024 * 1024;
     this._allocate = options.allocate ?? ((length: number) => new Uint8Array(length));
     this._maxWindow = Math.max(options.maxStreamWindow ?? DEFAULT_MAX_STREAM_WINDOW, this.#limits.streamWindow);
     this.#nextId = options.role === 'client' ? 1 : 2;
