@@ -22,16 +22,21 @@ export function getDefaultTunnel(): Tunnel | null {
   return defaultTunnel;
 }
 
+/** What a socket or server of 'sockway/net' gets before configure() was called. */
+function notConfigured(): ReturnType<typeof wireError> {
+  return wireError({
+    code: SockwayErrorCode.NotConfigured,
+    message: "sockway/net has no gateway: call configure({ url }) from 'sockway' first",
+  });
+}
+
 /** Resolves the default tunnel at each call, so configure() may come after import. */
 export const defaultTunnelCore: TunnelCore = {
   openStream(open, handler) {
-    if (defaultTunnel === null) {
-      return wireError({
-        code: SockwayErrorCode.NotConfigured,
-        message: "sockway/net has no gateway: call configure({ url }) from 'sockway' first",
-      });
-    }
-    return defaultTunnel.openStream(open, handler);
+    return defaultTunnel === null ? notConfigured() : defaultTunnel.openStream(open, handler);
+  },
+  openListener(listen, handler) {
+    return defaultTunnel === null ? notConfigured() : defaultTunnel.openListener(listen, handler);
   },
   retain(socket, ref) {
     defaultTunnel?.retain(socket, ref);

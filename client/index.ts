@@ -9,6 +9,7 @@ export { createTunnel, type Tunnel, type TunnelOptions } from './tunnel.ts';
 export { configure, getDefaultTunnel } from './config.ts';
 export type { NetModule } from './net.ts';
 export { Socket, type AddressInfo } from './socket.ts';
+export { Server, type ServerOptions, type ConnectionListener, type DropInfo } from './server.ts';
 export type { WebSocketConstructor, WebSocketLike } from './websocket-transport.ts';
 export { SockwayErrorCode } from '../shared/errors.ts';
 export type { Limits } from '../shared/protocol.ts';

@@ -2,24 +2,24 @@
  * Builds a `net` module (Node's names only) whose sockets use one tunnel.
  */
 import { isIP, isIPv4, isIPv6 } from './ip.ts';
-import { errFeatureUnavailable } from './node-errors.ts';
-import { normalizeArgs, type SocketConstructorOptions } from './normalize-args.ts';
-import { Socket } from './socket.ts';
+import { type ConnectDefaults, normalizeArgs, type SocketConstructorOptions } from './normalize-args.ts';
+import { type ConnectionListener, SERVER_NET, Server as BaseServer, type ServerNet, type ServerOptions } from './server.ts';
+import { CONNECT_DEFAULTS, Socket as BaseSocket } from './socket.ts';
 import { type TunnelCore, TUNNEL } from './tunnel-core.ts';
 
 /** Node's `net` surface for clients, carried by a tunnel. */
 export interface NetModule {
-  readonly Socket: typeof Socket;
+  readonly Socket: typeof BaseSocket;
   /** Legacy alias of Socket, as in Node. */
-  readonly Stream: typeof Socket;
-  connect(...args: unknown[]): Socket;
-  createConnection(...args: unknown[]): Socket;
+  readonly Stream: typeof BaseSocket;
+  connect(...args: unknown[]): BaseSocket;
+  createConnection(...args: unknown[]): BaseSocket;
   isIP(input: unknown): 0 | 4 | 6;
   isIPv4(input: unknown): boolean;
   isIPv6(input: unknown): boolean;
-  /** net.Server through the gateway is not available yet: throws ERR_FEATURE_UNAVAILABLE_ON_PLATFORM. */
-  createServer(...args: unknown[]): never;
-  readonly Server: new (...args: unknown[]) => never;
+  /** A TCP server listening at the gateway: `createServer([options][, connectionListener])`. */
+  createServer(options?: ServerOptions | ConnectionListener | null, connectionListener?: ConnectionListener): BaseServer;
+  readonly Server: typeof BaseServer;
   getDefaultAutoSelectFamily(): boolean;
   setDefaultAutoSelectFamily(value: boolean): void;
   getDefaultAutoSelectFamilyAttemptTimeout(): number;
@@ -28,12 +28,22 @@ export interface NetModule {
 
 /** Creates the net module for the tunnel returned by `getTunnel` (called per socket). */
 export function createNet(getTunnel: () => TunnelCore): NetModule {
-  class TunnelSocket extends Socket {
-    static [TUNNEL] = getTunnel;
-  }
-  Object.defineProperty(TunnelSocket, 'name', { value: 'Socket' });
+  let autoSelectFamily = true;
+  let autoSelectFamilyAttemptTimeout = 250;
 
-  function connect(...args: unknown[]): Socket {
+  // Node's Socket is a function: callable without `new`, `Socket.prototype` owns the
+  // getters (bytesWritten...), and subclasses work. Construct the class with this
+  // function as new.target, so the socket finds its tunnel and defaults through it.
+  const TunnelSocket = function Socket(this: unknown, options?: SocketConstructorOptions): BaseSocket {
+    return Reflect.construct(BaseSocket, [options], new.target ?? TunnelSocket) as BaseSocket;
+  } as unknown as typeof BaseSocket & { [TUNNEL]: () => TunnelCore; [CONNECT_DEFAULTS]: () => ConnectDefaults };
+  Object.setPrototypeOf(TunnelSocket, BaseSocket);
+  (TunnelSocket as unknown as { prototype: object }).prototype = BaseSocket.prototype;
+  TunnelSocket[TUNNEL] = getTunnel;
+  // Read at each connect(), as Node reads its module-wide defaults.
+  TunnelSocket[CONNECT_DEFAULTS] = () => ({ autoSelectFamily, autoSelectFamilyAttemptTimeout });
+
+  function connect(...args: unknown[]): BaseSocket {
     const normalized = normalizeArgs(args);
     const options = normalized[0] as SocketConstructorOptions & { timeout?: number };
     const socket = new TunnelSocket(options);
@@ -41,14 +51,13 @@ export function createNet(getTunnel: () => TunnelCore): NetModule {
     return socket.connect(normalized);
   }
 
-  class Server {
-    constructor() {
-      throw errFeatureUnavailable('net.Server');
-    }
-  }
-
-  let autoSelectFamily = true;
-  let autoSelectFamilyAttemptTimeout = 250;
+  // Node's Server is a function too (callable without `new`); built like TunnelSocket.
+  const TunnelServer = function Server(this: unknown, options?: ServerOptions | ConnectionListener | null, listener?: ConnectionListener): BaseServer {
+    return Reflect.construct(BaseServer, [options, listener], new.target ?? TunnelServer) as BaseServer;
+  } as unknown as typeof BaseServer & { [SERVER_NET]: () => ServerNet };
+  Object.setPrototypeOf(TunnelServer, BaseServer);
+  (TunnelServer as unknown as { prototype: object }).prototype = BaseServer.prototype;
+  TunnelServer[SERVER_NET] = () => ({ tunnel: getTunnel(), Socket: TunnelSocket });
 
   return {
     Socket: TunnelSocket,
@@ -58,10 +67,9 @@ export function createNet(getTunnel: () => TunnelCore): NetModule {
     isIP,
     isIPv4,
     isIPv6,
-    createServer(): never {
-      throw errFeatureUnavailable('net.Server');
-    },
-    Server: Server as unknown as new (...args: unknown[]) => never,
+    createServer: (options?: ServerOptions | ConnectionListener | null, connectionListener?: ConnectionListener) =>
+      new TunnelServer(options, connectionListener),
+    Server: TunnelServer,
     getDefaultAutoSelectFamily: () => autoSelectFamily,
     setDefaultAutoSelectFamily: (value: boolean) => {
       autoSelectFamily = Boolean(value);

@@ -164,7 +164,7 @@ type Loose = Record<string, unknown>;
 // Validators (internal/validators.js), throwing Node's errors
 // ---------------------------------------------------------------------------------------------
 
-function validateNumber(value: unknown, name: string): asserts value is number {
+export function validateNumber(value: unknown, name: string): asserts value is number {
   if (typeof value !== 'number') throw errInvalidArgType(name, 'number', value);
 }
 
@@ -194,7 +194,7 @@ function validateOneOf(value: unknown, name: string, oneOf: readonly unknown[]):
 }
 
 /** Node's `validatePort`: a number or numeric string in 0..65535 (strings may be padded, hex). */
-function validatePort(port: unknown, name = 'Port', allowZero = true): void {
+export function validatePort(port: unknown, name = 'Port', allowZero = true): void {
   if (
     (typeof port !== 'number' && typeof port !== 'string') ||
     (typeof port === 'string' && port.trim().length === 0) ||
@@ -257,13 +257,13 @@ function isEncoding(encoding: unknown): boolean {
 // ---------------------------------------------------------------------------------------------
 
 /** Node's `toNumber` in net.js: a non-negative number, or false. */
-function toNumber(x: unknown): number | false {
+export function toNumber(x: unknown): number | false {
   const n = Number(x);
   return n >= 0 ? n : false;
 }
 
 /** A string that is not a non-negative number is a pipe path: `connect('abc')` is IPC. */
-function isPipeName(s: unknown): s is string {
+export function isPipeName(s: unknown): s is string {
   return typeof s === 'string' && toNumber(s) === false;
 }
 

@@ -349,9 +349,9 @@ test('slow reader: gateway-side buffering stays within the window while another 
     assert.ok(sourceBlocked, 'backpressure reached the origin server');
     assert.ok(slow.readableLength <= window + slow.readableHighWaterMark, `client buffered ${slow.readableLength}`);
     // Resuming drains the slow stream again.
-    const before = slow.bytesRead;
+    const before = slow.bytesRead ?? 0;
     slow.resume();
-    while (slow.bytesRead <= before) await once(slow, 'data');
+    while ((slow.bytesRead ?? 0) <= before) await once(slow, 'data');
     slow.destroy();
     fast.destroy();
   } finally {

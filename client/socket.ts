@@ -7,12 +7,16 @@
 import { Buffer } from 'buffer';
 import { Duplex, type DuplexOptions } from 'readable-stream';
 import type { Endpoint, Family } from '../shared/frame.ts';
-import type { WireError } from '../shared/errors.ts';
+import type { SessionStream } from '../shared/session.ts';
+import { captureStack, type WireError } from '../shared/errors.ts';
 import { IdleTimer } from './idle-timer.ts';
 import { isIP } from './ip.ts';
 import { afterIo, nextTick } from './next-tick.ts';
 import {
   type ConnectCallback,
+  type ConnectDefaults,
+  DEFAULT_CONNECT_DEFAULTS,
+  type LookupFunction,
   type NormalizedTcpConnectOptions,
   type SocketConstructorOptions,
   isNormalizedArgs,
@@ -31,10 +35,14 @@ import {
   errFeatureUnavailable,
   epipeAfterFin,
   errStreamDestroyed,
+  errSocketConnectionTimeout,
+  abortError,
+  systemError,
 } from './node-errors.ts';
-import { StreamHandle } from './stream-handle.ts';
+import { type ConnectRequest, StreamHandle } from './stream-handle.ts';
 import { type TunnelCore, TUNNEL } from './tunnel-core.ts';
 import { wireToError } from './wire-to-error.ts';
+import type { Server } from './server.ts';
 
 /** Node's `socket.address()` shape. */
 export interface AddressInfo {
@@ -45,23 +53,86 @@ export interface AddressInfo {
 
 type WriteCallback = (error?: Error | null) => void;
 type OnRead = { buffer: Uint8Array | (() => Uint8Array); callback: (nread: number, buffer: Uint8Array) => boolean | void };
+/** Node's getsockname/getpeername result (`{}` when unknown). */
+type SockAddr = { address?: string; family?: string; port?: number };
 
-function familyName(family: Family): string {
-  return family === 6 ? 'IPv6' : 'IPv4';
+/** Static property of a net module's Socket returning that module's connect defaults (autoSelectFamily...). */
+export const CONNECT_DEFAULTS: unique symbol = Symbol('sockway.connectDefaults');
+
+/** libuv errno values (Linux, as the gateway forwards them) for errors the client makes itself. */
+const UV_ETIMEDOUT = -110;
+const UV_EALREADY = -114;
+
+/** The readable-stream writable state fields write() looks at. */
+interface WritableStateFields {
+  length: number;
+  highWaterMark: number;
+  needDrain: boolean;
+  ending: boolean;
+  destroyed: boolean;
+  errored: Error | null;
+}
+
+/** One autoSelectFamily connect over several looked-up addresses (Node's internalConnectMultiple context). */
+interface MultipleContext {
+  readonly addresses: ReadonlyArray<{ readonly address: string; readonly family: Family }>;
+  current: number;
+  readonly port: number;
+  readonly localPort: number | undefined;
+  readonly timeout: number;
+  timer: ReturnType<typeof setTimeout> | null;
+  readonly errors: Error[];
+}
+
+/** Node 20's callbacks get `null` on success; readable-stream passes nothing. Same wrapper for the same callback. */
+const nodeCallbacks = new WeakMap<(...args: never[]) => unknown, WriteCallback>();
+function withNullOnSuccess(callback: unknown): WriteCallback | undefined {
+  if (typeof callback !== 'function') return undefined;
+  let wrapped = nodeCallbacks.get(callback as WriteCallback);
+  if (wrapped === undefined) {
+    wrapped = (error?: Error | null) => (callback as WriteCallback)(error ?? null);
+    nodeCallbacks.set(callback as WriteCallback, wrapped);
+  }
+  return wrapped;
+}
+
+/** Node's createConnectionError / ExceptionWithHostPort for a failed attempt. */
+function connectionError(request: ConnectRequest, code: string, errno: number): Error {
+  return systemError({
+    code,
+    errno,
+    syscall: 'connect',
+    address: request.address,
+    port: request.port,
+    localAddress: request.localAddress,
+    localPort: request.localPort,
+  });
+}
+
+/** Node's NodeAggregateError: the attempts' errors, `code` of the first, empty message. */
+function aggregateError(errors: Error[]): Error {
+  const error = new AggregateError(errors) as AggregateError & { code?: unknown };
+  error.code = (errors[0] as { code?: unknown } | undefined)?.code;
+  captureStack(error, aggregateError);
+  return error;
 }
 
 /**
  * A TCP socket carried by the sockway tunnel. Construct it from a `net` module
  * made by createTunnel() (`tunnel.net.Socket`) or from 'sockway/net'.
+ *
+ * The structure is lib/net.js's: connect → lookupAndConnect → internalConnect
+ * (or internalConnectMultiple for several looked-up addresses) → afterConnect,
+ * one StreamHandle (Node's TCP handle) per connection attempt.
  */
 export class Socket extends Duplex {
   /** True from connect() until 'connect' or destroy. */
   connecting = false;
   /** Node's allowHalfOpen option. */
   override allowHalfOpen: boolean;
-  /** The Server an accepted socket belongs to (net.Server comes in its own issue). */
-  server: null = null;
-  _server: null = null;
+  /** The Server that accepted this socket (null for a socket that connects), as in Node. */
+  server: Server | null = null;
+  _server: Server | null = null;
   /** Idle timeout set by setTimeout(); undefined until it is called. */
   timeout: number | undefined = undefined;
   /** Set by resetAndDestroy(): the destroy sends ECONNRESET to the peer. */
@@ -69,40 +140,87 @@ export class Socket extends Duplex {
   /** Node's per-socket handle: non-null from connect() until destroy. */
   _handle: StreamHandle | null = null;
   _pendingData: unknown = null;
-  _pendingEncoding: string | null = null;
-  _peername: Endpoint | null = null;
-  _sockname: Endpoint | null = null;
+  _pendingEncoding = '';
+  /** Cached getpeername() result (kept after close, as in Node). */
+  _peername: SockAddr | null = null;
+  /** Cached getsockname() result. */
+  _sockname: SockAddr | null = null;
   _host: string | null = null;
   _hadError = false;
+  _parent: null = null;
+  /** Set when the `signal` aborted (stops autoSelectFamily attempts). */
+  _aborted = false;
+  /** `ip:port` of every address tried, when a lookup gave several (Node's autoSelectFamily). */
+  autoSelectFamilyAttemptedAddresses?: string[];
 
   readonly #tunnel: TunnelCore;
+  readonly #defaults: () => ConnectDefaults;
   readonly #timer = new IdleTimer(() => this._onTimeout());
-  readonly #noDelay: boolean;
-  readonly #keepAlive: boolean;
-  readonly #keepAliveInitialDelay: number;
   #setNoDelay: boolean;
+  #setKeepAlive: boolean;
+  #keepAliveInitialDelay: number;
+  /** Node's kBytesRead / kBytesWritten: the last handle's counters, kept after destroy. */
   #bytesRead = 0;
-  #bytesDispatched = 0;
+  #bytesWritten = 0;
+  /** Node's kLastWriteQueueSize: bytes of the write in flight when it went async. */
+  #lastWriteQueueSize = 0;
   #onread: OnRead | null = null;
+  /** Node's kBuffer: the onread buffer in use (from a buffer function, the latest it made). */
+  #onreadBuffer: Uint8Array | null = null;
   #refed = true;
+  /** With localAddress/localPort the gateway binds before it connects: 'connectionAttempt' waits for the bind. */
+  #deferredAttempt: [address: string, port: number, family: Family] | null = null;
+  #multiple: MultipleContext | null = null;
 
   constructor(options: SocketConstructorOptions = {}) {
     const opts = validateSocketOptions(options);
+    const signal = opts.signal;
+    // readable-stream would destroy an already aborted stream inside its constructor,
+    // before this class has fields; Node destroys and then _undestroy()s (initSocketHandle).
+    // Done below, once the socket exists.
+    const duplexOptions = signal?.aborted ? { ...opts, signal: undefined } : opts;
     // opts carries Node's forced Duplex options: emitClose false, autoDestroy, decodeStrings false.
-    super(opts as unknown as DuplexOptions);
-    const tunnel = (new.target as unknown as { [TUNNEL]?: () => TunnelCore })[TUNNEL];
+    super(duplexOptions as unknown as DuplexOptions);
+    const target = new.target as unknown as { [TUNNEL]?: () => TunnelCore; [CONNECT_DEFAULTS]?: () => ConnectDefaults };
+    const tunnel = target[TUNNEL];
     if (tunnel === undefined) throw new TypeError('Socket must be created from a sockway net module (createTunnel().net or sockway/net)');
     this.#tunnel = tunnel();
+    this.#defaults = target[CONNECT_DEFAULTS] ?? (() => DEFAULT_CONNECT_DEFAULTS);
     this.allowHalfOpen = Boolean(opts.allowHalfOpen);
-    this.#noDelay = Boolean(opts.noDelay);
-    this.#setNoDelay = this.#noDelay;
-    this.#keepAlive = Boolean(opts.keepAlive);
+    this.#setNoDelay = Boolean(opts.noDelay);
+    this.#setKeepAlive = Boolean(opts.keepAlive);
     this.#keepAliveInitialDelay = Math.max(0, Math.trunc(Number(opts.keepAliveInitialDelay ?? 0)));
-    if (opts.onread !== undefined && opts.onread !== null) this.#onread = opts.onread as OnRead;
+    if (opts.onread !== undefined && opts.onread !== null) {
+      this.#onread = opts.onread as OnRead;
+      if (typeof this.#onread.buffer !== 'function') this.#onreadBuffer = this.#onread.buffer;
+    }
     if (opts.fd !== undefined || opts.handle !== undefined) throw errFeatureUnavailable('file descriptors and handles');
     // Node: onReadableStreamEnd swaps in writeAfterFIN when the peer ends a non-half-open socket.
     this.on('end', () => {
       if (!this.allowHalfOpen) this.write = this.#writeAfterFin as Duplex['write'];
+    });
+    if (signal) this.#addAbortSignal(signal);
+  }
+
+  /**
+   * Node's two abort hooks: the stream's (destroys with AbortError; for a signal that
+   * is already aborted, in the constructor, which initSocketHandle then undoes: the
+   * 'error' and 'close' are already queued and the socket stays usable, as in Node 20)
+   * and net's own listener, added a tick later, which marks the socket `_aborted`.
+   */
+  #addAbortSignal(signal: AbortSignal): void {
+    if (signal.aborted) {
+      this.destroy(abortError(signal.reason));
+      this._undestroy();
+      nextTick(() => {
+        this._aborted = true;
+      });
+      return;
+    }
+    nextTick(() => {
+      signal.addEventListener('abort', () => {
+        this._aborted = true;
+      }, { once: true });
     });
   }
 
@@ -115,166 +233,418 @@ export class Socket extends Duplex {
   connect(...args: unknown[]): this {
     const [rawOptions, callback] = isNormalizedArgs(args[0]) ? args[0] : normalizeArgs(args);
     if (callback !== null) this.once('connect', callback);
-    if (this.connecting) return this;
+    const raw = rawOptions as { port?: unknown; path?: unknown; host?: unknown };
+    if (raw.port === undefined && raw.path == null) throw errMissingArgs(['options', 'port', 'path']);
     if (this.write !== Socket.prototype.write) this.write = Socket.prototype.write;
     if (this.destroyed) {
       this._handle = null;
       this._peername = null;
       this._sockname = null;
-      (this as unknown as { _undestroy(): void })._undestroy();
     }
-    const raw = rawOptions as { port?: unknown; path?: unknown };
-    if (raw.port === undefined && raw.path == null) throw errMissingArgs(['options', 'port', 'path']);
-    this._handle = new StreamHandle(this);
-    this.#timer.refresh();
+    if (this._handle === null) {
+      this._handle = new StreamHandle(this);
+      this.#initSocketHandle();
+    }
+    this._unrefTimer();
     this.connecting = true;
     // Node validates the rest with `connecting` already set.
-    const options = validateConnectOptions(rawOptions);
+    const options = validateConnectOptions(rawOptions, this.#defaults());
     if (options.path !== undefined) throw errFeatureUnavailable('IPC sockets (path)');
-    this.#lookupAndConnect(options, raw as { host?: unknown; port?: unknown });
+    this.#lookupAndConnect(options, raw);
     return this;
   }
 
-  #lookupAndConnect(options: NormalizedTcpConnectOptions, { host: rawHost, port: rawPort }: { host?: unknown; port?: unknown }): void {
-    const host = options.host;
-    const port = options.port;
-    const handle = this._handle as StreamHandle;
-    this._host = host;
-    const family = isIP(host);
-    if (family !== 0) {
+  /**
+   * @internal Server: binds a stream the gateway opened for an accepted connection,
+   * as Node's `new Socket({ handle, pauseOnCreate })` does in onconnection: the socket
+   * is connected at once, and reads (so the gateway gets credit) unless pauseOnCreate.
+   */
+  _acceptStream(stream: SessionStream, local: Endpoint, remote: Endpoint, pauseOnCreate: boolean): StreamHandle {
+    const handle = new StreamHandle(this);
+    this._handle = handle;
+    this.#initSocketHandle();
+    handle.attachAccepted(stream, local, remote);
+    this.#tunnel.retain(this, this.#refed);
+    if (pauseOnCreate) (this as unknown as { readableFlowing: boolean | null }).readableFlowing = false;
+    else this.read(0);
+    return handle;
+  }
+
+  /** Node's initSocketHandle: a fresh handle revives the stream. */
+  #initSocketHandle(): void {
+    this._undestroy();
+    this._sockname = null;
+    const onread = this.#onread;
+    if (onread !== null && typeof onread.buffer === 'function') {
+      const buffer = onread.buffer();
+      if (buffer instanceof Uint8Array) this.#onreadBuffer = buffer;
+    }
+  }
+
+  #lookupAndConnect(options: NormalizedTcpConnectOptions, raw: { host?: unknown; port?: unknown }): void {
+    const { host, port, localAddress, localPort } = options;
+    const addressType = isIP(host);
+    if (addressType !== 0) {
       nextTick(() => {
-        if (this.connecting && this._handle === handle) this.#open(handle, host, port, family as Family, options);
+        if (this.connecting) this.#internalConnect(host, port, addressType, localAddress, localPort);
       });
       return;
     }
+    this._host = host;
     const lookup = options.lookup;
     if (lookup === undefined) {
       // The gateway resolves the name (and applies its policy to the result): RESOLVED → 'lookup'.
       nextTick(() => {
-        if (this.connecting && this._handle === handle) this.#open(handle, host, port, options.family, options);
+        if (this.connecting) this.#internalConnect(host, port, 0, localAddress, localPort, options.family);
       });
       return;
     }
-    lookup(host, options.lookupOptions, (err: Error | null, result?: unknown, resultFamily?: unknown) => {
-      // With `all: true` the lookup answers a list; Node tries each in turn, sockway the first.
-      let ip = result;
-      let addressType = resultFamily;
-      if (Array.isArray(result)) {
-        for (const entry of result as Array<{ address: string; family: number }>) this.emit('lookup', err, entry.address, entry.family, host);
-        ip = (result[0] as { address?: string } | undefined)?.address;
-        addressType = (result[0] as { family?: number } | undefined)?.family;
-      } else {
-        this.emit('lookup', err, ip, addressType, host);
-      }
-      if (!this.connecting || this._handle !== handle) return;
-      if (err) nextTick(() => this.destroy(err));
-      else if (typeof ip !== 'string' || isIP(ip) === 0) {
+    if (options.lookupOptions.all) {
+      this.#lookupAndConnectMultiple(lookup, options, raw);
+      return;
+    }
+    lookup(host, options.lookupOptions, (err: Error | null, ip?: unknown, family?: unknown) => {
+      this.emit('lookup', err, ip, family, host);
+      // It's possible we were destroyed while looking this up.
+      if (!this.connecting) return;
+      if (err) {
+        nextTick(() => this.destroy(err));
+      } else if (isIP(ip) === 0) {
         const error = errInvalidIpAddress(ip);
         nextTick(() => this.destroy(error));
-      } else if (addressType !== 4 && addressType !== 6) {
-        // Node words this with the host as given (undefined when defaulted).
-        const error = errInvalidAddressFamily(addressType, rawHost, rawPort);
+      } else if (family !== 4 && family !== 6) {
+        // Node words this with the host and port as given (undefined when defaulted).
+        const error = errInvalidAddressFamily(family, raw.host, raw.port);
         nextTick(() => this.destroy(error));
       } else {
-        this.#timer.refresh();
-        this.#open(handle, ip, port, addressType, options);
+        this._unrefTimer();
+        this.#internalConnect(ip as string, port, family, localAddress, localPort);
       }
     });
   }
 
-  #open(handle: StreamHandle, host: string, port: number, family: 0 | Family, options: NormalizedTcpConnectOptions): void {
-    if (family !== 0 && isIP(host) !== 0) this.emit('connectionAttempt', host, port, family);
+  /** Node's lookupAndConnectMultiple: a custom lookup with `all: true`. */
+  #lookupAndConnectMultiple(lookup: LookupFunction, options: NormalizedTcpConnectOptions, raw: { host?: unknown; port?: unknown }): void {
+    const { host, port, localAddress, localPort } = options;
+    lookup(host, options.lookupOptions, (err: Error | null, addresses?: unknown) => {
+      // It's possible we were destroyed while looking this up.
+      if (!this.connecting) return;
+      if (err) {
+        this.emit('lookup', err, undefined, undefined, host);
+        nextTick(() => this.destroy(err));
+        return;
+      }
+      // Node walks whatever it was given by index (a string answer is walked character by character).
+      const list = addresses as ArrayLike<{ address?: unknown; family?: unknown } | undefined>;
+      const valid: Array<Array<{ address: string; family: Family }>> = [[], []];
+      const validIps: string[][] = [[], []];
+      let destinations: Record<4 | 6, number> | undefined;
+      for (let i = 0, l = list.length; i < l; i++) {
+        const entry = list[i];
+        const { address: ip, family } = (entry ?? {}) as { address?: unknown; family?: unknown };
+        this.emit('lookup', err, ip, family, host);
+        if (!this.connecting) return;
+        if (isIP(ip) !== 0 && (family === 4 || family === 6)) {
+          destinations ??= family === 6 ? { 6: 0, 4: 1 } : { 4: 0, 6: 1 };
+          const destination = destinations[family];
+          if (!(validIps[destination] as string[]).includes(ip as string)) {
+            (valid[destination] as Array<{ address: string; family: Family }>).push({ address: ip as string, family });
+            (validIps[destination] as string[]).push(ip as string);
+          }
+        }
+      }
+      const first = valid[0] as Array<{ address: string; family: Family }>;
+      const second = valid[1] as Array<{ address: string; family: Family }>;
+      // When no AAAA or A records are available, fail on the first one.
+      if (first.length === 0 && second.length === 0) {
+        const { address: firstIp, family: firstFamily } = (list[0] ?? {}) as { address?: unknown; family?: unknown };
+        if (isIP(firstIp) === 0) {
+          const error = errInvalidIpAddress(firstIp);
+          nextTick(() => this.destroy(error));
+        } else if (firstFamily !== 4 && firstFamily !== 6) {
+          const error = errInvalidAddressFamily(firstFamily, raw.host, raw.port);
+          nextTick(() => this.destroy(error));
+        }
+        return;
+      }
+      // Sort addresses alternating families.
+      const toAttempt: Array<{ address: string; family: Family }> = [];
+      for (let i = 0, l = Math.max(first.length, second.length); i < l; i++) {
+        if (i in first) toAttempt.push(first[i] as { address: string; family: Family });
+        if (i in second) toAttempt.push(second[i] as { address: string; family: Family });
+      }
+      if (toAttempt.length === 1) {
+        const only = toAttempt[0] as { address: string; family: Family };
+        this._unrefTimer();
+        this.#internalConnect(only.address, port, only.family, localAddress, localPort);
+        return;
+      }
+      this.autoSelectFamilyAttemptedAddresses = [];
+      const context: MultipleContext = {
+        addresses: toAttempt,
+        current: 0,
+        port,
+        localPort,
+        timeout: options.autoSelectFamilyAttemptTimeout,
+        timer: null,
+        errors: [],
+      };
+      this.#multiple = context;
+      this._unrefTimer();
+      this.#internalConnectMultiple(context);
+    });
+  }
+
+  /**
+   * Node's internalConnect: one attempt on the current handle. `addressType` 0 means
+   * a host name the gateway resolves (its RESOLVED frame emits 'lookup'), in the
+   * address `family` asked for (0 for any).
+   */
+  #internalConnect(
+    address: string,
+    port: number,
+    addressType: 0 | Family,
+    localAddress: string | undefined,
+    localPort: number | undefined,
+    family: 0 | Family = addressType,
+  ): void {
+    const handle = this._handle as StreamHandle;
+    if (handle.attached) {
+      this.#connectAgain(handle, address, port, addressType);
+      return;
+    }
+    this.#multiple = null;
+    const request: ConnectRequest = { address, port, addressType, localAddress, localPort };
+    if (addressType !== 0) this.#attempt(address, port, addressType, localAddress, localPort);
+    this.#open(handle, request, family);
+  }
+
+  /** Emits 'connectionAttempt', or holds it until the gateway has bound localAddress/localPort. */
+  #attempt(address: string, port: number, family: Family, localAddress: string | undefined, localPort: number | undefined): void {
+    if (localAddress || localPort) this.#deferredAttempt = [address, port, family];
+    else this.emit('connectionAttempt', address, port, family);
+  }
+
+  #flushDeferredAttempt(): void {
+    const attempt = this.#deferredAttempt;
+    this.#deferredAttempt = null;
+    if (attempt !== null) this.emit('connectionAttempt', ...attempt);
+  }
+
+  #open(handle: StreamHandle, request: ConnectRequest, family: 0 | Family = request.addressType): void {
     const result = this.#tunnel.openStream({
-      host,
-      port,
+      host: request.address,
+      port: request.port,
       family,
-      localAddress: options.localAddress ?? '',
-      localPort: options.localPort ?? 0,
+      localAddress: request.localAddress ?? '',
+      localPort: request.localPort ?? 0,
       noDelay: this.#setNoDelay,
-      keepAlive: this.#keepAlive,
+      keepAlive: this.#setKeepAlive,
       keepAliveInitialDelay: this.#keepAliveInitialDelay,
     }, handle);
     if ('code' in result) {
+      this.#deferredAttempt = null;
       this.destroy(wireToError(result));
       return;
     }
-    handle.attach(result, host, port, family);
+    handle.attach(result, request);
     this.#tunnel.retain(this, this.#refed);
   }
 
-  /** @internal StreamHandle: the gateway resolved the host name. */
-  _onResolved(host: string, address: string, family: Family, port: number): void {
-    this.emit('lookup', null, address, family, host);
-    this.#timer.refresh();
+  /**
+   * connect() on a socket whose handle already carries a connection: Node issues a
+   * second connect(2) on the same fd. While the first is in progress the kernel says
+   * EALREADY; on a connected fd libuv reports success and 'connect' comes again.
+   */
+  #connectAgain(handle: StreamHandle, address: string, port: number, addressType: 0 | Family): void {
+    const family = addressType === 0 ? 4 : addressType;
     this.emit('connectionAttempt', address, port, family);
+    if (handle.connected) {
+      afterIo(() => {
+        if (this._handle === handle && this.connecting) this._afterConnect(handle);
+      });
+      return;
+    }
+    const sockname = this._getsockname();
+    const error = systemError({ code: 'EALREADY', errno: UV_EALREADY, syscall: 'connect', address, port }) as Error;
+    error.message += ` - Local (${String(sockname.address)}:${String(sockname.port)})`;
+    this.destroy(error);
   }
 
-  /** @internal StreamHandle: Node's afterConnect. */
-  _afterConnect(local: Endpoint, remote: Endpoint): void {
-    if (this.destroyed) return;
+  /** Node's internalConnectMultiple: the next address, or the AggregateError when none is left. */
+  #internalConnectMultiple(context: MultipleContext, canceled = false): void {
+    if (context.timer !== null) clearTimeout(context.timer);
+    context.timer = null;
+    // We were requested to abort. Stop all operations.
+    if (this._aborted) return;
+    if (canceled || context.current === context.addresses.length) {
+      this.#multiple = null;
+      this.destroy(context.errors.length === 0 ? errSocketConnectionTimeout() : aggregateError(context.errors));
+      return;
+    }
+    const current = context.current++;
+    if (current > 0) {
+      // Node's kReinitializeHandle: a fresh TCP handle for the next attempt.
+      this._handle?.close('destroy', errStreamDestroyed('write'));
+      this._handle = new StreamHandle(this);
+      this.#initSocketHandle();
+    }
+    const handle = this._handle as StreamHandle;
+    const { address, family } = context.addresses[current] as { address: string; family: Family };
+    const localAddress = context.localPort ? (family === 4 ? '0.0.0.0' : '::') : undefined;
+    this.emit('connectionAttempt', address, context.port, family);
+    this.autoSelectFamilyAttemptedAddresses?.push(`${address}:${context.port}`);
+    const request: ConnectRequest = { address, port: context.port, addressType: family, localAddress, localPort: context.localPort };
+    this.#open(handle, request);
+    if (this._handle !== handle || !handle.attached) return;
+    if (current < context.addresses.length - 1) {
+      context.timer = setTimeout(() => this.#attemptTimedOut(context, handle), context.timeout);
+    }
+  }
+
+  /** Node's internalConnectMultipleTimeout. */
+  #attemptTimedOut(context: MultipleContext, handle: StreamHandle): void {
+    context.timer = null;
+    const request = handle.request as ConnectRequest;
+    this.emit('connectionAttemptTimeout', request.address, request.port, request.addressType);
+    context.errors.push(connectionError(request, 'ETIMEDOUT', UV_ETIMEDOUT));
+    handle.close('destroy', errStreamDestroyed('write'));
+    if (this.connecting && this.#multiple === context) this.#internalConnectMultiple(context);
+  }
+
+  /** @internal StreamHandle: the gateway resolved the host name. */
+  _onResolved(handle: StreamHandle, host: string, address: string, family: Family, port: number): void {
+    if (handle !== this._handle) return;
+    this.emit('lookup', null, address, family, host);
+    this._unrefTimer();
+    const request = handle.request as ConnectRequest;
+    this.#attempt(address, port, family, request.localAddress, request.localPort);
+  }
+
+  /** @internal StreamHandle: Node's afterConnect (status 0). */
+  _afterConnect(handle: StreamHandle): void {
+    if (handle !== this._handle || this.destroyed) return;
+    const context = this.#multiple;
+    if (context !== null) {
+      if (context.timer !== null) clearTimeout(context.timer);
+      context.timer = null;
+      this.#multiple = null;
+    }
+    this.#flushDeferredAttempt();
     this.connecting = false;
-    this._sockname = local;
-    this._peername = remote;
-    this.#timer.refresh();
+    this._sockname = null;
+    this._unrefTimer();
     this.emit('connect');
     this.emit('ready');
+    // Start the first read, or get an immediate EOF.
     if (!this.isPaused()) this.read(0);
   }
 
   /** @internal StreamHandle: the stream failed (connect error, reset, or session loss). */
-  _onStreamError(error: WireError, phase: 'lookup' | 'connect' | 'stream', address: string, port: number, family: 0 | Family): void {
+  _onStreamError(handle: StreamHandle, error: WireError, phase: 'lookup' | 'connect' | 'stream'): void {
+    if (handle !== this._handle) return;
     const err = wireToError(error);
     if (phase === 'lookup') {
       this.emit('lookup', err, undefined, undefined, this._host);
       nextTick(() => this.destroy(err));
       return;
     }
-    if (phase === 'connect' && error.syscall === 'connect') {
-      this.emit('connectionAttemptFailed', address, port, family, err);
+    if (phase !== 'connect' || !this.connecting) {
+      this.destroy(err);
+      return;
+    }
+    if (error.syscall === 'bind') {
+      // Node binds before it announces the attempt: a bind error comes alone.
+      this.#deferredAttempt = null;
+      this.destroy(err);
+      return;
+    }
+    this.#flushDeferredAttempt();
+    const request = handle.request as ConnectRequest;
+    const context = this.#multiple;
+    if (error.syscall === 'connect' && context !== null) {
+      // Node's afterConnectMultiple: record, tell, try the next address.
+      if (context.timer !== null) clearTimeout(context.timer);
+      context.timer = null;
+      context.errors.push(err);
+      this.emit('connectionAttemptFailed', request.address, request.port, request.addressType, err);
+      if (this.connecting && this.#multiple === context) this.#internalConnectMultiple(context);
+      return;
+    }
+    if (error.syscall === 'connect') {
+      // Node's afterConnect (status != 0).
+      this.connecting = false;
+      this._sockname = null;
+      this.emit('connectionAttemptFailed', request.address, request.port, request.addressType, err);
     }
     this.destroy(err);
   }
 
   // ---- reading ----
 
-  /** @internal StreamHandle: DATA arrived. Returns true when the bytes count as consumed now. */
-  _onData(data: Uint8Array): boolean {
-    this.#bytesRead += data.length;
-    this.#timer.refresh();
-    if (this.#onread !== null) return this.#deliverOnRead(data);
-    return this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  /** @internal StreamHandle: bytes arrived while reading (Node's onStreamRead). Returns the bytes taken. */
+  _onData(handle: StreamHandle, data: Uint8Array): number {
+    if (handle !== this._handle || this.destroyed) return data.length;
+    this._unrefTimer();
+    if (this.#onread !== null) return this.#deliverOnRead(handle, data);
+    handle.bytesRead += data.length;
+    if (!this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength))) handle.readStop();
+    return data.length;
   }
 
-  #deliverOnRead(data: Uint8Array): boolean {
+  /** onread: each read fills the user's buffer once; a callback returning false stops reading. */
+  #deliverOnRead(handle: StreamHandle, data: Uint8Array): number {
     const onread = this.#onread as OnRead;
-    let keepReading = true;
-    for (let offset = 0; offset < data.length;) {
-      const target = typeof onread.buffer === 'function' ? onread.buffer() : onread.buffer;
+    let offset = 0;
+    while (offset < data.length && handle.reading && !this.destroyed) {
+      const target = this.#onreadBuffer;
+      if (target === null || target.length === 0) break;
       const n = Math.min(target.length, data.length - offset);
       target.set(data.subarray(offset, offset + n), 0);
       offset += n;
-      if (onread.callback.call(this, n, target) === false) keepReading = false;
+      handle.bytesRead += n;
+      const more = onread.callback.call(this, n, target) !== false;
+      if (typeof onread.buffer === 'function') {
+        const next = onread.buffer();
+        if (next instanceof Uint8Array) this.#onreadBuffer = next;
+      }
+      if (!more) handle.readStop();
     }
-    return keepReading;
+    return offset;
   }
 
   /** @internal StreamHandle: the peer ended (FIN). */
-  _onEnd(): void {
+  _onEnd(handle: StreamHandle): void {
+    if (handle !== this._handle) return;
+    const state = this._readableState as unknown as { endEmitted: boolean };
+    if (state.endEmitted) return;
     this.push(null);
     this.read(0);
   }
 
-  override _read(): void {
-    this._handle?.resumeReading();
+  /** Node: waits for 'connect', then starts reading on the handle. */
+  override _read(size: number): void {
+    if (this.connecting || this._handle === null) this.once('connect', () => this._read(size));
+    else if (!this._handle.reading) this._handle.readStart();
   }
 
+  /** With onread, pausing stops reading on the handle (Node's kBuffer sockets). */
   override pause(): this {
+    const handle = this._handle;
+    if (this.#onread !== null && !this.connecting && handle !== null && handle.reading) handle.readStop();
     return super.pause();
   }
 
   override resume(): this {
-    if (this.#onread !== null) this._handle?.resumeReading();
+    const handle = this._handle;
+    if (this.#onread !== null && !this.connecting && handle !== null && !handle.reading) handle.readStart();
     return super.resume();
+  }
+
+  override read(size?: number): unknown {
+    const handle = this._handle;
+    if (this.#onread !== null && !this.connecting && handle !== null && !handle.reading) handle.readStart();
+    return super.read(size);
   }
 
   // ---- writing ----
@@ -293,7 +663,7 @@ export class Socket extends Duplex {
       this._pendingData = data;
       this._pendingEncoding = encoding;
       const onClose = (): void => callback(errSocketClosedBeforeConnection());
-      this.once('connect', () => {
+      this.once('connect', function connect(this: Socket) {
         this.off('close', onClose);
         this._writeGeneric(writev, data, encoding, callback);
       });
@@ -307,12 +677,19 @@ export class Socket extends Duplex {
       callback(errSocketClosed());
       return;
     }
-    this.#timer.refresh();
+    this._unrefTimer();
     const chunks = writev
       ? (data as Array<{ chunk: unknown; encoding: string }>).map((entry) => toBytes(entry.chunk, entry.encoding))
       : [toBytes(data, encoding)];
-    for (const bytes of chunks) this.#bytesDispatched += bytes.length;
-    handle.write(chunks, callback);
+    let done = false;
+    let bytes = 0;
+    for (const chunk of chunks) bytes += chunk.length;
+    handle.write(chunks, (error) => {
+      done = true;
+      this.#lastWriteQueueSize = 0; // Node's kAfterAsyncWrite
+      callback(error);
+    });
+    if (!done) this.#lastWriteQueueSize = bytes;
   }
 
   override _final(callback: WriteCallback): void {
@@ -331,9 +708,7 @@ export class Socket extends Duplex {
   }
 
   #writeAfterFin = (chunk: unknown, encoding?: unknown, cb?: unknown): boolean => {
-    if (!this.writableEnded) {
-      return Duplex.prototype.write.call(this, chunk, encoding as BufferEncoding, cb as WriteCallback);
-    }
+    if (!this.writableEnded) return Socket.prototype.write.call(this, chunk, encoding, cb);
     const callback = typeof encoding === 'function' ? encoding : cb;
     const error = epipeAfterFin();
     if (typeof callback === 'function') nextTick(() => (callback as WriteCallback)(error));
@@ -341,9 +716,42 @@ export class Socket extends Duplex {
     return false;
   };
 
+  /**
+   * Writable.write with Node 20's results: the callback gets `null` on success, and
+   * the return value is decided after the handle took the chunk (a write the tunnel
+   * sends at once leaves room), where readable-stream decides before.
+   */
   override write(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
     validateWriteChunk(chunk, encoding);
-    return Duplex.prototype.write.call(this, chunk, encoding as BufferEncoding, callback as WriteCallback);
+    if (typeof encoding === 'function') {
+      callback = encoding;
+      encoding = undefined;
+    }
+    const state = this._writableState as unknown as WritableStateFields;
+    const refused = state.ending || state.destroyed;
+    const needDrain = state.needDrain;
+    const result = Duplex.prototype.write.call(this, chunk, encoding as BufferEncoding, withNullOnSuccess(callback) as WriteCallback);
+    if (refused) return result;
+    const room = state.length < state.highWaterMark || state.length === 0;
+    if (!room) state.needDrain = true;
+    else if (!needDrain) state.needDrain = false;
+    return room && !state.errored && !state.destroyed;
+  }
+
+  /** Writable.end, validating the chunk as write() does and calling back with `null` on success. */
+  override end(chunk?: unknown, encoding?: unknown, callback?: unknown): this {
+    if (typeof chunk === 'function') {
+      callback = chunk;
+      chunk = null;
+      encoding = null;
+    } else if (typeof encoding === 'function') {
+      callback = encoding;
+      encoding = null;
+    }
+    if (chunk !== null && chunk !== undefined) validateWriteChunk(chunk, encoding);
+    (Duplex.prototype.end as (this: Duplex, c: unknown, e: unknown, cb?: WriteCallback) => Duplex)
+      .call(this, chunk, encoding, withNullOnSuccess(callback));
+    return this;
   }
 
   // ---- closing ----
@@ -351,9 +759,16 @@ export class Socket extends Duplex {
   override _destroy(error: Error | null, callback: (error: Error | null) => void): void {
     this.connecting = false;
     this.#timer.clear();
+    this.#deferredAttempt = null;
+    const context = this.#multiple;
+    if (context !== null && context.timer !== null) clearTimeout(context.timer);
+    this.#multiple = null;
     const handle = this._handle;
     if (handle !== null) {
-      const isException = error !== null && error !== undefined;
+      const isException = error ? true : false;
+      // bytesRead and bytesWritten stay readable after destroy().
+      this.#bytesRead = handle.bytesRead;
+      this.#bytesWritten = handle.bytesWritten;
       handle.close(this.resetAndClosing ? 'reset' : 'destroy', error ?? errStreamDestroyed('write'));
       this.resetAndClosing = false;
       this._handle = null;
@@ -367,13 +782,18 @@ export class Socket extends Duplex {
       // Node: a socket without a handle emits 'close' with no argument.
       nextTick(() => this.emit('close'));
     }
+    if (this._server !== null) {
+      // An accepted connection is gone: its server may now emit 'close'.
+      this._server._connections--;
+      this._server._emitCloseIfDrained();
+    }
   }
 
   /** Ends the writable side, then destroys once it is flushed. */
   destroySoon(): void {
     if (this.writable) this.end();
     if (this.writableFinished) this.destroy();
-    else this.once('finish', () => this.destroy());
+    else this.once('finish', this.destroy);
   }
 
   /** Closes with a TCP RST: the peer sees ECONNRESET. */
@@ -398,21 +818,39 @@ export class Socket extends Duplex {
   setTimeout(msecs: number, callback?: () => void): this {
     if (this.destroyed) return this;
     this.timeout = msecs;
-    const ms = validateTimeoutArgs(msecs, callback);
+    const ms = validateTimeoutArgs(msecs, undefined);
+    this.#timer.clear();
     if (ms === 0) {
-      this.#timer.clear();
-      if (callback !== undefined) this.removeListener('timeout', callback);
+      if (callback !== undefined) {
+        validateTimeoutArgs(0, callback);
+        this.removeListener('timeout', callback);
+      }
     } else {
       this.#timer.set(ms);
-      if (callback !== undefined) this.once('timeout', callback);
+      if (callback !== undefined) {
+        validateTimeoutArgs(0, callback);
+        this.once('timeout', callback);
+      }
     }
     return this;
   }
 
+  /** Node: a write still in flight since the last check suppresses the timeout. */
   _onTimeout(): void {
+    const handle = this._handle;
+    const last = this.#lastWriteQueueSize;
+    if (last > 0 && handle !== null) {
+      const queued = handle.stream?.queuedBytes ?? 0;
+      if (last !== queued) {
+        this.#lastWriteQueueSize = queued;
+        this._unrefTimer();
+        return;
+      }
+    }
     this.emit('timeout');
   }
 
+  /** Refreshes the idle timer (Node's _unrefTimer). */
   _unrefTimer(): void {
     this.#timer.refresh();
   }
@@ -421,29 +859,37 @@ export class Socket extends Duplex {
    * Nagle's algorithm at the gateway. Applied when the stream opens; changing it
    * on an open stream is accepted but not forwarded (protocol v1 has no frame for it).
    */
-  setNoDelay(enable = true): this {
-    this.#setNoDelay = Boolean(enable);
+  setNoDelay(enable?: boolean): this {
+    this.#setNoDelay = Boolean(enable === undefined ? true : enable);
     return this;
   }
 
   /** TCP keepalive at the gateway; like setNoDelay, applied at open. */
-  setKeepAlive(enable = false, initialDelay = 0): this {
-    void enable;
-    void initialDelay;
+  setKeepAlive(enable?: boolean, initialDelay?: number): this {
+    this.#setKeepAlive = Boolean(enable);
+    this.#keepAliveInitialDelay = Math.max(0, Math.trunc(Number(initialDelay ?? 0)) || 0);
     return this;
   }
 
-  /** Lets a Node process exit while this socket is open. */
+  /** Lets a Node process exit while this socket is open. Without a handle: at 'connect' (Node). */
   unref(): this {
+    if (this._handle === null) {
+      this.once('connect', this.unref);
+      return this;
+    }
     this.#refed = false;
-    if (this._handle?.attached) this.#tunnel.retain(this, false);
+    if (this._handle.attached) this.#tunnel.retain(this, false);
     return this;
   }
 
   /** Undoes unref(). */
   ref(): this {
+    if (this._handle === null) {
+      this.once('connect', this.ref);
+      return this;
+    }
     this.#refed = true;
-    if (this._handle?.attached) this.#tunnel.retain(this, true);
+    if (this._handle.attached) this.#tunnel.retain(this, true);
     return this;
   }
 
@@ -451,7 +897,7 @@ export class Socket extends Duplex {
 
   /** True before connect, while connecting, and after close (no handle), as in Node. */
   get pending(): boolean {
-    return this._handle === null || this.connecting;
+    return !this._handle || this.connecting;
   }
 
   get _connecting(): boolean {
@@ -469,61 +915,68 @@ export class Socket extends Duplex {
 
   /** Bytes queued for writing; undefined without a handle (Node). */
   get bufferSize(): number | undefined {
-    return this._handle === null ? undefined : this.writableLength;
+    return this._handle ? this.writableLength : undefined;
   }
 
-  /** Bytes received. Kept after close. */
-  get bytesRead(): number {
-    return this.#bytesRead;
+  /** Bytes received on the current handle, or on the last one after close. */
+  get bytesRead(): number | undefined {
+    if (!(#bytesRead in this)) return undefined; // Socket.prototype.bytesRead
+    return this._handle ? this._handle.bytesRead : this.#bytesRead;
   }
 
-  get _bytesDispatched(): number {
-    return this.#bytesDispatched;
+  /** Bytes handed to the tunnel on the current handle, or on the last one after close. */
+  get _bytesDispatched(): number | undefined {
+    if (!(#bytesWritten in this)) return undefined;
+    return this._handle ? this._handle.bytesWritten : this.#bytesWritten;
   }
 
-  /** Bytes handed to the tunnel plus bytes still queued in the writable buffer. */
+  /** Bytes dispatched plus bytes still queued (UTF-8 bytes for strings), as Node counts them. */
   get bytesWritten(): number | undefined {
-    let bytes = this.#bytesDispatched;
+    let bytes = this._bytesDispatched as number;
     const buffer = (this as unknown as { writableBuffer?: unknown }).writableBuffer as Array<{ chunk: unknown; encoding: string }> | undefined;
-    if (buffer === undefined) return undefined;
+    if (!buffer) return undefined;
     for (const entry of buffer) bytes += byteLength(entry.chunk, entry.encoding);
     const pending = this._pendingData;
     if (Array.isArray(pending)) {
       for (const entry of pending as Array<{ chunk: unknown; encoding: string }>) bytes += byteLength(entry.chunk, entry.encoding);
     } else if (pending !== null && pending !== undefined) {
-      bytes += byteLength(pending, this._pendingEncoding ?? 'utf8');
+      bytes += byteLength(pending, this._pendingEncoding);
     }
     return bytes;
   }
 
-  /** The local end of the gateway's TCP socket: `{ address, family, port }`, or {} without a handle. */
+  /** The local end of the gateway's TCP socket: `{ address, family, port }`, or {} when unknown. */
   address(): AddressInfo | Record<string, never> {
-    const local = this._getsockname();
-    return local === null ? {} : { address: local.address, family: familyName(local.family), port: local.port };
+    return this._getsockname() as AddressInfo | Record<string, never>;
   }
 
-  _getsockname(): Endpoint | null {
-    if (this._handle === null) return null;
+  /** Node's _getsockname: asks the handle once and caches (even an empty answer, until afterConnect). */
+  _getsockname(): SockAddr {
+    if (!this._handle) return {};
+    if (!this._sockname) {
+      this._sockname = {};
+      this._handle.getsockname(this._sockname);
+    }
     return this._sockname;
   }
 
-  _getpeername(): Endpoint | null {
-    if (this.connecting) return null;
+  /** Node's _getpeername: cached on first use while connected, and kept after close. */
+  _getpeername(): SockAddr {
+    if (!this._handle || this.connecting) return this._peername || {};
+    if (!this._peername) {
+      const out: SockAddr = {};
+      if (this._handle.getpeername(out) !== 0) return out;
+      this._peername = out;
+    }
     return this._peername;
   }
 
-  get remoteAddress(): string | undefined { return this._getpeername()?.address; }
-  get remotePort(): number | undefined { return this._getpeername()?.port; }
-  get remoteFamily(): string | undefined {
-    const peer = this._getpeername();
-    return peer === null ? undefined : familyName(peer.family);
-  }
-  get localAddress(): string | undefined { return this._getsockname()?.address; }
-  get localPort(): number | undefined { return this._getsockname()?.port; }
-  get localFamily(): string | undefined {
-    const local = this._getsockname();
-    return local === null ? undefined : familyName(local.family);
-  }
+  get remoteAddress(): string | undefined { return this._getpeername().address; }
+  get remotePort(): number | undefined { return this._getpeername().port; }
+  get remoteFamily(): string | undefined { return this._getpeername().family; }
+  get localAddress(): string | undefined { return this._getsockname().address; }
+  get localPort(): number | undefined { return this._getsockname().port; }
+  get localFamily(): string | undefined { return this._getsockname().family; }
 }
 
 function toBytes(chunk: unknown, encoding: string): Uint8Array {

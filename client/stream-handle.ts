@@ -8,49 +8,116 @@ import type { Endpoint, Family } from '../shared/frame.ts';
 import type { SessionStream, StreamHandler } from '../shared/session.ts';
 import { canSend } from '../shared/stream-state.ts';
 import { isIP } from './ip.ts';
+import { afterIo } from './next-tick.ts';
 
-/** What the handle needs from its socket (implemented by Socket). */
+/** What the handle needs from its socket (implemented by Socket). Each call names the handle, so a socket can ignore a handle it replaced. */
 export interface HandleOwner {
-  _onResolved(host: string, address: string, family: Family, port: number): void;
-  _afterConnect(local: Endpoint, remote: Endpoint): void;
-  _onData(data: Uint8Array): boolean;
-  _onEnd(): void;
-  _onStreamError(error: WireError, phase: 'lookup' | 'connect' | 'stream', address: string, port: number, family: 0 | Family): void;
+  _onResolved(handle: StreamHandle, host: string, address: string, family: Family, port: number): void;
+  _afterConnect(handle: StreamHandle): void;
+  /**
+   * Bytes arrived while reading: returns how many of them the socket took (it adds
+   * them to handle.bytesRead and calls handle.readStop() when it wants no more, as
+   * Node's onStreamRead does when push() returns false or an onread callback false).
+   */
+  _onData(handle: StreamHandle, data: Uint8Array): number;
+  _onEnd(handle: StreamHandle): void;
+  _onStreamError(handle: StreamHandle, error: WireError, phase: 'lookup' | 'connect' | 'stream'): void;
 }
 
 type WriteCallback = (error?: Error | null) => void;
 
-/** Node's net `_handle` for a tunnel socket. */
+/** Node's `getsockname`/`getpeername` result object. */
+export interface SockName {
+  address?: string;
+  family?: string;
+  port?: number;
+}
+
+/** What a connection attempt was aimed at (Node's TCPConnectWrap fields). */
+export interface ConnectRequest {
+  /** The IP dialed, or the host name the gateway resolves. */
+  readonly address: string;
+  readonly port: number;
+  /** 4 or 6; 0 while the gateway still has to resolve a name. */
+  readonly addressType: 0 | Family;
+  readonly localAddress: string | undefined;
+  readonly localPort: number | undefined;
+}
+
+function fillName(out: SockName, endpoint: Endpoint): void {
+  out.address = endpoint.address;
+  out.family = endpoint.family === 6 ? 'IPv6' : 'IPv4';
+  out.port = endpoint.port;
+}
+
+/**
+ * Node's net `_handle` for a tunnel socket: one per connection attempt, like
+ * Node's TCP handle. Counts bytes (bytesRead / bytesWritten live on the handle in
+ * Node too), answers getsockname/getpeername once the gateway reported the
+ * endpoints, and gates reads with readStart/readStop as libuv does.
+ */
 export class StreamHandle implements StreamHandler {
   readonly #owner: HandleOwner;
   #stream: SessionStream | null = null;
   #phase: 'lookup' | 'connect' | 'stream' = 'connect';
-  #address = '';
-  #port = 0;
-  #family: 0 | Family = 0;
-  #host = '';
-  /** Bytes delivered to a reader that is full; credited when it asks for more. */
-  #withheld = 0;
-  #readerFull = false;
+  #request: ConnectRequest | null = null;
+  #local: Endpoint | null = null;
+  #remote: Endpoint | null = null;
+  /**
+   * DATA received while not reading (the kernel's receive buffer, in Node): credit
+   * for these bytes is returned only once the socket takes them.
+   */
+  readonly #unread: Uint8Array[] = [];
+  /** The peer's END arrived behind unread bytes. */
+  #endPending = false;
+  #delivering = false;
   #pendingWrite: WriteCallback | null = null;
+  #closed = false;
+  /** An accepted stream's first readStart() grants the gateway its window (PROTOCOL.md#credit). */
+  #grantOnRead = false;
+  /** Bytes received from the peer (Node's handle.bytesRead). */
+  bytesRead = 0;
+  /** Bytes handed to the session (Node's handle.bytesWritten). */
+  bytesWritten = 0;
+  /** libuv's `handle.reading`: set by readStart(), cleared by readStop(). */
+  reading = false;
 
   constructor(owner: HandleOwner) {
     this.#owner = owner;
   }
 
-  /** Binds the session stream once OPEN has been sent. */
-  attach(stream: SessionStream, host: string, port: number, family: 0 | Family): void {
+  /** Binds the session stream once OPEN has been sent for `request`. */
+  attach(stream: SessionStream, request: ConnectRequest): void {
     this.#stream = stream;
-    this.#host = host;
-    this.#address = host;
-    this.#port = port;
-    this.#family = family;
-    this.#phase = isIP(host) === 0 ? 'lookup' : 'connect';
+    this.#request = request;
+    this.#phase = isIP(request.address) === 0 ? 'lookup' : 'connect';
   }
 
-  /** True once a session stream is bound. */
+  /**
+   * Binds a stream the gateway opened for a connection a listener accepted (ACCEPT):
+   * connected from the start, and the gateway may send nothing until readStart().
+   */
+  attachAccepted(stream: SessionStream, local: Endpoint, remote: Endpoint): void {
+    this.#stream = stream;
+    this.#phase = 'stream';
+    this.#local = local;
+    this.#remote = remote;
+    this.#grantOnRead = true;
+  }
+
+  /** True once a session stream is bound (an attempt is in flight or connected). */
   get attached(): boolean {
     return this.#stream !== null;
+  }
+
+  /** True once the gateway reported the connection (OPENED). */
+  get connected(): boolean {
+    return this.#phase === 'stream' && this.#remote !== null;
+  }
+
+  /** The attempt this handle carries. */
+  get request(): ConnectRequest | null {
+    return this.#request;
   }
 
   /** True while DATA may be sent. */
@@ -63,11 +130,28 @@ export class StreamHandle implements StreamHandler {
     return this.#stream;
   }
 
+  /** Node's handle.getsockname(out): 0 and `out` filled, or an error (out untouched). */
+  getsockname(out: SockName): number {
+    if (this.#local === null || this.#closed) return -1;
+    fillName(out, this.#local);
+    return 0;
+  }
+
+  /** Node's handle.getpeername(out). */
+  getpeername(out: SockName): number {
+    if (this.#remote === null || this.#closed) return -1;
+    fillName(out, this.#remote);
+    return 0;
+  }
+
   /** Sends chunks; `callback` runs once they are all handed to the transport. */
   write(chunks: Uint8Array[], callback: WriteCallback): void {
     const stream = this.#stream as SessionStream;
     let drained = true;
-    for (const chunk of chunks) drained = stream.write(chunk);
+    for (const chunk of chunks) {
+      this.bytesWritten += chunk.length;
+      drained = stream.write(chunk);
+    }
     if (drained) callback();
     else this.#pendingWrite = callback;
   }
@@ -77,18 +161,28 @@ export class StreamHandle implements StreamHandler {
     this.#stream?.end();
   }
 
-  /** The reader wants more: return the credit withheld while it was full. */
-  resumeReading(): void {
-    this.#readerFull = false;
-    if (this.#withheld > 0 && this.#stream !== null) {
-      const n = this.#withheld;
-      this.#withheld = 0;
-      this.#stream.consume(n);
+  /** libuv readStart: the socket wants data; bytes held while it did not are delivered now. */
+  readStart(): void {
+    this.reading = true;
+    if (this.#grantOnRead) {
+      // consume(0) announces the first window (pauseOnConnect holds it back until here).
+      this.#grantOnRead = false;
+      this.#stream?.consume(0);
     }
+    // Like libuv, bytes already waiting arrive on a later turn, not inside readStart().
+    if (this.#unread.length > 0 || this.#endPending) afterIo(() => this.#deliver());
+  }
+
+  /** libuv readStop: no more credit until readStart(). */
+  readStop(): void {
+    this.reading = false;
   }
 
   /** Closes the stream: 'reset' makes the gateway send a TCP RST, 'destroy' closes it plainly. */
   close(mode: 'reset' | 'destroy', error: Error): void {
+    this.#closed = true;
+    this.#unread.length = 0;
+    this.#endPending = false;
     const stream = this.#stream;
     this.#stream = null;
     if (stream !== null) {
@@ -104,36 +198,55 @@ export class StreamHandle implements StreamHandler {
   // ---- StreamHandler ----
 
   onResolved(address: string, family: Family): void {
+    const request = this.#request as ConnectRequest;
     this.#phase = 'connect';
-    this.#address = address;
-    this.#family = family;
-    this.#owner._onResolved(this.#host, address, family, this.#port);
+    this.#request = { ...request, address, addressType: family };
+    this.#owner._onResolved(this, request.address, address, family, request.port);
   }
 
   onOpened(local: Endpoint, remote: Endpoint): void {
     this.#phase = 'stream';
-    this.#owner._afterConnect(local, remote);
+    this.#local = local;
+    this.#remote = remote;
+    this.#owner._afterConnect(this);
   }
 
   onData(data: Uint8Array): void {
-    const consumed = this.#owner._onData(data);
-    if (consumed && !this.#readerFull) {
-      this.#stream?.consume(data.length);
-    } else {
-      this.#readerFull = true;
-      this.#withheld += data.length;
-    }
+    this.#unread.push(data);
+    this.#deliver();
   }
 
   onEnd(): void {
-    this.#owner._onEnd();
+    if (this.#unread.length === 0) this.#owner._onEnd(this);
+    else this.#endPending = true;
+  }
+
+  /** Hands unread bytes to the socket while it reads; EOF once they are all taken. */
+  #deliver(): void {
+    if (this.#delivering) return;
+    this.#delivering = true;
+    try {
+      while (this.reading && !this.#closed && this.#unread.length > 0) {
+        const chunk = this.#unread[0] as Uint8Array;
+        const taken = this.#owner._onData(this, chunk);
+        if (taken >= chunk.length) this.#unread.shift();
+        else this.#unread[0] = chunk.subarray(taken);
+        if (taken > 0) this.#stream?.consume(taken);
+      }
+      if (this.#endPending && this.#unread.length === 0 && !this.#closed) {
+        this.#endPending = false;
+        this.#owner._onEnd(this);
+      }
+    } finally {
+      this.#delivering = false;
+    }
   }
 
   onReset(error: WireError): void {
     this.#stream = null;
     const phase = this.#phase === 'lookup' && error.syscall !== 'getaddrinfo' ? 'connect' : this.#phase;
     // The socket destroys itself; its _destroy hands the error to a waiting write callback.
-    this.#owner._onStreamError(error, phase, this.#address, this.#port, this.#family);
+    this.#owner._onStreamError(this, error, phase);
   }
 
   onDrain(): void {

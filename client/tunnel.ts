@@ -5,7 +5,7 @@
  */
 import { Buffer } from 'buffer';
 import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
-import type { Limits } from '../shared/protocol.ts';
+import { type Limits, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from '../shared/protocol.ts';
 import { Session, type StreamStats } from '../shared/session.ts';
 import { createNet, type NetModule } from './net.ts';
 import type { TunnelCore } from './tunnel-core.ts';
@@ -19,6 +19,13 @@ export interface TunnelOptions {
   readonly WebSocket?: WebSocketConstructor;
   /** WebSocket subprotocols to offer. */
   readonly protocols?: string | string[];
+  /**
+   * Capability token for a gateway that requires one (issued by your backend with
+   * issueToken() from `sockway/gateway`). Sent as the subprotocol `sockway.token.<token>`
+   * next to `sockway`, never in the URL. A function is called for every new WebSocket,
+   * so a reconnect can use a fresh token.
+   */
+  readonly token?: string | (() => string);
   /** Receive-side limits this client announces (window, payload size). */
   readonly limits?: Partial<Limits>;
   /** Largest receive window per stream that auto-tuning may grow to (default 4 MiB). */
@@ -78,6 +85,13 @@ class TunnelImpl implements TunnelCore, Tunnel {
     return stream ?? session.closeError ?? wireError({ code: SockwayErrorCode.GatewayClosed, message: 'the gateway session is closed' });
   }
 
+  openListener(...[listen, handler]: Parameters<TunnelCore['openListener']>): ReturnType<TunnelCore['openListener']> {
+    const session = this.#acquire();
+    if ('code' in session) return session;
+    const stream = session.listen(listen, handler);
+    return stream ?? session.closeError ?? wireError({ code: SockwayErrorCode.GatewayClosed, message: 'the gateway session is closed' });
+  }
+
   retain(socket: object, ref: boolean): void {
     this.#active.set(socket, ref);
     this.#applyRef();
@@ -109,7 +123,8 @@ class TunnelImpl implements TunnelCore, Tunnel {
     }
     let socket;
     try {
-      socket = this.#options.protocols === undefined ? new WebSocketImpl(this.url) : new WebSocketImpl(this.url, this.#options.protocols);
+      const protocols = this.#protocols();
+      socket = protocols === undefined ? new WebSocketImpl(this.url) : new WebSocketImpl(this.url, protocols);
     } catch (error) {
       return wireError({ code: SockwayErrorCode.GatewayUnreachable, message: `cannot open a WebSocket to ${this.url}: ${(error as Error).message}` });
     }
@@ -135,6 +150,15 @@ class TunnelImpl implements TunnelCore, Tunnel {
     this.#transport = transport;
     this.#applyRef();
     return session;
+  }
+
+  /** The subprotocols to offer: the caller's, plus `sockway` and the token when there is one. */
+  #protocols(): string | string[] | undefined {
+    const { protocols, token } = this.#options;
+    if (token === undefined) return protocols;
+    const value = typeof token === 'function' ? token() : token;
+    const own = protocols === undefined ? [] : typeof protocols === 'string' ? [protocols] : protocols;
+    return [...own.filter((protocol) => protocol !== SUBPROTOCOL), SUBPROTOCOL, `${TOKEN_SUBPROTOCOL_PREFIX}${value}`];
   }
 
   /** Node: the WebSocket keeps the process alive only while a ref'd socket is active. */

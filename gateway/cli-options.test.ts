@@ -67,6 +67,23 @@ describe('parseGatewayArgs: valid command lines', () => {
       expect: { port: 8080, host: '127.0.0.1' },
     },
     { title: 'unrelated env is ignored', argv: ['--allow', 'x:1'], env: { PORT: '1', HOST: 'evil' }, expect: { port: 8080, host: '127.0.0.1' } },
+    {
+      title: 'security flags',
+      argv: ['--allow', 'x:1', '--token-secret', 'k'.repeat(32), '--token-audience', 'gw-1', '--allow-origin', 'https://app.example.com/', '--allow-origin', 'https://*.example.org', '--trust-proxy', '2'],
+      expect: { tokenSecret: 'k'.repeat(32), tokenAudience: 'gw-1', allowOrigins: ['https://app.example.com', 'https://*.example.org'], trustProxy: 2 },
+    },
+    {
+      title: 'security settings from the environment',
+      argv: ['--allow', 'x:1'],
+      env: { SOCKWAY_TOKEN_SECRET: 'e'.repeat(40), SOCKWAY_TOKEN_AUDIENCE: 'aud', SOCKWAY_ALLOW_ORIGIN: 'https://a.example, https://b.example' },
+      expect: { tokenSecret: 'e'.repeat(40), tokenAudience: 'aud', allowOrigins: ['https://a.example', 'https://b.example'] },
+    },
+    {
+      title: 'limit flags with units',
+      argv: ['--allow', 'x:1', '--max-sessions', '10', '--max-sessions-per-client', '2', '--max-pending-opens', '3', '--open-rate', '5', '--connect-timeout', '5s', '--stream-idle-timeout', '2min', '--session-idle-timeout', '0', '--max-session-buffer', '8MiB'],
+      expect: { maxSessions: 10, maxSessionsPerClient: 2, maxPendingOpens: 3, openRate: 5, connectTimeout: 5000, streamIdleTimeout: 120_000, sessionIdleTimeout: 0, maxSessionBufferedBytes: 8 * 1024 * 1024 },
+    },
+    { title: 'listen rules alone are enough', argv: ['--allow-listen', '0.0.0.0:8000-8099'], expect: { allow: [] } },
   ];
 
   for (const { title, argv, env = {}, expect, absent = [] } of cases) {
@@ -143,6 +160,14 @@ describe('parseGatewayArgs: bad command lines throw usage feedback', () => {
     { title: 'reversed range in --deny', argv: ['--allow', 'x:1', '--deny', 'x:9-1'], message: /^--deny: invalid rule "x:9-1": port range 9-1 is reversed/ },
     { title: 'bad SOCKWAY_ALLOW entry names the variable', argv: [], env: { SOCKWAY_ALLOW: 'ok.example:1,10.0.0.1/8:1' }, message: /^SOCKWAY_ALLOW: invalid rule "10\.0\.0\.1\/8:1": .*host bits set/ },
     { title: 'bad SOCKWAY_DENY entry names the variable', argv: ['--allow', 'x:1'], env: { SOCKWAY_DENY: '127.1:*' }, message: /^SOCKWAY_DENY: invalid rule "127\.1:\*"/ },
+    { title: 'short token secret', argv: ['--allow', 'x:1', '--token-secret', 'short'], message: /^--token-secret: the token secret must be at least 32 bytes/ },
+    { title: 'short SOCKWAY_TOKEN_SECRET names the variable', argv: ['--allow', 'x:1'], env: { SOCKWAY_TOKEN_SECRET: 'short' }, message: /^SOCKWAY_TOKEN_SECRET: the token secret must be at least 32 bytes/ },
+    { title: 'origin with a path', argv: ['--allow', 'x:1', '--allow-origin', 'https://a.example/app'], message: /^--allow-origin: "https:\/\/a\.example\/app" is not an origin/ },
+    { title: 'bad listen rule', argv: ['--allow-listen', '0.0.0.0'], message: /^--allow-listen: invalid rule "0\.0\.0\.0": is missing a port/ },
+    { title: 'duration with an unknown unit', argv: ['--allow', 'x:1', '--connect-timeout', '5d'], message: /^--connect-timeout: "5d" is not a time/ },
+    { title: 'connect timeout 0', argv: ['--allow', 'x:1', '--connect-timeout', '0'], message: /^--connect-timeout: "0" is not a time from 1 ms/ },
+    { title: 'trust-proxy too large', argv: ['--allow', 'x:1', '--trust-proxy', '17'], message: /^--trust-proxy: "17" is not a whole number from 0 to 16/ },
+    { title: 'max-session-buffer too small', argv: ['--allow', 'x:1', '--max-session-buffer', '1KiB'], message: /^--max-session-buffer: "1KiB" is not a byte count from 65536/ },
   ];
   for (const { title, argv, env = {}, message } of cases) {
     test(`${title}: ${argv.join(' ') || '(no arguments)'}`, () => {
@@ -157,7 +182,7 @@ describe('parseGatewayArgs: bad command lines throw usage feedback', () => {
 });
 
 describe('USAGE', () => {
-  const documented = ['--port', '--host', '--path', '--allow', '--deny', '--max-streams', '--window', '--quiet', '--help', '-h', 'SOCKWAY_PORT', 'SOCKWAY_HOST', 'SOCKWAY_ALLOW', 'SOCKWAY_DENY'];
+  const documented = ['--port', '--host', '--path', '--allow', '--deny', '--allow-listen', '--deny-listen', '--token-secret', '--token-audience', '--allow-origin', '--trust-proxy', '--max-streams', '--window', '--max-sessions', '--max-sessions-per-client', '--max-pending-opens', '--open-rate', '--connect-timeout', '--stream-idle-timeout', '--session-idle-timeout', '--max-session-buffer', '--quiet', '--help', '-h', 'SOCKWAY_PORT', 'SOCKWAY_HOST', 'SOCKWAY_ALLOW', 'SOCKWAY_DENY', 'SOCKWAY_ALLOW_LISTEN', 'SOCKWAY_DENY_LISTEN', 'SOCKWAY_TOKEN_SECRET', 'SOCKWAY_TOKEN_AUDIENCE', 'SOCKWAY_ALLOW_ORIGIN'];
   for (const word of documented) {
     test(`documents ${word}`, () => {
       assert.match(USAGE, new RegExp(`(^|[\\s,])${word.replace(/[-]/g, '\\-')}\\b`, 'm'));
@@ -167,9 +192,17 @@ describe('USAGE', () => {
   test('every flag in USAGE is accepted', () => {
     const options = USAGE.slice(USAGE.indexOf('Options:'), USAGE.indexOf('Rules'));
     const flags = [...options.matchAll(/^ {2}(?:-h, )?(--[a-z-]+)/gm)].map((match) => match[1] ?? '');
-    assert.equal(flags.length, 9);
+    const sample: Record<string, string | null> = {
+      '--port': '1', '--host': 'h', '--path': '/', '--allow': 'x:1', '--deny': 'x:1', '--allow-listen': '0.0.0.0:8000',
+      '--deny-listen': '0.0.0.0:22', '--token-secret': 's'.repeat(32), '--token-audience': 'gw', '--allow-origin': 'https://a.example',
+      '--trust-proxy': '1', '--max-streams': '1', '--window': '16KiB', '--max-sessions': '1', '--max-sessions-per-client': '1',
+      '--max-pending-opens': '1', '--open-rate': '1', '--connect-timeout': '1s', '--stream-idle-timeout': '0', '--session-idle-timeout': '5min',
+      '--max-session-buffer': '1MiB', '--quiet': null, '--help': null,
+    };
+    assert.deepEqual([...flags].sort(), Object.keys(sample).sort());
     for (const flag of flags) {
-      const argv = flag === '--quiet' || flag === '--help' ? [flag, '--allow', 'x:1'] : [flag, flag === '--port' ? '1' : flag === '--path' ? '/' : flag === '--allow' || flag === '--deny' ? 'x:1' : flag === '--host' ? 'h' : '1', '--allow', 'x:1'];
+      const value = sample[flag];
+      const argv = value === null || value === undefined ? [flag, '--allow', 'x:1'] : [flag, value, '--allow', 'x:1'];
       assert.doesNotThrow(() => parseGatewayArgs(argv, {}), flag);
     }
   });

@@ -8,21 +8,53 @@ export const USAGE = `Usage: sockway-gateway --allow HOST:PORT [--allow HOST:POR
 
 Accepts WebSocket connections from pages using sockway's \`net\` and opens the
 TCP connections they ask for. Every destination is denied unless an --allow
-rule matches it and no --deny rule does.
+rule matches it and no --deny rule does. See SECURITY.md before exposing it.
 
 Options:
   --port N            Port to listen on (default 8080; 0 picks a free port)
   --host H            Address to bind (default 127.0.0.1; 0.0.0.0 or :: for all)
   --path /P           URL path that accepts WebSocket upgrades (default /)
-  --allow HOST:PORT   Allow destinations matching the rule; repeatable, required
+  --allow HOST:PORT   Allow destinations matching the rule; repeatable; this or
+                      --allow-listen is required
   --deny HOST:PORT    Deny destinations matching the rule, even if allowed;
                       repeatable
-  --max-streams N     Maximum concurrent streams per WebSocket connection
+  --allow-listen HOST:PORT
+                      Allow pages to listen (net.Server) on this bind address
+                      and port; repeatable (default: nowhere)
+  --deny-listen HOST:PORT
+                      Deny listening there, even if allowed; repeatable
+  --token-secret S    Require a capability token signed with S (>= 32 bytes);
+                      prefer the SOCKWAY_TOKEN_SECRET variable (argv is public)
+  --token-audience A  Audience tokens must name (default sockway)
+  --allow-origin O    Accept upgrades only from this page origin, e.g.
+                      https://app.example.com or https://*.example.com;
+                      repeatable (default: any origin)
+  --trust-proxy N     N reverse proxies append to X-Forwarded-For; take the
+                      client address from it (default 0: the socket's peer)
+  --max-streams N     Maximum concurrent streams per session (default 256)
   --window BYTES      Per-stream flow-control window, e.g. 262144 or 256KiB
+  --max-sessions N    Maximum sessions at once (default 1024)
+  --max-sessions-per-client N
+                      Maximum sessions per IPv4 address or IPv6 /64 (default 32)
+  --max-pending-opens N
+                      Maximum streams of a session still connecting (default 64)
+  --open-rate N       Connection attempts per second per session (default 100;
+                      bursts of twice that)
+  --connect-timeout T Time to connect, DNS included (default 30s)
+  --stream-idle-timeout T
+                      Reset a stream after T without traffic (default 30min;
+                      0 = never)
+  --session-idle-timeout T
+                      Close a session after T without streams (default 5min;
+                      0 = never)
+  --max-session-buffer BYTES
+                      Bytes one session may make the gateway hold (default
+                      32MiB)
   --quiet             Log only errors
   -h, --help          Print this help and exit
 
-Values can also be written --flag=value.
+Values can also be written --flag=value. Times are milliseconds or take a
+unit: 500ms, 30s, 5min, 1h.
 
 Rules (HOST:PORT):
   HOST  example.com        this name (case-insensitive, trailing dot ignored)
@@ -37,15 +69,26 @@ Rules (HOST:PORT):
   Name rules match the host name the page asked for. Address rules match the
   IP the gateway dials, after DNS: --deny 10.0.0.0/8:* also stops names that
   resolve into 10.0.0.0/8. IPv4-mapped IPv6 (::ffff:10.0.0.1) counts as IPv4.
-  Always denied: 0.0.0.0/8 and [::] (they reach the gateway host), IPv6 zone
-  indexes, and IPv4 forms other than dotted decimal (127.1, 0x7f.0.0.1,
-  2130706433), which resolvers read in surprising ways.
+  Always denied: 0.0.0.0/8 and [::] (they reach the gateway host). Rules are
+  written in dotted decimal; pages may use any IPv4 notation.
+
+  Loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local
+  (169.254/16 with cloud metadata, fe80::/10), CGNAT (100.64/10), multicast,
+  broadcast, documentation and reserved addresses are refused unless a rule
+  names them: an address rule inside the range (127.0.0.1:22, 10.0.0.0/8:*)
+  or an exact host name (localhost:5432). * and *.example.com never do.
+  127.1, 0x7f.0.0.1, 2130706433 and ::ffff:127.0.0.1 all mean 127.0.0.1.
 
 Environment (used when the option is not given):
-  SOCKWAY_PORT    --port
-  SOCKWAY_HOST    --host
-  SOCKWAY_ALLOW   comma-separated --allow rules
-  SOCKWAY_DENY    comma-separated --deny rules
+  SOCKWAY_PORT           --port
+  SOCKWAY_HOST           --host
+  SOCKWAY_ALLOW          comma-separated --allow rules
+  SOCKWAY_DENY           comma-separated --deny rules
+  SOCKWAY_ALLOW_LISTEN   comma-separated --allow-listen rules
+  SOCKWAY_DENY_LISTEN    comma-separated --deny-listen rules
+  SOCKWAY_TOKEN_SECRET   --token-secret
+  SOCKWAY_TOKEN_AUDIENCE --token-audience
+  SOCKWAY_ALLOW_ORIGIN   comma-separated --allow-origin origins
 
 Examples (quote rules: * and [ ] are special to the shell):
   # one database on the gateway's own host
@@ -53,11 +96,15 @@ Examples (quote rules: * and [ ] are special to the shell):
   # Postgres anywhere in 10.20.0.0/16 and one Redis by name, for remote pages
   sockway-gateway --host 0.0.0.0 --allow '10.20.0.0/16:5432' \\
     --allow 'cache.internal:6379'
-  # public HTTPS only
+  # public HTTPS only (special ranges are refused by default; the --deny
+  # rules only make that explicit)
   sockway-gateway --allow '*:443' \\
     --deny '127.0.0.0/8:*' --deny '10.0.0.0/8:*' --deny '172.16.0.0/12:*' \\
     --deny '192.168.0.0/16:*' --deny '169.254.0.0/16:*' --deny '[::1]:*' \\
     --deny '[fc00::/7]:*' --deny '[fe80::/10]:*'
+  # on the internet: tokens from your backend, one page origin
+  SOCKWAY_TOKEN_SECRET=... sockway-gateway --host 0.0.0.0 \\
+    --allow 'db.internal:5432' --allow-origin https://app.example.com
 `;
 
 /** Error code of the errors parseGatewayArgs() throws; their message is one line of usage feedback. */
@@ -77,13 +124,32 @@ export type GatewayCliOptions =
       readonly host: string;
       /** URL path that accepts WebSocket upgrades; starts with "/". */
       readonly path: string;
-      /** Allow rules; never empty. */
+      /** Connect allow rules (this or allowListen is not empty). */
       readonly allow: readonly Rule[];
       readonly deny: readonly Rule[];
+      /** Listen allow and deny rules. */
+      readonly allowListen: readonly Rule[];
+      readonly denyListen: readonly Rule[];
+      /** Token secret (from the flag or SOCKWAY_TOKEN_SECRET); absent: no token required. */
+      readonly tokenSecret?: string;
+      readonly tokenAudience?: string;
+      /** Origin allowlist; absent: any origin. */
+      readonly allowOrigins?: readonly string[];
+      readonly trustProxy?: number;
       /** Absent when not given, so the gateway's default applies. */
       readonly maxStreams?: number;
       /** Per-stream window in bytes; absent when not given. */
       readonly window?: number;
+      readonly maxSessions?: number;
+      readonly maxSessionsPerClient?: number;
+      readonly maxPendingOpens?: number;
+      /** Opens per second (the burst is twice that). */
+      readonly openRate?: number;
+      /** Milliseconds. */
+      readonly connectTimeout?: number;
+      readonly streamIdleTimeout?: number;
+      readonly sessionIdleTimeout?: number;
+      readonly maxSessionBufferedBytes?: number;
       readonly quiet: boolean;
     };
 
@@ -91,6 +157,7 @@ const DEFAULT_PORT = 8080;
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PATH = '/';
 const MAX_INT32 = 2 ** 31 - 1;
+const MIN_SECRET_BYTES = 32;
 
 type FlagKind = 'value' | 'list' | 'switch';
 
@@ -100,13 +167,28 @@ const FLAGS = {
   '--path': 'value',
   '--allow': 'list',
   '--deny': 'list',
+  '--allow-listen': 'list',
+  '--deny-listen': 'list',
+  '--token-secret': 'value',
+  '--token-audience': 'value',
+  '--allow-origin': 'list',
+  '--trust-proxy': 'value',
   '--max-streams': 'value',
   '--window': 'value',
+  '--max-sessions': 'value',
+  '--max-sessions-per-client': 'value',
+  '--max-pending-opens': 'value',
+  '--open-rate': 'value',
+  '--connect-timeout': 'value',
+  '--stream-idle-timeout': 'value',
+  '--session-idle-timeout': 'value',
+  '--max-session-buffer': 'value',
   '--quiet': 'switch',
   '--help': 'switch',
 } as const satisfies Record<string, FlagKind>;
 
 type Flag = keyof typeof FLAGS;
+type ListFlag = '--allow' | '--deny' | '--allow-listen' | '--deny-listen' | '--allow-origin';
 
 /**
  * Parses `sockway-gateway` arguments (process.argv.slice(2)) with environment fallbacks;
@@ -117,7 +199,7 @@ export function parseGatewayArgs(argv: readonly string[], env: GatewayEnv = proc
   if (argv.includes('--help') || argv.includes('-h')) return { help: true };
 
   const values = new Map<Flag, string>();
-  const lists = { '--allow': [] as string[], '--deny': [] as string[] };
+  const lists: Record<ListFlag, string[]> = { '--allow': [], '--deny': [], '--allow-listen': [], '--deny-listen': [], '--allow-origin': [] };
   let quiet = false;
 
   for (let index = 0; index < argv.length; index += 1) {
@@ -145,8 +227,8 @@ export function parseGatewayArgs(argv: readonly string[], env: GatewayEnv = proc
       }
     }
     if (value === undefined || value === '') throw usageError(`${name} needs a value, e.g. ${name} ${example(name)}`);
-    if (name === '--allow' || name === '--deny') {
-      lists[name].push(value);
+    if (kind === 'list') {
+      lists[name as ListFlag].push(value);
     } else {
       if (values.has(name)) throw usageError(`${name} was given more than once`);
       values.set(name, value);
@@ -154,13 +236,34 @@ export function parseGatewayArgs(argv: readonly string[], env: GatewayEnv = proc
   }
 
   const allow = rules('--allow', lists['--allow'], 'SOCKWAY_ALLOW', env);
-  if (allow.length === 0) {
+  const allowListen = rules('--allow-listen', lists['--allow-listen'], 'SOCKWAY_ALLOW_LISTEN', env);
+  if (allow.length === 0 && allowListen.length === 0) {
     throw usageError(
       'no destinations allowed: pass --allow HOST:PORT (repeatable) or set SOCKWAY_ALLOW; the gateway denies every destination by default',
     );
   }
-  const maxStreams = values.get('--max-streams');
-  const window = values.get('--window');
+  const optional = <T>(flag: Flag, parse: (text: string, label: string) => T, envName?: string): T | undefined => {
+    const text = values.get(flag);
+    if (text !== undefined) return parse(text, flag);
+    const fromEnv = envName === undefined ? undefined : env[envName];
+    return fromEnv === undefined || fromEnv.trim() === '' ? undefined : parse(fromEnv.trim(), envName as string);
+  };
+  const origins = list('--allow-origin', lists['--allow-origin'], 'SOCKWAY_ALLOW_ORIGIN', env).map((text) => parseOrigin(text));
+  const settings = {
+    tokenSecret: optional('--token-secret', parseSecret, 'SOCKWAY_TOKEN_SECRET'),
+    tokenAudience: optional('--token-audience', parseAudience, 'SOCKWAY_TOKEN_AUDIENCE'),
+    trustProxy: optional('--trust-proxy', (text, label) => parseCount(text, label, 0, 16)),
+    maxStreams: optional('--max-streams', parseMaxStreams),
+    window: optional('--window', parseWindow),
+    maxSessions: optional('--max-sessions', (text, label) => parseCount(text, label, 1, MAX_INT32)),
+    maxSessionsPerClient: optional('--max-sessions-per-client', (text, label) => parseCount(text, label, 1, MAX_INT32)),
+    maxPendingOpens: optional('--max-pending-opens', (text, label) => parseCount(text, label, 1, MAX_INT32)),
+    openRate: optional('--open-rate', (text, label) => parseCount(text, label, 1, 1_000_000)),
+    connectTimeout: optional('--connect-timeout', (text, label) => parseDuration(text, label, 1)),
+    streamIdleTimeout: optional('--stream-idle-timeout', (text, label) => parseDuration(text, label, 0)),
+    sessionIdleTimeout: optional('--session-idle-timeout', (text, label) => parseDuration(text, label, 0)),
+    maxSessionBufferedBytes: optional('--max-session-buffer', (text, label) => parseBytes(text, label, 64 * 1024)),
+  };
   return {
     help: false,
     port: parsePort(...pick('--port', values, 'SOCKWAY_PORT', env, String(DEFAULT_PORT))),
@@ -168,10 +271,17 @@ export function parseGatewayArgs(argv: readonly string[], env: GatewayEnv = proc
     path: parsePath(values.get('--path') ?? DEFAULT_PATH),
     allow,
     deny: rules('--deny', lists['--deny'], 'SOCKWAY_DENY', env),
-    ...(maxStreams === undefined ? {} : { maxStreams: parseMaxStreams(maxStreams) }),
-    ...(window === undefined ? {} : { window: parseWindow(window) }),
+    allowListen,
+    denyListen: rules('--deny-listen', lists['--deny-listen'], 'SOCKWAY_DENY_LISTEN', env),
+    ...(origins.length === 0 ? {} : { allowOrigins: origins }),
+    ...definedOnly(settings),
     quiet,
   };
+}
+
+/** The entries whose value is not undefined (exactOptionalPropertyTypes: absent, not undefined). */
+function definedOnly<T extends Record<string, unknown>>(record: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
 function isFlag(name: string): name is Flag {
@@ -187,13 +297,21 @@ function pick(flag: Flag, values: Map<Flag, string>, envName: string, env: Gatew
   return [fallback, flag];
 }
 
-function rules(flag: '--allow' | '--deny', fromFlags: readonly string[], envName: string, env: GatewayEnv): Rule[] {
+/** A list flag's values, or else its comma-separated environment variable; with the label errors should name. */
+function listWithLabel(flag: ListFlag, fromFlags: readonly string[], envName: string, env: GatewayEnv): [readonly string[], string] {
   // Flags replace the environment rather than add to it, like every other option.
   const fromEnv = env[envName];
-  const [texts, label] =
-    fromFlags.length > 0 || fromEnv === undefined
-      ? [fromFlags, flag]
-      : [fromEnv.split(',').map((text) => text.trim()).filter((text) => text !== ''), envName];
+  return fromFlags.length > 0 || fromEnv === undefined
+    ? [fromFlags, flag]
+    : [fromEnv.split(',').map((text) => text.trim()).filter((text) => text !== ''), envName];
+}
+
+function list(flag: ListFlag, fromFlags: readonly string[], envName: string, env: GatewayEnv): readonly string[] {
+  return listWithLabel(flag, fromFlags, envName, env)[0];
+}
+
+function rules(flag: ListFlag, fromFlags: readonly string[], envName: string, env: GatewayEnv): Rule[] {
+  const [texts, label] = listWithLabel(flag, fromFlags, envName, env);
   return texts.map((text) => {
     try {
       return parseRule(text);
@@ -201,6 +319,54 @@ function rules(flag: '--allow' | '--deny', fromFlags: readonly string[], envName
       throw usageError(`${label}: ${(error as Error).message}`);
     }
   });
+}
+
+function parseSecret(text: string, label: string): string {
+  if (Buffer.byteLength(text) < MIN_SECRET_BYTES) {
+    throw usageError(`${label}: the token secret must be at least ${MIN_SECRET_BYTES} bytes (e.g. \`openssl rand -base64 32\`)`);
+  }
+  return text;
+}
+
+function parseAudience(text: string, label: string): string {
+  if (text.length > 256 || /[\s]/.test(text)) throw usageError(`${label}: ${JSON.stringify(text.slice(0, 40))} is not a token audience (no spaces, at most 256 characters)`);
+  return text;
+}
+
+function parseOrigin(text: string): string {
+  if (text === '*' || text === 'null') return text;
+  if (!/^[a-z][a-z0-9+.-]*:\/\/(\*\.)?[^\s/?#]+\/?$/i.test(text)) {
+    throw usageError(`--allow-origin: ${JSON.stringify(text)} is not an origin; expected scheme://host[:port], e.g. https://app.example.com`);
+  }
+  return text.replace(/\/$/, '');
+}
+
+function parseCount(text: string, label: string, min: number, max: number): number {
+  if (!/^[0-9]+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw usageError(`${label}: ${JSON.stringify(text)} is not a whole number from ${min} to ${max}`);
+  }
+  return Number(text);
+}
+
+const TIME_UNITS: Readonly<Record<string, number>> = { '': 1, ms: 1, s: 1000, min: 60_000, m: 60_000, h: 3_600_000 };
+
+function parseDuration(text: string, label: string, min: number): number {
+  const match = /^([0-9]+)(ms|s|min|m|h)?$/.exec(text);
+  const ms = match === null ? Number.NaN : Number(match[1]) * (TIME_UNITS[match[2] ?? ''] ?? Number.NaN);
+  if (!(ms >= min && ms <= MAX_INT32)) {
+    throw usageError(`${label}: ${JSON.stringify(text)} is not a time from ${min} ms to ${MAX_INT32} ms (milliseconds, or with ms, s, min or h)`);
+  }
+  return ms;
+}
+
+function parseBytes(text: string, label: string, min: number): number {
+  const match = /^([0-9]+)(kib|mib|gib)?$/i.exec(text);
+  const unit = match?.[2]?.toLowerCase();
+  const bytes = match === null ? Number.NaN : Number(match[1]) * (unit === 'kib' ? 1024 : unit === 'mib' ? 1024 ** 2 : unit === 'gib' ? 1024 ** 3 : 1);
+  if (!(bytes >= min && bytes <= MAX_INT32)) {
+    throw usageError(`${label}: ${JSON.stringify(text)} is not a byte count from ${min} to ${MAX_INT32} (a KiB, MiB or GiB suffix is allowed)`);
+  }
+  return bytes;
 }
 
 function parsePort(text: string, label: string): number {
@@ -253,6 +419,23 @@ function example(flag: Flag): string {
     case '--allow':
     case '--deny':
       return 'example.com:443';
+    case '--allow-listen':
+    case '--deny-listen':
+      return '0.0.0.0:8000-8099';
+    case '--allow-origin':
+      return 'https://app.example.com';
+    case '--token-secret':
+      return '"$(openssl rand -base64 32)"';
+    case '--token-audience':
+      return 'gateway-eu-1';
+    case '--connect-timeout':
+    case '--stream-idle-timeout':
+    case '--session-idle-timeout':
+      return '30s';
+    case '--max-session-buffer':
+      return '32MiB';
+    case '--trust-proxy':
+      return '1';
     case '--max-streams':
       return '256';
     case '--window':

@@ -1,7 +1,12 @@
 /**
- * The gateway: accepts WebSockets on one path, runs one gateway-role Session per
- * connection and bridges each OPEN to a TCP socket (tcp-bridge.ts). It can own its
- * HTTP server (listen) or share an application's (attach).
+ * The gateway: accepts WebSockets on one path, admits them (Origin, per-client and
+ * total session limits, authentication: admission.ts), runs one gateway-role Session
+ * per connection and bridges each OPEN to a TCP socket (tcp-bridge.ts) under the
+ * session's effective policy and limits (limits.ts). It can own its HTTP server
+ * (listen) or share an application's (attach). @see SECURITY.md
+ *
+ *   upgrade ─ path ─ Origin (403) ─ session slots (GOAWAY LIMIT) ─ authenticate (GOAWAY UNAUTHORIZED) ─ session
+ *   OPEN ─ token expiry ─ open rate ─ policy (gateway ∩ session) ─ dial slot (pending opens) ─ DNS, TCP
  */
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
@@ -9,24 +14,69 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
+import { encodeFrame } from '../shared/frame.ts';
 import { type Limits, MAX_FRAME_LENGTH } from '../shared/protocol.ts';
 import { Session, type StreamStats, resolveLimits } from '../shared/session.ts';
 import { CloseCode, type Timers } from '../shared/transport.ts';
-import { type Policy, type Rule, createPolicy } from './policy.ts';
-import { type GatewayLogEntry, type LookupAll, type TcpBridgeInfo, TcpBridge, openTcpBridge } from './tcp-bridge.ts';
+import { clientKey } from './address.ts';
+import { type AuthDecision, type Authenticate, clientAddressOf, originMatcher, selectProtocol, tokenAuthenticator } from './admission.ts';
+import {
+  DEFAULT_GATEWAY_MAX_STREAMS,
+  type GatewayLimitOptions,
+  type GatewayLimits,
+  GuardedTransport,
+  TokenBucket,
+  WindowBudget,
+  openRateError,
+  DialSlots,
+  resolveGatewayLimits,
+} from './limits.ts';
+import { type Policy, type PolicyCheck, type Rule, createPolicy, intersectPolicies } from './policy.ts';
+import { type GatewayLogEntry, type LookupAll, type TcpBridgeInfo, type TcpBridgeOptions, TcpBridge, deniedListenError, openTcpBridge } from './tcp-bridge.ts';
+import { ListenBridge, openListenBridge } from './listen-bridge.ts';
+import { credentialOf } from './token.ts';
+import type { TokenSecret } from './token.ts';
 import { UNSUPPORTED_DATA, WsTransport } from './ws-transport.ts';
 
 export type { GatewayLogEntry, LookupAll } from './tcp-bridge.ts';
 
-/** Options of createGateway(). */
-export interface GatewayOptions {
-  /** HOST:PORT rules (strings or parsed), deny by default. Required unless `policy` is given. */
+/** Options of createGateway(). The limit options (maxSessions, openRate, …) are documented in limits.ts. */
+export interface GatewayOptions extends GatewayLimitOptions {
+  /** HOST:PORT rules (strings or parsed) for connecting, deny by default. Required unless `policy` is given. */
   readonly allow?: readonly (string | Rule)[];
   /** Rules that deny even what `allow` allows. */
   readonly deny?: readonly (string | Rule)[];
-  /** A ready policy; replaces allow/deny. */
+  /** HOST:PORT rules for listening (net.Server): bind address and port. Default: none. */
+  readonly allowListen?: readonly (string | Rule)[];
+  /** Listen rules that deny even what `allowListen` allows. */
+  readonly denyListen?: readonly (string | Rule)[];
+  /** A ready policy; replaces allow/deny/allowListen/denyListen. */
   readonly policy?: Policy;
-  /** Limits announced to clients (window, streams, payload); validated here. */
+  /**
+   * Decides whether an upgrade may become a session, and with which policy (intersected
+   * with the gateway's). Runs after the Origin and session-limit checks. Default: every
+   * upgrade is accepted with the gateway's policy, unless `tokenSecret` is set.
+   */
+  readonly authenticate?: Authenticate;
+  /**
+   * Require a capability token (issueToken()) signed with this secret (or one of these,
+   * during a rotation); the session gets the token's rules. Not together with `authenticate`.
+   */
+  readonly tokenSecret?: TokenSecret | readonly TokenSecret[];
+  /** The audience tokens must name. Default 'sockway'. */
+  readonly tokenAudience?: string;
+  /**
+   * Origins allowed to open sessions (`https://app.example.com`, `https://*.example.com`,
+   * `null`, `*`); other browser pages get HTTP 403. Requests without Origin (not from a
+   * browser) pass. Default: any origin.
+   */
+  readonly allowOrigins?: readonly string[];
+  /**
+   * Number of reverse proxies in front of the gateway that append to X-Forwarded-For;
+   * the client address (per-client limits, logs) is then taken from that header. Default 0.
+   */
+  readonly trustProxy?: number;
+  /** Limits announced to clients (window, streams, payload); validated here. Default maxStreams 256. */
   readonly limits?: Partial<Limits>;
   /** Largest receive window per stream that auto-tuning may grow to. Default 4 MiB. */
   readonly maxStreamWindow?: number;
@@ -94,9 +144,42 @@ interface Connection {
   readonly transport: WsTransport;
   readonly session: Session;
   readonly bridges: Set<TcpBridge>;
+  /** The session's listeners (net.Server on the page's behalf); their connections are in `bridges`. */
+  readonly listeners: Set<ListenBridge>;
+  /** The gateway's policy intersected with the session's. */
+  readonly policy: PolicyCheck;
+  readonly budget: WindowBudget;
+  /** Streams resolving or connecting at once (maxPendingOpens). */
+  readonly dialSlots: DialSlots;
+  readonly opens: TokenBucket;
+  /** Refused OPENs, rate-limited too: a session that keeps opening past the limit is closed. */
+  readonly refusals: TokenBucket;
+  /** The OPEN or LISTEN being dispatched came over the open rate (set by the transport guard). */
+  overRate: boolean;
+  /** ms since the epoch after which no new stream is opened (token expiry); Infinity for none. */
+  readonly expiresAt: number;
   /** Heard from since the last ping. */
   alive: boolean;
+  /** Handshake, idle-session and expiry timers. */
+  handshakeTimer: NodeJS.Timeout | null;
+  idleTimer: NodeJS.Timeout | null;
+  expiryTimer: NodeJS.Timeout | null;
 }
+
+/** What admission hands to a new session. */
+interface Admitted {
+  readonly clientAddress: string;
+  readonly origin: string | undefined;
+  readonly policy: PolicyCheck;
+  readonly subject: string | undefined;
+  readonly expiresAt: number;
+}
+
+/** RFC 6455 close code 1013 (Try Again Later): the gateway is at a session limit. */
+const TRY_AGAIN_LATER = 1013;
+
+/** Most refusals (GOAWAY, then close) in flight at once; past this, refusals are plain HTTP errors. */
+const MAX_REFUSING = 64;
 
 interface Attachment {
   readonly server: http.Server;
@@ -118,6 +201,14 @@ export function createGateway(options: GatewayOptions): Gateway {
 class GatewayServer implements Gateway {
   readonly #policy: Policy;
   readonly #limits: Limits;
+  readonly #gatewayLimits: GatewayLimits;
+  readonly #authenticate: Authenticate | undefined;
+  readonly #originAllowed: (origin: string | undefined) => boolean;
+  readonly #trustProxy: number;
+  /** Admitted upgrade sockets (pending authentication or carrying a session), per client key. */
+  readonly #slots = new Map<string, number>();
+  #slotCount = 0;
+  #refusing = 0;
   readonly #path: string;
   readonly #connectTimeout: number;
   readonly #maxStreamWindow: number | undefined;
@@ -138,8 +229,27 @@ class GatewayServer implements Gateway {
   #released: (() => void) | null = null;
 
   constructor(options: GatewayOptions) {
-    this.#policy = options.policy ?? createPolicy({ allow: requireAllow(options.allow), deny: options.deny ?? [] });
-    this.#limits = resolveLimits(options.limits);
+    this.#policy = options.policy ?? createPolicy({
+      allow: requireAllow(options.allow),
+      deny: options.deny ?? [],
+      listen: { allow: options.allowListen ?? [], deny: options.denyListen ?? [] },
+    });
+    this.#limits = resolveLimits({ maxStreams: DEFAULT_GATEWAY_MAX_STREAMS, ...options.limits });
+    this.#gatewayLimits = resolveGatewayLimits(options);
+    if (options.authenticate !== undefined && options.tokenSecret !== undefined) {
+      throw gatewayError('ERR_INVALID_ARG_VALUE', 'give `authenticate` or `tokenSecret`, not both (call verifyToken() inside your authenticate hook to combine them)');
+    }
+    if (options.authenticate !== undefined && typeof options.authenticate !== 'function') {
+      throw gatewayError('ERR_INVALID_ARG_TYPE', 'authenticate must be a function');
+    }
+    this.#authenticate = options.tokenSecret === undefined
+      ? options.authenticate
+      : tokenAuthenticator({ secret: options.tokenSecret, ...(options.tokenAudience === undefined ? {} : { audience: options.tokenAudience }) });
+    this.#originAllowed = originMatcher(options.allowOrigins);
+    this.#trustProxy = options.trustProxy ?? 0;
+    if (!Number.isInteger(this.#trustProxy) || this.#trustProxy < 0 || this.#trustProxy > 16) {
+      throw gatewayError('ERR_INVALID_ARG_VALUE', `trustProxy must be a number of proxies from 0 to 16, got ${String(options.trustProxy)}`);
+    }
     this.#path = checkPath(options.path ?? '/', 'path');
     this.#connectTimeout = checkMs(options.connectTimeout ?? 30_000, 'connectTimeout', 1);
     this.#maxStreamWindow = options.maxStreamWindow;
@@ -153,6 +263,8 @@ class GatewayServer implements Gateway {
       maxPayload: MAX_FRAME_LENGTH,
       perMessageDeflate: false,
       clientTracking: false,
+      // Selects `sockway` when offered; a token offered as a subprotocol is never echoed.
+      handleProtocols: (protocols) => selectProtocol(protocols),
     });
   }
 
@@ -227,7 +339,7 @@ class GatewayServer implements Gateway {
           rejectUpgrade(socket, 503, 'Service Unavailable');
           return;
         }
-        this.#wss.handleUpgrade(request, socket, head, (ws) => this.#onConnection(ws, request));
+        this.#admit(request, socket, head);
       } catch (error) {
         this.#log({ level: 'error', event: 'internal-error', where: 'upgrade', error: String(error) });
         socket.destroy();
@@ -242,13 +354,154 @@ class GatewayServer implements Gateway {
     this.#attachments.length = 0;
   }
 
-  #onConnection(ws: WebSocket, request: http.IncomingMessage): void {
+  /**
+   * Origin, then a session slot (total and per client), then authentication. The slot is
+   * held for as long as the upgrade's TCP socket is open, so a session, a pending
+   * authentication and a closing WebSocket all count, and nothing can leak one.
+   */
+  #admit(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const origin = typeof request.headers.origin === 'string' ? request.headers.origin : undefined;
+    const clientAddress = clientAddressOf(request, this.#trustProxy);
+    const remote = { clientAddress, ...(origin === undefined ? {} : { origin: origin.slice(0, 200) }) };
+    if (!this.#originAllowed(origin)) {
+      this.#log({ level: 'warn', event: 'session-refused', code: 'ORIGIN', reason: 'the Origin is not in allowOrigins', ...remote });
+      rejectUpgrade(socket, 403, 'Forbidden');
+      return;
+    }
+    const key = clientKey(clientAddress);
+    const limits = this.#gatewayLimits;
+    const perClient = this.#slots.get(key) ?? 0;
+    if (this.#slotCount >= limits.maxSessions || perClient >= limits.maxSessionsPerClient) {
+      const total = this.#slotCount >= limits.maxSessions;
+      const message = total
+        ? `the gateway has its maximum of ${limits.maxSessions} sessions; try again later`
+        : `too many sessions from this client (limit ${limits.maxSessionsPerClient}); close one or try again later`;
+      this.#log({ level: 'warn', event: 'session-refused', code: SockwayErrorCode.Limit, reason: message, ...remote });
+      this.#refuse(request, socket, head, wireError({ code: SockwayErrorCode.Limit, message }), TRY_AGAIN_LATER, 503);
+      return;
+    }
+    // Hold the slot until the socket closes (whatever becomes of it).
+    this.#slots.set(key, perClient + 1);
+    this.#slotCount += 1;
+    let held = true;
+    const release = (): void => {
+      if (!held) return;
+      held = false;
+      this.#slotCount -= 1;
+      const left = (this.#slots.get(key) ?? 1) - 1;
+      if (left === 0) this.#slots.delete(key);
+      else this.#slots.set(key, left);
+    };
+    socket.once('close', release);
+
+    const authenticate = this.#authenticate;
+    if (authenticate === undefined) {
+      this.#upgrade(request, socket, head, { clientAddress, origin, policy: this.#policy, subject: undefined, expiresAt: Infinity });
+      return;
+    }
+    const token = credentialOf(request);
+    let decision: AuthDecision | Promise<AuthDecision>;
+    try {
+      decision = authenticate({ request, clientAddress, origin, token });
+    } catch (error) {
+      decision = Promise.reject(error);
+    }
+    Promise.resolve(decision).then(
+      (result) => this.#onAuthenticated(request, socket, head, result, remote, release),
+      (error: unknown) => {
+        this.#log({ level: 'error', event: 'authenticate-error', error: error instanceof Error ? error.message : String(error), ...remote });
+        this.#onAuthenticated(request, socket, head, { accept: false, reason: 'authentication failed' }, remote, release);
+      },
+    ).catch((error: unknown) => {
+      this.#log({ level: 'error', event: 'internal-error', where: 'admit', error: String(error) });
+      socket.destroy();
+    });
+  }
+
+  #onAuthenticated(
+    request: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    result: AuthDecision,
+    remote: { readonly clientAddress: string; readonly origin?: string },
+    release: () => void,
+  ): void {
+    if (socket.destroyed) return;
+    if (this.#closing) {
+      rejectUpgrade(socket, 503, 'Service Unavailable');
+      return;
+    }
+    if (typeof result !== 'object' || result === null || result.accept !== true) {
+      const reason = typeof result === 'object' && result !== null && typeof result.reason === 'string' && result.reason !== ''
+        ? result.reason.slice(0, 200)
+        : 'authentication required';
+      this.#log({ level: 'warn', event: 'session-refused', code: SockwayErrorCode.Unauthorized, reason, ...remote });
+      release();
+      this.#refuse(request, socket, head, wireError({ code: SockwayErrorCode.Unauthorized, message: reason }), CloseCode.PolicyViolation, 401);
+      return;
+    }
+    const own = result.policy;
+    const sessionPolicy: PolicyCheck | undefined = own === undefined
+      ? undefined
+      : 'check' in own && typeof own.check === 'function' ? own as PolicyCheck : createPolicy(own as Parameters<typeof createPolicy>[0]);
+    this.#upgrade(request, socket, head, {
+      clientAddress: remote.clientAddress,
+      origin: remote.origin,
+      policy: sessionPolicy === undefined
+        ? this.#policy
+        : intersectPolicies([{ label: 'gateway policy', policy: this.#policy }, { label: 'session policy', policy: sessionPolicy }]),
+      subject: typeof result.subject === 'string' ? result.subject.slice(0, 200) : undefined,
+      expiresAt: typeof result.expiresAt === 'number' && Number.isFinite(result.expiresAt) ? result.expiresAt : Infinity,
+    });
+  }
+
+  #upgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer, admitted: Admitted): void {
+    this.#wss.handleUpgrade(request, socket, head, (ws) => {
+      try {
+        this.#onConnection(ws, admitted);
+      } catch (error) {
+        this.#log({ level: 'error', event: 'internal-error', where: 'connection', error: String(error) });
+        ws.terminate();
+      }
+    });
+  }
+
+  /**
+   * Refuses a session the way a page can read: the WebSocket opens, carries one GOAWAY
+   * with the reason (the client fails with its code, PROTOCOL.md#handshake) and closes.
+   * A flood of refusals gets plain HTTP errors instead, which cost nothing to send.
+   */
+  #refuse(request: http.IncomingMessage, socket: Duplex, head: Buffer, error: WireError, closeCode: number, status: number): void {
+    if (this.#refusing >= MAX_REFUSING) {
+      rejectUpgrade(socket, status, status === 401 ? 'Unauthorized' : 'Service Unavailable');
+      return;
+    }
+    this.#refusing += 1;
+    socket.once('close', () => {
+      this.#refusing -= 1;
+    });
+    this.#wss.handleUpgrade(request, socket, head, (ws) => {
+      ws.on('error', () => {});
+      try {
+        ws.send(encodeFrame({ type: 'goaway', streamId: 0, lastStreamId: 0, error }));
+        ws.close(closeCode, error.message.slice(0, 120));
+      } catch {
+        ws.terminate();
+        return;
+      }
+      // A client that never answers the close handshake is dropped.
+      const timer = setTimeout(() => ws.terminate(), Math.min(this.#closeTimeout, 1_000));
+      ws.once('close', () => clearTimeout(timer));
+    });
+  }
+
+  #onConnection(ws: WebSocket, admitted: Admitted): void {
     if (this.#closing) {
       ws.close(CloseCode.GoingAway, 'the gateway is shutting down');
       return;
     }
     const id = this.#nextConnectionId++;
-    const remote = { remoteAddress: request.socket.remoteAddress ?? '', remotePort: request.socket.remotePort ?? 0 };
+    const limits = this.#gatewayLimits;
     const bridges = new Set<TcpBridge>();
     const log = (entry: GatewayLogEntry): void => this.#log({ ...entry, session: id });
     const openedAt = Date.now();
@@ -264,35 +517,69 @@ class GatewayServer implements Gateway {
         connection.alive = true;
       },
     });
+    const guarded = new GuardedTransport(transport, {
+      pingRate: limits.pingRate,
+      // Every OPEN/LISTEN takes a token, refused or not: churn is churn. One over the rate
+      // is answered RESET SOCKWAY_ERR_RATE_LIMIT (in onOpen); a session that goes on past
+      // another burst is closed here, before the session spends anything on the frame.
+      onStreamRequest: () => {
+        if (connection.opens.take()) {
+          connection.overRate = false;
+          return true;
+        }
+        connection.overRate = true;
+        if (connection.refusals.take()) {
+          log({ level: 'warn', event: 'rate-limit', what: 'open', limit: limits.openRate, burst: limits.openBurst, action: 'reset' });
+          return true;
+        }
+        log({ level: 'warn', event: 'rate-limit', what: 'open', limit: limits.openRate, burst: limits.openBurst, action: 'close' });
+        connection.session.close(
+          wireError({ code: SockwayErrorCode.RateLimit, message: `too many connection attempts: at most ${limits.openRate} per second (burst ${limits.openBurst})` }),
+          CloseCode.PolicyViolation,
+        );
+        return false;
+      },
+      onPingFlood: () => {
+        log({ level: 'warn', event: 'rate-limit', what: 'ping', limit: limits.pingRate });
+        connection.session.close(
+          wireError({ code: SockwayErrorCode.RateLimit, message: `too many PINGs: at most ${limits.pingRate} per second` }),
+          CloseCode.PolicyViolation,
+        );
+      },
+      maxBufferedBytes: limits.maxSessionBufferedBytes,
+      onSendOverflow: (bufferedAmount) => {
+        // The client sends but does not read: a GOAWAY would queue behind the rest.
+        log({ level: 'warn', event: 'send-buffer-limit', bufferedBytes: bufferedAmount, limit: limits.maxSessionBufferedBytes });
+        transport.terminate();
+      },
+    });
     let session: Session;
     try {
       session = new Session({
         role: 'gateway',
-        transport,
+        transport: guarded,
         timers: TIMERS,
         limits: this.#limits,
         randomBytes: (length) => randomBytes(length),
         allocate: (length) => Buffer.allocUnsafe(length),
         ...(this.#maxStreamWindow === undefined ? {} : { maxStreamWindow: this.#maxStreamWindow }),
-        onOpen: (stream, frame) => {
-          if (this.#closing) return GOING_AWAY;
-          const result = openTcpBridge(stream, frame, {
-            policy: this.#policy,
-            connectTimeout: this.#connectTimeout,
-            ...(this.#lookup === undefined ? {} : { lookup: this.#lookup }),
-            log,
-            onDone: (bridge) => {
-              if (bridges.delete(bridge)) this.#liveBridges -= 1;
-              this.#checkReleased();
-            },
-          });
-          if (result instanceof TcpBridge) {
-            bridges.add(result);
-            this.#liveBridges += 1;
+        onOpen: (stream, frame) => this.#onOpen(connection, log, stream, frame),
+        // Auto-tuning stays within the session's budget (limits.ts WindowBudget).
+        onWindowGrow: (stream, from, to) => connection.budget.grow(stream.id, connection.session.streamCount, from, to),
+        onListen: (stream, frame) => {
+          if (connection.overRate) return { ...openRateError(this.#gatewayLimits), syscall: 'listen' };
+          const decision = connection.policy.checkListen({ host: frame.host, port: frame.port });
+          if (!decision.allowed) {
+            log({ level: 'warn', event: 'listen-denied', stream: stream.id, host: frame.host, port: frame.port, reason: decision.reason });
+            return deniedListenError(frame.host, frame.port);
           }
-          return result;
+          return this.#onListen(connection, log, stream, frame);
         },
-        onReady: () => log({ level: 'info', event: 'session-ready', sessionId: Buffer.from(connection.session.sessionId).toString('hex') }),
+        onReady: () => {
+          clearTimer(connection.handshakeTimer);
+          connection.handshakeTimer = null;
+          log({ level: 'info', event: 'session-ready', sessionId: Buffer.from(connection.session.sessionId).toString('hex') });
+        },
         onClose: (error) => this.#onSessionClose(connection, error, openedAt),
       });
     } catch (error) {
@@ -300,18 +587,175 @@ class GatewayServer implements Gateway {
       ws.terminate();
       return;
     }
-    connection = { id, transport, session, bridges, alive: true };
+    connection = {
+      id,
+      transport,
+      session,
+      bridges,
+      listeners: new Set(),
+      policy: admitted.policy,
+      budget: new WindowBudget(limits.maxSessionBufferedBytes, this.#limits.streamWindow),
+      dialSlots: new DialSlots(limits.maxPendingOpens),
+      opens: new TokenBucket(limits.openRate, limits.openBurst),
+      refusals: new TokenBucket(limits.openRate, limits.openBurst),
+      overRate: false,
+      expiresAt: admitted.expiresAt,
+      alive: true,
+      handshakeTimer: null,
+      idleTimer: null,
+      expiryTimer: null,
+    };
     this.#connections.add(connection);
-    log({ level: 'info', event: 'session-open', ...remote });
+    log({
+      level: 'info',
+      event: 'session-open',
+      clientAddress: admitted.clientAddress,
+      ...(admitted.origin === undefined ? {} : { origin: admitted.origin.slice(0, 200) }),
+      ...(admitted.subject === undefined ? {} : { subject: admitted.subject }),
+      ...(admitted.expiresAt === Infinity ? {} : { expiresAt: new Date(admitted.expiresAt).toISOString() }),
+    });
+    if (session.state !== 'closed' && session.version === 0) {
+      connection.handshakeTimer = setTimeout(() => {
+        connection.handshakeTimer = null;
+        log({ level: 'warn', event: 'handshake-timeout', timeoutMs: limits.handshakeTimeout });
+        session.close(wireError({ code: SockwayErrorCode.Protocol, message: `no HELLO within ${limits.handshakeTimeout} ms` }), CloseCode.ProtocolError);
+      }, limits.handshakeTimeout);
+      connection.handshakeTimer.unref();
+    }
+    if (admitted.expiresAt !== Infinity) {
+      const delay = admitted.expiresAt - Date.now();
+      // Longer than a timer can wait: OPENs still check the expiry themselves.
+      if (delay <= 0x7fff_ffff) {
+        connection.expiryTimer = setTimeout(() => {
+          connection.expiryTimer = null;
+          this.#closeIfExpired(connection);
+        }, Math.max(0, delay));
+        connection.expiryTimer.unref();
+      }
+    }
+    this.#armIdle(connection);
     this.#startHeartbeat();
+  }
+
+  /** One OPEN: expiry, open rate, then the bridge (policy; DNS and TCP once a dial slot is free). */
+  #onOpen(connection: Connection, log: (entry: GatewayLogEntry) => void, stream: Parameters<typeof openTcpBridge>[0], frame: Parameters<typeof openTcpBridge>[1]): TcpBridge | WireError {
+    if (this.#closing) return GOING_AWAY;
+    const limits = this.#gatewayLimits;
+    if (Date.now() >= connection.expiresAt) {
+      log({ level: 'warn', event: 'stream-refused', stream: stream.id, code: SockwayErrorCode.Unauthorized, reason: 'the session token has expired' });
+      queueMicrotask(() => this.#closeIfExpired(connection));
+      return wireError({ code: SockwayErrorCode.Unauthorized, syscall: 'connect', message: 'the session\'s token has expired; reconnect with a new token' });
+    }
+    // Counted by the transport guard as the frame arrived (onStreamRequest).
+    if (connection.overRate) return openRateError(limits);
+    const result = openTcpBridge(stream, frame, this.#relayOptions(connection, log));
+    if (result instanceof TcpBridge) this.#addBridge(connection, result);
+    return result;
+  }
+
+  /** How a session's TCP sockets are relayed, dialed (OPEN) or accepted (LISTEN). */
+  #relayOptions(connection: Connection, log: (entry: GatewayLogEntry) => void): TcpBridgeOptions {
+    const bridges = connection.bridges;
+    return {
+      policy: connection.policy,
+      connectTimeout: this.#connectTimeout,
+      idleTimeout: this.#gatewayLimits.streamIdleTimeout,
+      budget: connection.budget,
+      dialSlots: connection.dialSlots,
+      ...(this.#lookup === undefined ? {} : { lookup: this.#lookup }),
+      log,
+      onDone: (bridge) => {
+        if (bridges.delete(bridge)) this.#liveBridges -= 1;
+        this.#afterStreamGone(connection);
+      },
+    };
+  }
+
+  #addBridge(connection: Connection, bridge: TcpBridge): void {
+    connection.bridges.add(bridge);
+    this.#liveBridges += 1;
+    clearTimer(connection.idleTimer);
+    connection.idleTimer = null;
+  }
+
+  /** A bridge or listener finished: a session left without any may idle out (or expire). */
+  #afterStreamGone(connection: Connection): void {
+    if (connection.bridges.size === 0 && connection.listeners.size === 0) {
+      if (Date.now() >= connection.expiresAt) this.#closeIfExpired(connection);
+      else this.#armIdle(connection);
+    }
+    this.#checkReleased();
+  }
+
+  /** One LISTEN the policy allowed: expiry, the listener limit, then the bind (listen-bridge.ts). */
+  #onListen(connection: Connection, log: (entry: GatewayLogEntry) => void, stream: Parameters<typeof openListenBridge>[0], frame: Parameters<typeof openListenBridge>[1]): ListenBridge | WireError {
+    if (this.#closing) return GOING_AWAY;
+    if (Date.now() >= connection.expiresAt) {
+      return wireError({ code: SockwayErrorCode.Unauthorized, syscall: 'listen', message: 'the session\'s token has expired; reconnect with a new token' });
+    }
+    const max = this.#gatewayLimits.maxListeners;
+    if (connection.listeners.size >= max) {
+      log({ level: 'warn', event: 'stream-refused', stream: stream.id, code: SockwayErrorCode.Limit, reason: `${connection.listeners.size} listeners` });
+      return wireError({ code: SockwayErrorCode.Limit, syscall: 'listen', address: frame.host, port: frame.port, message: `too many listeners on this session (limit ${max}); close one first` });
+    }
+    const result = openListenBridge(stream, frame, {
+      session: connection.session,
+      relay: this.#relayOptions(connection, log),
+      onAccepted: (bridge) => this.#addBridge(connection, bridge),
+      log,
+      onDone: (listener) => {
+        connection.listeners.delete(listener);
+        this.#afterStreamGone(connection);
+      },
+    });
+    if (result instanceof ListenBridge) {
+      connection.listeners.add(result);
+      clearTimer(connection.idleTimer);
+      connection.idleTimer = null;
+    }
+    return result;
+  }
+
+  /** Starts the idle-session timer (the session has no streams). */
+  #armIdle(connection: Connection): void {
+    const ms = this.#gatewayLimits.sessionIdleTimeout;
+    // A bridge may finish after its session closed: no timer for a dead session.
+    if (ms === 0 || connection.idleTimer !== null || connection.bridges.size > 0 || connection.listeners.size > 0 || !this.#connections.has(connection)) return;
+    connection.idleTimer = setTimeout(() => {
+      connection.idleTimer = null;
+      if (connection.bridges.size > 0 || connection.listeners.size > 0 || !this.#connections.has(connection)) return;
+      this.#log({ level: 'info', event: 'session-idle-timeout', session: connection.id, idleMs: ms });
+      connection.session.close(
+        wireError({ code: SockwayErrorCode.IdleTimeout, message: `the gateway closed the session after ${ms} ms without streams` }),
+        CloseCode.Normal,
+      );
+    }, ms);
+    connection.idleTimer.unref();
+  }
+
+  /** The session's token has expired: close it once it carries no stream (its streams may finish). */
+  #closeIfExpired(connection: Connection): void {
+    if (connection.bridges.size > 0 || connection.listeners.size > 0 || !this.#connections.has(connection)) return;
+    this.#log({ level: 'info', event: 'session-expired', session: connection.id });
+    connection.session.close(
+      wireError({ code: SockwayErrorCode.Unauthorized, message: 'the session\'s token has expired; reconnect with a new token' }),
+      CloseCode.PolicyViolation,
+    );
   }
 
   #onSessionClose(connection: Connection, error: WireError | null, openedAt: number): void {
     if (!this.#connections.delete(connection)) return;
+    clearTimer(connection.handshakeTimer);
+    clearTimer(connection.idleTimer);
+    clearTimer(connection.expiryTimer);
+    connection.handshakeTimer = null;
+    connection.idleTimer = null;
+    connection.expiryTimer = null;
     // The session already failed every stream (their bridges destroyed their sockets);
     // this is the safety net for any bridge still holding one.
     const reason = error ?? GOING_AWAY;
     for (const bridge of [...connection.bridges]) bridge.destroy(reason);
+    for (const listener of [...connection.listeners]) listener.destroy(reason);
     this.#log({
       level: error === null || error.code === SockwayErrorCode.GoingAway || error.code === SockwayErrorCode.GatewayClosed ? 'info' : 'warn',
       event: 'session-closed',
@@ -397,6 +841,10 @@ class GatewayServer implements Gateway {
       // A failing logger must not take the gateway down.
     }
   }
+}
+
+function clearTimer(timer: NodeJS.Timeout | null): void {
+  if (timer !== null) clearTimeout(timer);
 }
 
 function requireAllow(allow: GatewayOptions['allow']): readonly (string | Rule)[] {

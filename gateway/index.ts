@@ -20,11 +20,36 @@ export {
   type Policy,
   type PolicyDecision,
   type PolicyOptions,
+  type PolicyCheck,
+  type ListenTarget,
+  type RuleSetOptions,
   type PortRange,
   type Rule,
   createPolicy,
+  intersectPolicies,
   parseRule,
 } from './policy.ts';
 export type { TcpBridgeInfo, TcpBridgePhase } from './tcp-bridge.ts';
+export {
+  type IssueTokenOptions,
+  type TokenClaims,
+  type TokenFailure,
+  type TokenSecret,
+  type VerifyTokenOptions,
+  DEFAULT_TOKEN_AUDIENCE,
+  TokenError,
+  issueToken,
+  tokenPolicy,
+  verifyToken,
+} from './token.ts';
+export {
+  type AuthDecision,
+  type AuthRequest,
+  type Authenticate,
+  type TokenAuthenticatorOptions,
+  tokenAuthenticator,
+} from './admission.ts';
+export { type GatewayLimitOptions, type GatewayLimits, DEFAULT_GATEWAY_LIMITS, DEFAULT_GATEWAY_MAX_STREAMS, LIMIT_DOCS } from './limits.ts';
+export { type AddressCategory, type SpecialRange, SPECIAL_RANGES } from './address.ts';
 export type { Limits } from '../shared/protocol.ts';
 export type { StreamStats } from '../shared/session.ts';

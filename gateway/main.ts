@@ -41,16 +41,20 @@ async function main(argv: readonly string[]): Promise<number | null> {
 
   let gateway: Gateway;
   try {
+    // Options absent from the command line stay absent, so the gateway's defaults apply.
+    const { help: _help, port: _port, host: _host, quiet: _quiet, maxStreams, window, ...rest } = options;
     gateway = createGateway({
-      allow: options.allow,
-      deny: options.deny,
-      path: options.path,
+      ...rest,
+      ...(rest.openRate === undefined ? {} : { openBurst: rest.openRate * 2 }),
       limits: {
-        ...(options.maxStreams === undefined ? {} : { maxStreams: options.maxStreams }),
-        ...(options.window === undefined ? {} : { streamWindow: options.window }),
+        ...(maxStreams === undefined ? {} : { maxStreams }),
+        ...(window === undefined ? {} : { streamWindow: window }),
       },
       log,
     });
+    if (options.tokenSecret === undefined && options.host !== '127.0.0.1' && options.host !== '::1' && options.host !== 'localhost') {
+      log({ level: 'warn', event: 'no-authentication', message: 'the gateway listens beyond loopback without --token-secret: any page that can reach it may use its --allow rules (see SECURITY.md)' });
+    }
   } catch (error) {
     // Limits outside the protocol's bounds (e.g. --window below 16KiB) land here.
     process.stderr.write(`sockway-gateway: ${(error as Error).message}\n`);

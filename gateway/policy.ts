@@ -1,41 +1,78 @@
-// Destination policy for the gateway: allow/deny HOST:PORT rules, deny by default.
+// Destination policy for the gateway: allow/deny HOST:PORT rules, deny by default, with
+// separate rule sets for connecting (OPEN) and for listening (LISTEN).
 // [neon wsproxy ALLOW_ADDR_REGEX, made structured so rules can be checked after DNS]
 //
-// Semantics, in the order check() applies them:
-//   1. The destination must be well formed. A host that is not a valid DNS name, a
-//      dotted-decimal IPv4 address or an IPv6 address is denied (see "Odd IPv4 forms").
-//   2. Unspecified addresses (0.0.0.0/8, ::) are always denied: Linux dials them as
-//      the gateway's own host, so they are loopback in disguise.
+// Connect semantics, in the order check() applies them:
+//   1. The destination must be well formed. The host is normalised first (address.ts):
+//      every IPv4 notation (127.1, 0x7f.1, 0177.0.0.1, 2130706433), IPv4-mapped and
+//      -compatible IPv6, brackets, zone ids, case and a trailing dot. A host that is none
+//      of a DNS name, an IPv4 address in some notation or an IPv6 address is denied.
+//   2. Unspecified addresses (0.0.0.0/8, ::) are always denied: Linux dials them as the
+//      gateway's own host, so they are loopback in disguise.
 //   3. Any matching deny rule denies.
-//   4. Any matching allow rule allows. Nothing else is allowed.
+//   4. A matching allow rule allows, with one condition: an address in a special-purpose
+//      range (loopback, private, ULA, link-local incl. 169.254.169.254, CGNAT, multicast,
+//      broadcast, documentation, reserved: address.ts SPECIAL_RANGES) is allowed only by
+//      a rule that *names* it: an address rule whose block lies inside that range
+//      (127.0.0.1:*, 10.0.0.0/8:5432, [fd00::/8]:80), or an exact host-name rule
+//      (localhost:5432, db.internal:5432: naming a host is trusting its DNS). `*` and
+//      `*.example.com` rules, and address blocks wider than the range (0.0.0.0/0), never
+//      reach a special range. Nothing else is allowed.
 //
 // Name rules (`example.com`, `*.example.com`) match the host name the page asked for.
 // Address rules (`10.0.0.1`, `10.0.0.0/8`, `[fd00::/8]`) match the IP the gateway will
 // dial: `address` when given, else `host` when it is an IP literal. When the host is a
-// name and no address is given, an address rule cannot be decided: check() then treats
-// a deny rule as matching and an allow rule as not matching (fail closed), so the
-// gateway must check the resolved address it actually dials. precheck() is the
-// optimistic variant for deciding whether a name is worth resolving at all.
+// name and no address is given, an address rule (and the special-range condition of a
+// wildcard rule) cannot be decided: check() then treats a deny rule as matching and an
+// allow rule as not matching (fail closed), so the gateway must check the resolved
+// address it actually dials. precheck() is the optimistic variant for deciding whether
+// a name is worth resolving at all.
 //
-// IP normalisation:
-//   - IPv4-mapped IPv6 (::ffff:a.b.c.d, any case, bracketed or not) is IPv4 for every
-//     purpose: it matches IPv4 rules and never IPv6 rules. A rule written in mapped form
-//     with prefix >= 96 becomes the IPv4 rule it denotes.
-//   - Deny rules also see the IPv4 address embedded in IPv4-compatible (::a.b.c.d) and
-//     NAT64 well-known-prefix (64:ff9b::a.b.c.d) addresses, which some networks route
-//     to that IPv4 address. Allow rules do not: they must name the IPv6 address.
-//   - IPv6 zone indexes (fe80::1%eth0) are denied: the page must not pick the
-//     gateway's interface.
+// IP normalisation (address.ts):
+//   - IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d) IPv6 is IPv4 for
+//     every purpose: it matches IPv4 rules and never IPv6 rules, and the gateway dials the
+//     IPv4 address. A rule written in mapped form with prefix >= 96 is the IPv4 rule it
+//     denotes.
+//   - Deny rules also see the IPv4 address embedded in NAT64 well-known-prefix
+//     (64:ff9b::a.b.c.d) addresses, which NAT64 networks route to that IPv4 address;
+//     such an address is as special as its IPv4 address. Allow rules must name the IPv6
+//     address.
+//   - IPv6 zone ids (fe80::1%eth0) are dropped: the page must not pick the gateway's
+//     interface.
+//   - Odd IPv4 forms: getaddrinfo() (and so dns.lookup and net.connect) reads `127.1`,
+//     `0x7f.0.0.1`, `0177.0.0.1` and `2130706433` as 127.0.0.1 and `010.0.0.1` as
+//     8.0.0.1; Node's net.isIP() calls them names. A host whose last label is numeric
+//     (the WHATWG URL "ends in a number" rule) is read the same way here, checked as the
+//     canonical address, and the gateway dials that canonical address, never the page's
+//     spelling: no resolver ever reads it differently from the check. A host that ends in
+//     a number but is no IPv4 address (1.2.3.4.5, 0x, 08.1.1.1) is denied.
 //
-// Odd IPv4 forms: getaddrinfo() (and so dns.lookup and net.connect) parses hosts with
-// inet_aton(), which reads `127.1`, `0x7f.0.0.1`, `0177.0.0.1` and `2130706433` as
-// 127.0.0.1 and `010.0.0.1` as 8.0.0.1. Node's net.isIP() calls them names. We follow
-// the WHATWG URL "ends in a number" rule instead: a host whose last label is numeric
-// (decimal or 0x-hex) must be canonical dotted decimal (net.isIPv4), or it is denied
-// outright. No real DNS name has a numeric top-level label, so nothing legitimate is
-// lost, and we never have to agree with inet_aton on what the odd form means.
+// Listen semantics (checkListen): the host is the address to bind ('' = every interface,
+// matched by `*` and by rules containing 0.0.0.0 or ::). Deny rules, then allow rules;
+// special ranges and unspecified addresses play no part: binding only ever exposes the
+// gateway's own interfaces.
 
-import { isIPv4, isIPv6 } from 'node:net';
+import {
+  type Ip,
+  type IpBlock,
+  type SpecialRange,
+  IPV4_BITS,
+  bitsOf,
+  blockWithin,
+  endsInNumber,
+  foldBlock,
+  foldIpv6,
+  formatIp,
+  inBlock,
+  isUnspecified,
+  nat64Embedded,
+  normalizeHost,
+  normalizeName,
+  parseIpv4Strict,
+  parseIpv6Strict,
+  parseResolvedAddress,
+  specialRange,
+} from './address.ts';
 
 /** The host part of a rule: any host, a DNS name, the subdomains of a name, or an IP block. */
 export type HostPattern =
@@ -63,55 +100,66 @@ export type Destination = {
 /** The outcome of a policy check; `reason` is for gateway logs (it quotes the rule that decided). */
 export type PolicyDecision = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
 
-/** Options for createPolicy(): rules as parsed `Rule`s or as HOST:PORT strings. */
-export type PolicyOptions = {
+/** Where a page asks to listen: `host` is the address to bind ('' = every interface). */
+export type ListenTarget = { readonly host: string; readonly port: number };
+
+/** Allow and deny rules, as parsed `Rule`s or as HOST:PORT strings. */
+export type RuleSetOptions = {
   readonly allow: readonly (Rule | string)[];
   readonly deny?: readonly (Rule | string)[] | undefined;
 };
 
-/** A compiled destination policy. */
-export type Policy = {
-  readonly allow: readonly Rule[];
-  readonly deny: readonly Rule[];
-  /** Decides whether the gateway may dial `address` (or the literal `host`) on behalf of a page. Fails closed. */
+/** Options for createPolicy(): connect rules (`allow`, `deny`) and, separately, listen rules. */
+export type PolicyOptions = RuleSetOptions & {
+  /** Where pages may listen (net.Server). Absent: nowhere. */
+  readonly listen?: RuleSetOptions | undefined;
+};
+
+/** What the gateway asks of a policy. Every method fails closed. */
+export interface PolicyCheck {
+  /** Decides whether the gateway may dial `address` (or the literal `host`) on behalf of a page. */
   check(destination: Destination): PolicyDecision;
   /**
    * Decides whether a host is worth resolving: denies only what no resolved address
    * could make allowed. Never sufficient on its own; call check() with the address.
    */
   precheck(destination: { readonly host: string; readonly port: number }): PolicyDecision;
+  /** Decides whether a page may listen on `host:port` (LISTEN). */
+  checkListen(target: ListenTarget): PolicyDecision;
+}
+
+/** A compiled policy: the rules it was made of, and the checks. */
+export type Policy = PolicyCheck & {
+  /** Connect allow rules. */
+  readonly allow: readonly Rule[];
+  /** Connect deny rules. */
+  readonly deny: readonly Rule[];
+  readonly listen: { readonly allow: readonly Rule[]; readonly deny: readonly Rule[] };
 };
 
 /** Error code of the errors parseRule() and createPolicy() throw for a malformed rule. */
 export const INVALID_RULE_CODE = 'SOCKWAY_ERR_INVALID_RULE';
 
 const MAX_PORT = 65_535;
-const IPV4_BITS = 32;
-const IPV6_BITS = 128;
-const MAPPED_PREFIX = 0xffffn; // ::ffff:0:0/96, shifted right by 32
-const NAT64_PREFIX = 0x0064_ff9b_0000_0000_0000_0000n; // 64:ff9b::/96, shifted right by 32
-const V4_MASK = 0xffff_ffffn;
-
-type Ip = { readonly family: 4 | 6; readonly value: bigint };
-
-type ParsedHost =
-  | { readonly kind: 'name'; readonly name: string }
-  | { readonly kind: 'ip'; readonly ip: Ip }
-  | { readonly kind: 'invalid'; readonly why: string };
+const ALLOWED: PolicyDecision = Object.freeze({ allowed: true });
 
 type CompiledHost =
   | { readonly type: 'any' }
   | { readonly type: 'name'; readonly name: string }
   | { readonly type: 'subdomain'; readonly suffix: string }
-  | { readonly type: 'ip'; readonly family: 4 | 6; readonly network: bigint; readonly prefix: number };
+  | { readonly type: 'ip'; readonly block: IpBlock };
 
 type CompiledRule = { readonly rule: Rule; readonly host: CompiledHost; readonly port: PortRange };
 
 type Target = {
   readonly name: string | undefined;
   readonly ip: Ip | undefined;
-  /** Extra IPv4 addresses deny rules must also see (embedded in IPv4-compatible or NAT64 IPv6). */
+  /** The IPv4 address deny rules must also see (inside a NAT64 address). */
   readonly embedded: Ip | undefined;
+  /** The special-purpose range `ip` is in. */
+  readonly special: SpecialRange | undefined;
+  /** LISTEN on every interface (host ''). */
+  readonly anyHost: boolean;
   readonly port: number;
 };
 
@@ -151,12 +199,36 @@ export function parseRule(text: string): Rule {
 export function createPolicy(options: PolicyOptions): Policy {
   const allow = compileAll(options.allow, 'allow');
   const deny = compileAll(options.deny ?? [], 'deny');
+  const listenAllow = compileAll(options.listen?.allow ?? [], 'listen.allow');
+  const listenDeny = compileAll(options.listen?.deny ?? [], 'listen.deny');
+  const rules = (compiled: readonly CompiledRule[]): readonly Rule[] => Object.freeze(compiled.map((c) => c.rule));
   return Object.freeze({
-    allow: Object.freeze(allow.map((compiled) => compiled.rule)),
-    deny: Object.freeze(deny.map((compiled) => compiled.rule)),
+    allow: rules(allow),
+    deny: rules(deny),
+    listen: Object.freeze({ allow: rules(listenAllow), deny: rules(listenDeny) }),
     check: (destination: Destination) => decide(allow, deny, destination, 'final'),
     precheck: (destination: { readonly host: string; readonly port: number }) =>
       decide(allow, deny, { host: destination.host, port: destination.port }, 'pre'),
+    checkListen: (target: ListenTarget) => decideListen(listenAllow, listenDeny, target),
+  });
+}
+
+/**
+ * A policy that allows only what every part allows: the gateway's policy intersected
+ * with a session's (its token's). A denial's reason is prefixed with the part's label.
+ */
+export function intersectPolicies(parts: readonly { readonly label: string; readonly policy: PolicyCheck }[]): PolicyCheck {
+  const all = (ask: (policy: PolicyCheck) => PolicyDecision): PolicyDecision => {
+    for (const { label, policy } of parts) {
+      const decision = ask(policy);
+      if (!decision.allowed) return denied(`${label}: ${decision.reason}`);
+    }
+    return ALLOWED;
+  };
+  return Object.freeze({
+    check: (destination: Destination) => all((policy) => policy.check(destination)),
+    precheck: (destination: { readonly host: string; readonly port: number }) => all((policy) => policy.precheck(destination)),
+    checkListen: (target: ListenTarget) => all((policy) => policy.checkListen(target)),
   });
 }
 
@@ -171,12 +243,12 @@ function decide(
   if (!Number.isInteger(port) || port < 0 || port > MAX_PORT) {
     return denied(`${label}: port must be an integer 0-${MAX_PORT}`);
   }
-  const host = parseHost(destination.host);
+  const host = normalizeHost(destination.host);
   if (host.kind === 'invalid') return denied(`${label}: host ${host.why}`);
 
   let ip = host.kind === 'ip' ? host.ip : undefined;
   if (destination.address !== undefined) {
-    const address = parseAddress(destination.address);
+    const address = parseResolvedAddress(destination.address);
     if (address === undefined) return denied(`${label}: address is not a canonical IP address`);
     if (ip !== undefined && !sameIp(ip, address)) {
       return denied(`${label}: address differs from the IP literal host`);
@@ -190,7 +262,9 @@ function decide(
   const target: Target = {
     name: host.kind === 'name' ? host.name : undefined,
     ip,
-    embedded: ip === undefined ? undefined : embeddedIpv4(ip),
+    embedded: ip === undefined ? undefined : nat64Embedded(ip),
+    special: ip === undefined ? undefined : specialRange(ip),
+    anyHost: false,
     port,
   };
 
@@ -203,16 +277,40 @@ function decide(
   }
 
   let pending: CompiledRule | undefined;
+  let unnamed: CompiledRule | undefined;
   for (const compiled of allow) {
     const match = matchRule(compiled, target, false);
-    if (match === 'match') return { allowed: true };
-    if (match === 'unknown') pending ??= compiled;
+    if (match === 'miss') continue;
+    const names = match === 'match' ? namesTarget(compiled.host, target) : 'unknown';
+    if (names === 'yes') return ALLOWED;
+    if (names === 'unknown') pending ??= compiled;
+    else unnamed ??= compiled;
   }
   if (pending !== undefined) {
-    if (mode === 'pre') return { allowed: true };
-    return denied(`${label}: allow rule "${pending.rule.text}" matches only a resolved address, and none was given`);
+    if (mode === 'pre') return ALLOWED;
+    return denied(`${label}: allow rule "${pending.rule.text}" can only be decided on a resolved address, and none was given`);
+  }
+  const special = target.special;
+  if (unnamed !== undefined && special !== undefined && ip !== undefined) {
+    return denied(
+      `${label}: ${formatIp(ip)} is a ${special.category} address (${special.cidr}, ${special.name}); ` +
+      `rule "${unnamed.rule.text}" does not name it, and only a rule naming an address in ${special.cidr} or the exact host allows it`,
+    );
   }
   return denied(allow.length === 0 ? `${label}: the allow list is empty` : `${label}: no allow rule matches`);
+}
+
+/**
+ * Whether a matching allow rule may reach the target: any address that is not special,
+ * and a special one only through a rule that names it (an exact host name, or an address
+ * block inside the special range).
+ */
+function namesTarget(host: CompiledHost, target: Target): 'yes' | 'no' | 'unknown' {
+  if (host.type === 'name') return 'yes';
+  if (target.ip === undefined) return 'unknown';
+  const special = target.special;
+  if (special === undefined) return 'yes';
+  return host.type === 'ip' && blockWithin(host.block, special) ? 'yes' : 'no';
 }
 
 function matchRule(compiled: CompiledRule, target: Target, isDeny: boolean): Match {
@@ -226,19 +324,47 @@ function matchRule(compiled: CompiledRule, target: Target, isDeny: boolean): Mat
     case 'subdomain':
       return target.name !== undefined && target.name.endsWith(`.${host.suffix}`) ? 'match' : 'miss';
     case 'ip': {
+      if (target.anyHost) return inBlock(host.block, UNSPECIFIED_V4) || inBlock(host.block, UNSPECIFIED_V6) ? 'match' : 'miss';
       if (target.ip === undefined) return target.name === undefined ? 'miss' : 'unknown';
-      if (inBlock(host, target.ip)) return 'match';
-      return isDeny && target.embedded !== undefined && inBlock(host, target.embedded) ? 'match' : 'miss';
+      if (inBlock(host.block, target.ip)) return 'match';
+      return isDeny && target.embedded !== undefined && inBlock(host.block, target.embedded) ? 'match' : 'miss';
     }
     default:
       return unreachable(host);
   }
 }
 
-function inBlock(block: Extract<CompiledHost, { type: 'ip' }>, ip: Ip): boolean {
-  if (block.family !== ip.family) return false;
-  const shift = BigInt(bitsOf(block.family) - block.prefix);
-  return ip.value >> shift === block.network >> shift;
+const UNSPECIFIED_V4: Ip = { family: 4, value: 0n };
+const UNSPECIFIED_V6: Ip = { family: 6, value: 0n };
+
+function decideListen(allow: readonly CompiledRule[], deny: readonly CompiledRule[], listen: ListenTarget): PolicyDecision {
+  const { port } = listen;
+  const label = `listen on ${describe(listen)}`;
+  if (!Number.isInteger(port) || port < 0 || port > MAX_PORT) return denied(`${label}: port must be an integer 0-${MAX_PORT}`);
+  let target: Target;
+  if (listen.host === '') {
+    target = { name: undefined, ip: undefined, embedded: undefined, special: undefined, anyHost: true, port };
+  } else {
+    const host = normalizeHost(listen.host);
+    if (host.kind === 'invalid') return denied(`${label}: host ${host.why}`);
+    const ip = host.kind === 'ip' ? host.ip : undefined;
+    target = {
+      name: host.kind === 'name' ? host.name : undefined,
+      ip,
+      embedded: undefined,
+      special: undefined,
+      anyHost: ip !== undefined && isUnspecified(ip) && (ip.family === 6 || ip.value === 0n),
+      port,
+    };
+  }
+  for (const compiled of deny) {
+    // 'unknown' (a name against an address rule) fails closed: it might bind there.
+    if (matchRule(compiled, target, true) !== 'miss') return denied(`${label}: matches listen deny rule "${compiled.rule.text}"`);
+  }
+  for (const compiled of allow) {
+    if (matchRule(compiled, target, false) === 'match') return ALLOWED;
+  }
+  return denied(allow.length === 0 ? `${label}: no listen rules allow listening` : `${label}: no listen allow rule matches`);
 }
 
 // --- rule parsing ---------------------------------------------------------------
@@ -256,8 +382,8 @@ function parseHostPattern(source: string, text: string): HostPattern {
   }
   if (text.includes('*')) throw ruleError(source, 'a wildcard must be the whole host (*) or a leading "*." label');
   const lower = text.toLowerCase();
-  if (endsInNumber(stripTrailingDot(lower))) {
-    const value = parseIpv4(text);
+  if (endsInNumber(lower.endsWith('.') ? lower.slice(0, -1) : lower)) {
+    const value = parseIpv4Strict(text);
     if (value === undefined) {
       throw ruleError(source, `"${text}" is not a dotted-decimal IPv4 address (forms like 127.1 or 0x7f.0.0.1 are not accepted)`);
     }
@@ -270,10 +396,11 @@ function parseHostPattern(source: string, text: string): HostPattern {
 
 function parseBracketedHostPattern(source: string, text: string): HostPattern {
   if (text.includes('/')) return parseCidr(source, text, 6);
-  const ip = parseIpv6Literal(text);
-  if (ip === undefined) {
+  const value = parseIpv6Strict(text);
+  if (value === undefined) {
     throw ruleError(source, `"[${text}]" is not an IPv6 address; brackets are only for IPv6 (zone indexes are not accepted)`);
   }
+  const ip = foldIpv6(value);
   return { type: 'ip', family: ip.family, address: formatIp(ip), prefix: bitsOf(ip.family) };
 }
 
@@ -281,27 +408,24 @@ function parseCidr(source: string, text: string, family: 4 | 6): HostPattern {
   const slash = text.indexOf('/');
   const addressText = text.slice(0, slash);
   const prefixText = text.slice(slash + 1);
-  const bits = family === 4 ? IPV4_BITS : IPV6_BITS;
-  const value = family === 4 ? parseIpv4(addressText) : parseIpv6(addressText);
+  const bits = bitsOf(family);
+  const value = family === 4 ? parseIpv4Strict(addressText) : parseIpv6Strict(addressText);
   if (value === undefined) {
     throw ruleError(source, `"${text}" is not a valid CIDR block: "${addressText}" is not ${family === 4 ? 'a dotted-decimal IPv4' : 'an IPv6'} address`);
   }
   if (!/^(?:0|[1-9][0-9]{0,2})$/.test(prefixText) || Number(prefixText) > bits) {
     throw ruleError(source, `"${text}" is not a valid CIDR block: prefix length must be 0-${bits}`);
   }
-  let prefix = Number(prefixText);
+  const prefix = Number(prefixText);
   const hostBits = BigInt(bits - prefix);
   if ((value & ((1n << hostBits) - 1n)) !== 0n) {
     const network = formatIp({ family, value: (value >> hostBits) << hostBits });
     const suggestion = family === 4 ? `${network}/${prefix}` : `[${network}/${prefix}]`;
     throw ruleError(source, `"${text}" has host bits set; did you mean ${suggestion}?`);
   }
-  if (family === 6 && prefix >= 96 && value >> 32n === MAPPED_PREFIX) {
-    // ::ffff:0:0/96 and narrower: the IPv4 block it denotes (mapped addresses are IPv4 here).
-    prefix -= 96;
-    return { type: 'ip', family: 4, address: formatIp({ family: 4, value: value & V4_MASK }), prefix };
-  }
-  return { type: 'ip', family, address: formatIp({ family, value }), prefix };
+  // ::ffff:0:0/96 and narrower: the IPv4 block it denotes (mapped addresses are IPv4 here).
+  const block = foldBlock({ family, value, prefix });
+  return { type: 'ip', family: block.family, address: formatIp(block), prefix: block.prefix };
 }
 
 function parsePortPattern(source: string, text: string): PortRange {
@@ -327,7 +451,7 @@ function parsePortNumber(source: string, digits: string): number {
   return port;
 }
 
-function compileAll(rules: readonly (Rule | string)[], list: 'allow' | 'deny'): CompiledRule[] {
+function compileAll(rules: readonly (Rule | string)[], list: string): CompiledRule[] {
   if (!Array.isArray(rules)) throw ruleError(String(rules), `${list} must be an array of rules`);
   return rules.map((rule) => compileRule(typeof rule === 'string' ? parseRule(rule) : rule));
 }
@@ -359,13 +483,14 @@ function compileRule(rule: Rule): CompiledRule {
       return { rule, host, port };
     }
     case 'ip': {
-      const ip = host.family === 4 ? parseIpv4Value(host.address) : host.family === 6 ? parseIpv6Literal(host.address) : undefined;
+      const value = host.family === 4 ? parseIpv4Strict(host.address) : host.family === 6 ? parseIpv6Strict(host.address) : undefined;
+      const ip: Ip | undefined = value === undefined ? undefined : host.family === 4 ? { family: 4, value } : foldIpv6(value);
       const bits = bitsOf(host.family);
       if (ip === undefined || ip.family !== host.family || !Number.isInteger(host.prefix) || host.prefix < 0 || host.prefix > bits) {
         throw ruleError(text, 'has an invalid IP block');
       }
       if ((ip.value & ((1n << BigInt(bits - host.prefix)) - 1n)) !== 0n) throw ruleError(text, 'has host bits set');
-      return { rule, host: { type: 'ip', family: host.family, network: ip.value, prefix: host.prefix }, port };
+      return { rule, host: { type: 'ip', block: { family: host.family, value: ip.value, prefix: host.prefix } }, port };
     }
     default:
       throw ruleError(text, 'has an unknown host type');
@@ -379,142 +504,8 @@ function ruleError(text: string, message: string): Error {
   return error;
 }
 
-// --- destination parsing ----------------------------------------------------------
-
-function parseHost(raw: unknown): ParsedHost {
-  if (typeof raw !== 'string' || raw === '') return { kind: 'invalid', why: 'is empty' };
-  if (raw.length > 255) return { kind: 'invalid', why: 'is longer than 255 characters' };
-  if (raw.startsWith('[') && raw.endsWith(']')) {
-    const ip = parseIpv6Literal(raw.slice(1, -1));
-    return ip === undefined ? { kind: 'invalid', why: 'has brackets around something other than an IPv6 address' } : { kind: 'ip', ip };
-  }
-  if (raw.includes(':')) {
-    if (raw.includes('%')) return { kind: 'invalid', why: 'is an IPv6 address with a zone index, which is not allowed' };
-    const ip = parseIpv6Literal(raw);
-    return ip === undefined ? { kind: 'invalid', why: 'is not a valid IPv6 address' } : { kind: 'ip', ip };
-  }
-  const lower = raw.toLowerCase();
-  if (endsInNumber(stripTrailingDot(lower))) {
-    const ip = parseIpv4Value(raw);
-    return ip === undefined
-      ? { kind: 'invalid', why: 'looks like an IPv4 address but is not dotted decimal a.b.c.d (forms like 127.1, 0x7f.0.0.1, 010.0.0.1 are ambiguous)' }
-      : { kind: 'ip', ip };
-  }
-  const name = normalizeName(raw);
-  return name === undefined ? { kind: 'invalid', why: 'is not a valid DNS name (ASCII letters, digits, "-", "_"; punycode for IDNs)' } : { kind: 'name', name };
-}
-
-function parseAddress(raw: unknown): Ip | undefined {
-  if (typeof raw !== 'string') return undefined;
-  const text = raw.startsWith('[') && raw.endsWith(']') ? raw.slice(1, -1) : raw;
-  return parseIpv4Value(text) ?? parseIpv6Literal(text);
-}
-
-/** Lower-cases a DNS name and drops one trailing dot; undefined if it is not a valid name. */
-function normalizeName(text: string): string | undefined {
-  const name = stripTrailingDot(text.toLowerCase());
-  if (name === '' || name.length > 253) return undefined;
-  return name.split('.').every((label) => /^[a-z0-9_-]{1,63}$/.test(label)) ? name : undefined;
-}
-
-function stripTrailingDot(text: string): string {
-  return text.endsWith('.') ? text.slice(0, -1) : text;
-}
-
-// WHATWG URL "ends in a number": the last label is decimal digits or 0x-hex.
-function endsInNumber(name: string): boolean {
-  const last = name.slice(name.lastIndexOf('.') + 1);
-  return /^[0-9]+$/.test(last) || /^0x[0-9a-f]*$/i.test(last);
-}
-
-// --- IP addresses -------------------------------------------------------------------
-
-function parseIpv4(text: string): bigint | undefined {
-  if (!isIPv4(text)) return undefined; // canonical dotted decimal only, no leading zeros
-  return text.split('.').reduce((value, octet) => (value << 8n) | BigInt(Number(octet)), 0n);
-}
-
-function parseIpv4Value(text: string): Ip | undefined {
-  const value = parseIpv4(text);
-  return value === undefined ? undefined : { family: 4, value };
-}
-
-/** Parses an IPv6 literal (no zone index) and folds IPv4-mapped addresses into IPv4. */
-function parseIpv6Literal(text: string): Ip | undefined {
-  const value = parseIpv6(text);
-  if (value === undefined) return undefined;
-  if (value >> 32n === MAPPED_PREFIX) return { family: 4, value: value & V4_MASK };
-  return { family: 6, value };
-}
-
-function parseIpv6(text: string): bigint | undefined {
-  if (text.includes('%') || !isIPv6(text)) return undefined;
-  let body = text;
-  const lastColon = text.lastIndexOf(':');
-  const tail = text.slice(lastColon + 1);
-  if (tail.includes('.')) {
-    const v4 = parseIpv4(tail);
-    if (v4 === undefined) return undefined;
-    body = `${text.slice(0, lastColon + 1)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
-  }
-  const halves = body.split('::');
-  if (halves.length > 2) return undefined;
-  const head = halves[0] === '' || halves[0] === undefined ? [] : halves[0].split(':');
-  const rest = halves[1] === undefined || halves[1] === '' ? [] : halves[1].split(':');
-  const missing = 8 - head.length - rest.length;
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
-  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...rest];
-  let value = 0n;
-  for (const group of groups) {
-    if (!/^[0-9a-f]{1,4}$/i.test(group)) return undefined;
-    value = (value << 16n) | BigInt(Number.parseInt(group, 16));
-  }
-  return value;
-}
-
-function formatIp(ip: Ip): string {
-  if (ip.family === 4) {
-    return [24n, 16n, 8n, 0n].map((shift) => String((ip.value >> shift) & 0xffn)).join('.');
-  }
-  const groups: number[] = [];
-  for (let shift = 112n; shift >= 0n; shift -= 16n) groups.push(Number((ip.value >> shift) & 0xffffn));
-  // RFC 5952: compress the longest run (of two or more) of zero groups, the first on a tie.
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let start = 0; start < 8; ) {
-    let end = start;
-    while (end < 8 && groups[end] === 0) end += 1;
-    if (end - start > bestLength) {
-      bestStart = start;
-      bestLength = end - start;
-    }
-    start = end === start ? start + 1 : end;
-  }
-  const hex = groups.map((group) => group.toString(16));
-  if (bestStart === -1) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
-}
-
 function sameIp(a: Ip, b: Ip): boolean {
   return a.family === b.family && a.value === b.value;
-}
-
-function isUnspecified(ip: Ip): boolean {
-  return ip.family === 4 ? ip.value >> 24n === 0n : ip.value === 0n;
-}
-
-// IPv4 inside IPv4-compatible (::a.b.c.d, deprecated) and NAT64 (64:ff9b::a.b.c.d) addresses.
-// Only deny rules look at it. ::1 and :: are not IPv4-compatible (their "IPv4" is in 0/8).
-function embeddedIpv4(ip: Ip): Ip | undefined {
-  if (ip.family !== 6) return undefined;
-  const upper = ip.value >> 32n;
-  const v4 = ip.value & V4_MASK;
-  if ((upper === 0n && v4 >> 24n !== 0n) || upper === NAT64_PREFIX) return { family: 4, value: v4 };
-  return undefined;
-}
-
-function bitsOf(family: 4 | 6): number {
-  return family === 4 ? IPV4_BITS : IPV6_BITS;
 }
 
 // --- reasons --------------------------------------------------------------------------

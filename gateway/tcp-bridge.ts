@@ -3,8 +3,13 @@
  * session stream and the TCP socket, with backpressure both ways.
  * @see PROTOCOL.md#open
  *
- *   OPEN ─ precheck(host) ─ dns.lookup ─ check(host, address) ─ RESOLVED ─ net.connect ─ OPENED
+ *   OPEN ─ normalise host ─ precheck(host) ─ dns.lookup ─ check(host, address) ─ RESOLVED ─ net.connect(address) ─ OPENED
  *     └─ denied: RESET SOCKWAY_ERR_DENIED          any failure: RESET with the real error fields
+ *
+ * What is checked is what is dialed: an IP host in any notation (127.1, ::ffff:7f00:1,
+ * fe80::1%eth0) is checked and dialed as its canonical address (address.ts); a name is
+ * resolved once, each resolved address is checked, and net.connect gets that address
+ * (an IP, so no second lookup can answer differently: no DNS rebinding).
  *
  * Relay, gateway view (hashicorp/yamux half-close; ws lib/stream.js backpressure):
  *   TCP read   → stream.write()      false → stop reading, resumed by handler.onDrain
@@ -25,7 +30,9 @@ import type { Endpoint, Family, OpenFrame } from '../shared/frame.ts';
 import type { SessionStream, StreamHandler } from '../shared/session.ts';
 import { canReceive, isTerminal } from '../shared/stream-state.ts';
 import { HEADER_LENGTH, MAX_PAYLOAD_LIMIT } from '../shared/protocol.ts';
-import type { Policy } from './policy.ts';
+import { normalizeHost } from './address.ts';
+import type { DialSlots, WindowBudget } from './limits.ts';
+import type { PolicyCheck } from './policy.ts';
 
 /** One structured log line; `event` names what happened, the rest is context. */
 export interface GatewayLogEntry {
@@ -43,9 +50,16 @@ export type LookupAll = (
 
 /** Options of openTcpBridge(). */
 export interface TcpBridgeOptions {
-  readonly policy: Policy;
+  /** The session's effective policy (the gateway's, intersected with its token's). */
+  readonly policy: PolicyCheck;
   /** ms from OPEN (DNS included) to the TCP connection; then RESET ETIMEDOUT. */
   readonly connectTimeout: number;
+  /** ms without traffic either way before the stream is reset with SOCKWAY_ERR_IDLE_TIMEOUT; 0 = never. */
+  readonly idleTimeout?: number;
+  /** The session's window budget: the stream's grown window is released when it finishes. */
+  readonly budget?: WindowBudget;
+  /** The session's dial slots (maxPendingOpens): resolving and connecting wait for one. */
+  readonly dialSlots?: DialSlots;
   /** Default dns.lookup. */
   readonly lookup?: LookupAll;
   readonly log?: (entry: GatewayLogEntry) => void;
@@ -80,7 +94,7 @@ function newReadBuffer(): Buffer {
 }
 
 /** The system-error fields Node puts on socket and DNS errors (not all in NodeJS.ErrnoException). */
-interface SystemErrorFields {
+export interface SystemErrorFields {
   readonly code?: unknown;
   readonly errno?: unknown;
   readonly syscall?: unknown;
@@ -106,19 +120,23 @@ const RETRYABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDR
  */
 export function openTcpBridge(stream: SessionStream, frame: OpenFrame, options: TcpBridgeOptions): TcpBridge | WireError {
   try {
-    const literal = net.isIP(frame.host) !== 0;
+    const target = normalizeHost(frame.host);
     // A name can only be refused for good before DNS if no address could make it allowed;
-    // the final check runs against each resolved address. A literal is checked once, here.
-    const decision = literal
+    // the final check runs against each resolved address. An IP is checked once, here.
+    const decision = target.kind === 'ip'
       ? options.policy.check({ host: frame.host, port: frame.port })
       : options.policy.precheck({ host: frame.host, port: frame.port });
     if (!decision.allowed) {
       options.log?.({ level: 'warn', event: 'stream-denied', stream: stream.id, host: frame.host, port: frame.port, reason: decision.reason });
       return deniedError(frame.host, frame.port);
     }
-    const bridge = new TcpBridge(stream, frame, options);
-    // Start once the session has installed the handler (it does so when onOpen returns).
-    queueMicrotask(() => bridge._start());
+    // The policy refuses invalid hosts, so this is an IP or a name.
+    const dial = target.kind === 'ip' ? { address: target.address, family: target.ip.family } : null;
+    const bridge = new TcpBridge(stream, frame, options, dial);
+    // Start once the session has installed the handler (it does so when onOpen returns),
+    // and once the session has a dial slot free.
+    if (options.dialSlots === undefined) queueMicrotask(() => bridge._start());
+    else bridge._releaseSlot = options.dialSlots.acquire(() => bridge._start());
     return bridge;
   } catch (error) {
     options.log?.({ level: 'error', event: 'internal-error', where: 'open', stream: stream.id, error: String(error) });
@@ -142,13 +160,50 @@ export function deniedError(host: string, port: number): WireError {
   });
 }
 
-/** The bridge between one session stream and one TCP socket. Create with openTcpBridge(). */
+/** The RESET error for a LISTEN the policy refuses (as deniedError, syscall `listen`). */
+export function deniedListenError(host: string, port: number): WireError {
+  const where = host === '' ? `port ${port}` : `${host}:${port}`;
+  return wireError({
+    code: SockwayErrorCode.Denied,
+    syscall: 'listen',
+    address: host,
+    port,
+    message: `listen ${SockwayErrorCode.Denied} ${where} (not allowed by the gateway policy)`,
+  });
+}
+
+/**
+ * Relays a connected socket (one a listener accepted, created with allowHalfOpen and
+ * paused) over `stream`, the ACCEPT stream opened for it: the same relay, limits and
+ * log as a dialed socket. `options.connectTimeout` is not used.
+ */
+export function adoptTcpSocket(stream: SessionStream, socket: net.Socket, options: TcpBridgeOptions): TcpBridge {
+  const frame: OpenFrame = {
+    type: 'open',
+    streamId: stream.id,
+    host: socket.remoteAddress ?? '',
+    port: socket.remotePort ?? 0,
+    family: socket.remoteFamily === 'IPv6' ? 6 : 4,
+    localAddress: '',
+    localPort: 0,
+    noDelay: false,
+    keepAlive: false,
+    keepAliveInitialDelay: 0,
+  };
+  const bridge = new TcpBridge(stream, frame, options);
+  bridge._adopt(socket);
+  return bridge;
+}
+
+/** The bridge between one session stream and one TCP socket. Create with openTcpBridge() or adoptTcpSocket(). */
 export class TcpBridge implements StreamHandler {
   readonly stream: SessionStream;
   readonly host: string;
   readonly port: number;
   readonly #frame: OpenFrame;
   readonly #options: TcpBridgeOptions;
+  /** The canonical address to dial when the host is an IP (in any notation); null for a name. */
+  readonly #literal: Candidate | null;
   readonly #openedAt = Date.now();
   #phase: TcpBridgePhase = 'resolving';
   #socket: net.Socket | null = null;
@@ -165,14 +220,17 @@ export class TcpBridge implements StreamHandler {
   /** True while reading is stopped for lack of credit. */
   #readStopped = false;
   #error: WireError | null = null;
+  /** @internal Gives back the session's dial slot (maxPendingOpens); idempotent. */
+  _releaseSlot: () => void = () => {};
 
   /** @internal Use openTcpBridge(). */
-  constructor(stream: SessionStream, frame: OpenFrame, options: TcpBridgeOptions) {
+  constructor(stream: SessionStream, frame: OpenFrame, options: TcpBridgeOptions, literal: Candidate | null = null) {
     this.stream = stream;
     this.host = frame.host;
     this.port = frame.port;
     this.#frame = frame;
     this.#options = options;
+    this.#literal = literal;
     this.#timer = setTimeout(this.#onTimeout, options.connectTimeout);
   }
 
@@ -208,9 +266,9 @@ export class TcpBridge implements StreamHandler {
   _start(): void {
     this.#guard('start', () => {
       if (this.#finished()) return;
-      const family = net.isIP(this.host);
-      if (family !== 0) {
-        this.#dial([{ address: this.host, family: family as Family }]);
+      if (this.#literal !== null) {
+        // The canonical address the policy checked, never the page's spelling of it.
+        this.#dial([this.#literal]);
         return;
       }
       const requested = this.#frame.family;
@@ -336,9 +394,34 @@ export class TcpBridge implements StreamHandler {
       this.#fail(fromSystemError(error as SystemErrorFields, { syscall: 'connect', address: candidate.address, port: this.port }));
       return;
     }
+    this.#attachSocket(socket);
+    socket.on('connect', () => this.#guard('connect', () => this.#onConnect(socket)));
+  }
+
+  /**
+   * @internal adoptTcpSocket(): relays `socket`, already connected (accepted by a
+   * listener), which reads with 'data' events since only net.connect() takes `onread`.
+   */
+  _adopt(socket: net.Socket): void {
+    this.#clearTimer();
+    this.#phase = 'connected';
+    this.#address = socket.remoteAddress ?? '';
+    this.#attachSocket(socket);
+    socket.on('data', (chunk: Buffer) => this.#guard('tcp-data', () => {
+      if (this.stream.write(chunk)) return;
+      this.#readStopped = true;
+      socket.pause();
+    }));
+    const idle = this.#options.idleTimeout ?? 0;
+    if (idle > 0) socket.setTimeout(idle);
+    socket.resume();
+    this.#log('info', 'stream-accepted', { localPort: socket.localPort });
+  }
+
+  /** The relay's socket events, the same for a dialed and an adopted socket. */
+  #attachSocket(socket: net.Socket): void {
     this.#socket = socket;
     this.#socketOpen = true;
-    socket.on('connect', () => this.#guard('connect', () => this.#onConnect(socket)));
     socket.on('end', () => this.#guard('tcp-end', () => {
       this.stream.end();
       this.#checkDone();
@@ -348,6 +431,7 @@ export class TcpBridge implements StreamHandler {
       this.#unconsumed = 0;
       if (n > 0) this.stream.consume(n);
     }));
+    socket.on('timeout', () => this.#guard('tcp-idle', () => this.#onIdle()));
     socket.on('error', (error: Error) => this.#guard('tcp-error', () => this.#onSocketError(socket, error)));
     socket.on('close', () => this.#guard('tcp-close', () => this.#onSocketClose(socket)));
   }
@@ -382,6 +466,9 @@ export class TcpBridge implements StreamHandler {
       return;
     }
     this.#phase = 'connected';
+    this._releaseSlot();
+    const idle = this.#options.idleTimeout ?? 0;
+    if (idle > 0) socket.setTimeout(idle);
     this.stream.opened(local, remote);
     this.#log('info', 'stream-connected', { address: remote.address, localPort: local.port });
   }
@@ -433,6 +520,20 @@ export class TcpBridge implements StreamHandler {
     });
   };
 
+  /** No bytes either way for idleTimeout ms (Node's socket timeout): the stream is reset. */
+  #onIdle(): void {
+    if (this.#phase !== 'connected' || this.#finished()) return;
+    const ms = this.#options.idleTimeout ?? 0;
+    this.#log('warn', 'stream-idle-timeout', { idleMs: ms });
+    this.#fail(wireError({
+      code: SockwayErrorCode.IdleTimeout,
+      syscall: 'read',
+      address: this.#address,
+      port: this.port,
+      message: `the gateway closed the connection to ${this.host}:${this.port} after ${ms} ms without traffic`,
+    }));
+  }
+
   // ---- ending ----
 
   /** Resets the stream with `error` and destroys the socket. */
@@ -453,6 +554,8 @@ export class TcpBridge implements StreamHandler {
     if (this.#phase === 'done' || this.#socketOpen || !isTerminal(this.stream.state)) return;
     this.#phase = 'done';
     this.#clearTimer();
+    this._releaseSlot();
+    this.#options.budget?.release(this.stream.id);
     const stats = this.stream.stats();
     const error = this.#error;
     this.#log(error === null ? 'info' : 'warn', 'stream-closed', {
@@ -490,7 +593,7 @@ export class TcpBridge implements StreamHandler {
 }
 
 /** A socket or DNS error as it travels: the real code, errno, syscall, address, port, hostname. */
-function fromSystemError(error: SystemErrorFields, fallback: Partial<WireError>): WireError {
+export function fromSystemError(error: SystemErrorFields, fallback: Partial<WireError>): WireError {
   const code = typeof error.code === 'string' && error.code !== '' ? error.code : SockwayErrorCode.Internal;
   const string = (value: unknown, key: 'syscall' | 'address' | 'hostname'): string =>
     typeof value === 'string' ? value.slice(0, 255) : fallback[key] ?? '';
@@ -506,7 +609,8 @@ function fromSystemError(error: SystemErrorFields, fallback: Partial<WireError>)
   });
 }
 
-function endpoint(address: string | undefined, port: number | undefined, family: string | undefined): Endpoint | null {
+/** A socket's address triple as an Endpoint, or null once the socket is closed. */
+export function endpoint(address: string | undefined, port: number | undefined, family: string | undefined): Endpoint | null {
   if (address === undefined || port === undefined) return null;
   const numeric: Family = family === 'IPv6' ? 6 : family === 'IPv4' ? 4 : net.isIPv6(address) ? 6 : 4;
   return { address, port, family: numeric };

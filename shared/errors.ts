@@ -34,6 +34,14 @@ export const SockwayErrorCode = {
   NotConfigured: 'SOCKWAY_ERR_NOT_CONFIGURED',
   /** The gateway failed internally. */
   Internal: 'SOCKWAY_ERR_INTERNAL',
+  /** The gateway refused the session: missing, invalid or expired token, or its authenticate hook said no. */
+  Unauthorized: 'SOCKWAY_ERR_UNAUTHORIZED',
+  /** A gateway resource limit refused the session or stream (sessions, listeners). */
+  Limit: 'SOCKWAY_ERR_LIMIT',
+  /** Too many OPENs or PINGs per second on the session. */
+  RateLimit: 'SOCKWAY_ERR_RATE_LIMIT',
+  /** The gateway closed an idle stream or session. */
+  IdleTimeout: 'SOCKWAY_ERR_IDLE_TIMEOUT',
 } as const;
 export type SockwayErrorCodeValue = (typeof SockwayErrorCode)[keyof typeof SockwayErrorCode];
 

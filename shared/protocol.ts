@@ -8,6 +8,11 @@ export const PROTOCOL_VERSION = 1;
 /** Lowest protocol version this build still speaks. */
 export const MIN_PROTOCOL_VERSION = 1;
 
+/** WebSocket subprotocol a client may offer; the gateway selects it. @see PROTOCOL.md#transport */
+export const SUBPROTOCOL = 'sockway';
+/** A credential travels as the offered subprotocol `sockway.token.<token>` (never selected). */
+export const TOKEN_SUBPROTOCOL_PREFIX = 'sockway.token.';
+
 /** Every frame starts with `type u8 | streamId u32`. @see PROTOCOL.md#header */
 export const HEADER_LENGTH = 5;
 

@@ -64,7 +64,20 @@ export interface StreamHandler {
   onReset(error: WireError): void;
   /** Everything written so far has been handed to the transport. */
   onDrain(): void;
+  /** The listener is bound (LISTEN opener only). @see PROTOCOL.md#server */
+  onListening?(local: Endpoint): void;
+  /**
+   * Client, listener streams only: the gateway accepted a connection on this listener
+   * (ACCEPT). Return the new stream's handler, or a WireError to refuse it with RESET.
+   */
+  onAccept?(stream: SessionStream, frame: AcceptFrame): StreamHandler | WireError;
 }
+
+/**
+ * What a stream carries: a dialed connection (OPEN), a listener (LISTEN: no DATA,
+ * answered by LISTENING), or a connection a listener accepted (ACCEPT).
+ */
+export type StreamKind = 'connect' | 'listener' | 'accepted';
 
 /** Options of a Session. */
 export interface SessionOptions {
@@ -84,6 +97,12 @@ export interface SessionOptions {
    * limits.streamWindow if larger). Bounds what one stream can make this side buffer.
    */
   readonly maxStreamWindow?: number;
+  /**
+   * Receiver: asked before auto-tuning grows a stream's window from `from` to `to` bytes;
+   * false keeps the window as it is. Lets a gateway bound the credit a session holds
+   * across all its streams. Default: always (up to maxStreamWindow).
+   */
+  readonly onWindowGrow?: (stream: SessionStream, from: number, to: number) => boolean;
   /** Allocates DATA frames; Node passes Buffer.allocUnsafe to skip zero-filling. */
   readonly allocate?: Allocate;
   /** Gateway: random bytes for session ids and resume tokens. */
@@ -92,7 +111,10 @@ export interface SessionOptions {
   readonly onOpen?: (stream: SessionStream, frame: OpenFrame) => StreamHandler | WireError;
   /** Gateway: a peer asks to listen (net.Server). Not given = refused as unsupported. */
   readonly onListen?: (stream: SessionStream, frame: ListenFrame) => StreamHandler | WireError;
-  /** Client: the gateway opened a stream for an accepted connection. */
+  /**
+   * Client: the gateway opened a stream for an accepted connection on a live listener.
+   * Not given = the listener stream's handler.onAccept decides.
+   */
   readonly onAccept?: (stream: SessionStream, frame: AcceptFrame) => StreamHandler | WireError;
   /** The handshake finished. */
   readonly onReady?: () => void;
@@ -124,10 +146,14 @@ export interface StreamStats {
 const AUTOTUNE_MS = 20;
 
 const NORMAL_CLOSE = wireError({ code: SockwayErrorCode.GoingAway, message: 'session closed' });
+/** RESET refusing an ACCEPT that crossed the client's END or RESET of its listener. */
+const LISTENER_CLOSED = wireError({ code: SockwayErrorCode.Closed, message: 'the listener is closed' });
 
-/** One stream of a session. Created by Session.open() or by an incoming OPEN/ACCEPT. */
+/** One stream of a session. Created by Session.open()/listen()/accept() or by an incoming OPEN/LISTEN/ACCEPT. */
 export class SessionStream {
   readonly id: number;
+  /** What the stream carries; a listener never carries DATA. */
+  readonly kind: StreamKind;
   readonly #session: Session;
   #handler: StreamHandler | null = null;
   #state: StreamState;
@@ -154,15 +180,22 @@ export class SessionStream {
   #window: number;
   #lastGrant = 0;
 
-  /** @internal Use Session.open(). */
-  constructor(session: Session, id: number, state: StreamState, peerWindow: number, window: number) {
+  /** @internal Use Session.open(), listen() or accept(). */
+  constructor(session: Session, id: number, state: StreamState, peerWindow: number, window: number, kind: StreamKind = 'connect') {
     this.#session = session;
     this.id = id;
+    this.kind = kind;
     this.#state = state;
     this.#peerWindow = peerWindow;
     this.#sendLimit = peerWindow;
     this.#window = window;
     this.#advertised = window;
+    if (kind === 'accepted') {
+      // Gateway → client on an ACCEPT stream starts without credit: the client grants its
+      // window once the socket reads (pauseOnConnect holds it back). @see PROTOCOL.md#credit
+      if (session.role === 'gateway') this.#sendLimit = 0;
+      else this.#advertised = 0;
+    }
   }
 
   /** The stream's lifecycle state. */
@@ -191,7 +224,7 @@ export class SessionStream {
    * and the payload is sent without a copy.
    */
   write(data: Uint8Array, headroom = false): boolean {
-    if (!this.#canQueue() || this.#endQueued) return false;
+    if (!this.#canQueue() || this.#endQueued || this.kind === 'listener') return false;
     if (data.length === 0) return this.#queuedBytes < STREAM_QUEUE_LIMIT;
     if (headroom && data.byteOffset >= HEADER_LENGTH) this.#framable.add(data);
     this.#queue.push(data);
@@ -236,8 +269,11 @@ export class SessionStream {
       const now = Date.now();
       const maxWindow = this.#session._maxWindow;
       if (now - this.#lastGrant < AUTOTUNE_MS && this.#window < maxWindow) {
-        this.#window = Math.min(this.#window * 2, maxWindow);
-        limit = this.#consumed + this.#window;
+        const grown = Math.min(this.#window * 2, maxWindow);
+        if (this.#session._mayGrowWindow(this, this.#window, grown)) {
+          this.#window = grown;
+          limit = this.#consumed + this.#window;
+        }
       }
       this.#lastGrant = now;
       this.#advertised = limit;
@@ -253,8 +289,14 @@ export class SessionStream {
 
   /** Gateway: the TCP connection is up; DATA may flow. */
   opened(local: Endpoint, remote: Endpoint): void {
-    if (this.#apply('opened') === null) return;
+    if (this.kind !== 'connect' || this.#apply('opened') === null) return;
     this.#session._sendControl({ type: 'opened', streamId: this.id, local, remote });
+  }
+
+  /** Gateway: the listener is bound to `local`; ACCEPTs may follow. @see PROTOCOL.md#server */
+  listening(local: Endpoint): void {
+    if (this.kind !== 'listener' || this.#apply('opened') === null) return;
+    this.#session._sendControl({ type: 'listening', streamId: this.id, local });
   }
 
   /** Counters for tests and metrics. */
@@ -340,11 +382,11 @@ export class SessionStream {
   _onFrame(frame: Frame): ProtocolError | null {
     switch (frame.type) {
       case 'resolved':
-        if (this.#state !== 'opening') return this.#illegal(frame.type);
+        if (this.#state !== 'opening' || this.kind !== 'connect') return this.#illegal(frame.type);
         this.#handler?.onResolved?.(frame.address, frame.family);
         return null;
       case 'opened':
-        if (this.#state !== 'opening') return this.#illegal(frame.type);
+        if (this.#state !== 'opening' || this.kind !== 'connect') return this.#illegal(frame.type);
         if (this.#apply('opened') === null) return null;
         if (this.#peerWindow === 0) {
           // Opened before WELCOME arrived: the peer's window is known now (OPENED follows WELCOME).
@@ -356,7 +398,7 @@ export class SessionStream {
         else if (this.#endQueued && this.#queuedBytes === 0) this.#sendEnd();
         return null;
       case 'data':
-        if (!canReceive(this.#state)) return this.#illegal(frame.type);
+        if (!canReceive(this.#state) || this.kind === 'listener') return this.#illegal(frame.type);
         if (this.#received + frame.data.length > this.#advertised) {
           return new ProtocolError(
             SockwayErrorCode.FlowControl,
@@ -388,10 +430,18 @@ export class SessionStream {
         }
         return null;
       case 'listening':
-        return this.#illegal(frame.type);
+        if (this.#state !== 'opening' || this.kind !== 'listener') return this.#illegal(frame.type);
+        if (this.#apply('opened') === null) return null;
+        this.#handler?.onListening?.(frame.local);
+        return null;
       default:
         return this.#illegal(frame.type);
     }
+  }
+
+  /** @internal Who receives this stream's events (ACCEPT is routed to its listener's). */
+  get _handler(): StreamHandler | null {
+    return this.#handler;
   }
 
   /** @internal The session died: the stream fails with `error`. */
@@ -563,13 +613,44 @@ export class Session {
       this.#goingAway = true;
       return null;
     }
-    // Encode first: a frame that cannot be encoded (host too long) must not leave a stream behind.
-    const encoded = encodeFrame({ type: 'open', streamId: this.#nextId, ...frame });
-    const stream = this.#newLocalStream(handler);
-    this.#options.onFrame?.('out', decodeFrame(encoded));
-    this.#control.push(encoded);
-    this.#flush();
-    return stream;
+    return this.#openLocal({ type: 'open', streamId: this.#nextId, ...frame }, handler, 'connect');
+  }
+
+  /**
+   * Client: asks the gateway to listen (LISTEN, a listener stream in `opening`).
+   * LISTENING then arrives as handler.onListening, each accepted connection as
+   * handler.onAccept; end() closes the listener. Returns null like open().
+   * @see PROTOCOL.md#server
+   */
+  listen(frame: Omit<ListenFrame, 'type' | 'streamId'>, handler: StreamHandler): SessionStream | null {
+    if (this.role !== 'client' || this.#state === 'closing' || this.#state === 'closed' || this.#goingAway) return null;
+    if (this.#nextId > MAX_STREAM_ID) {
+      this.#goingAway = true;
+      return null;
+    }
+    return this.#openLocal({ type: 'listen', streamId: this.#nextId, ...frame }, handler, 'listener');
+  }
+
+  /**
+   * Gateway: opens a stream (ACCEPT, even id, already `open`) for a connection
+   * accepted on `listener`, a LISTEN stream this side answered with LISTENING and
+   * the client has not ended. Its DATA waits for the client's first WINDOW.
+   * `handler` may be a function making the handler for the new stream. Returns null
+   * when the listener or the session takes no more connections.
+   */
+  accept(
+    listener: SessionStream,
+    local: Endpoint,
+    remote: Endpoint,
+    handler: StreamHandler | ((stream: SessionStream) => StreamHandler),
+  ): SessionStream | null {
+    if (this.role !== 'gateway' || this.#state !== 'open' || this.#goingAway || !this.#handshaken) return null;
+    if (listener.kind !== 'listener' || listener.state !== 'open' || this.#streams.get(listener.id) !== listener) return null;
+    if (this.#nextId > MAX_STREAM_ID) {
+      this.#goingAway = true;
+      return null;
+    }
+    return this.#openLocal({ type: 'accept', streamId: this.#nextId, listenerId: listener.id, local, remote }, handler, 'accepted');
   }
 
   /** Why the session ended or refuses streams (null while it is usable). */
@@ -619,6 +700,11 @@ export class Session {
   /** @internal */
   readonly _maxWindow: number;
 
+  /** @internal Whether a stream's receive window may grow (SessionOptions.onWindowGrow). */
+  _mayGrowWindow(stream: SessionStream, from: number, to: number): boolean {
+    return this.#options.onWindowGrow?.(stream, from, to) ?? true;
+  }
+
   /** @internal The credit the peer grants each new stream. */
   _peerWindow(): number {
     return this.#peerLimits?.streamWindow ?? 0;
@@ -631,15 +717,25 @@ export class Session {
 
   // ---- internals ----
 
-  #newLocalStream(handler: StreamHandler): SessionStream {
+  /**
+   * Opens a stream of ours with `frame` (OPEN, LISTEN or ACCEPT, carrying the next id).
+   * The frame is encoded first and the handler made next, so a frame that cannot be
+   * encoded (host too long) or a handler factory that throws leaves no stream behind.
+   */
+  #openLocal(frame: OpenFrame | ListenFrame | AcceptFrame, handler: StreamHandler | ((stream: SessionStream) => StreamHandler), kind: StreamKind): SessionStream {
+    const encoded = encodeFrame(frame);
     const id = this.#nextId;
+    // The peer's window is only known after WELCOME; before that the opener sends
+    // nothing but OPEN/LISTEN, and OPENED/LISTENING always follows WELCOME. An
+    // accepted connection is already connected: it starts open.
+    const stream = new SessionStream(this, id, kind === 'accepted' ? 'open' : 'opening', this.#peerLimits?.streamWindow ?? 0, this.#limits.streamWindow, kind);
+    stream.setHandler(typeof handler === 'function' ? handler(stream) : handler);
     this.#nextId += 2;
     this.#lastLocalId = id;
-    // The peer's window is only known after WELCOME; before that the opener
-    // sends nothing but OPEN, and OPENED always follows WELCOME.
-    const stream = new SessionStream(this, id, 'opening', this.#peerLimits?.streamWindow ?? 0, this.#limits.streamWindow);
-    stream.setHandler(handler);
     this.#streams.set(id, stream);
+    this.#options.onFrame?.('out', decodeFrame(encoded));
+    this.#control.push(encoded);
+    this.#flush();
     return stream;
   }
 
@@ -746,7 +842,10 @@ export class Session {
       case 'goaway': return this.#onGoAway(frame.lastStreamId, frame.error);
       case 'open': return this.#onPeerStream(frame, this.#options.onOpen, 'gateway');
       case 'listen': return this.#onPeerStream(frame, this.#options.onListen, 'gateway');
-      case 'accept': return this.#onPeerStream(frame, this.#options.onAccept, 'client');
+      case 'accept': {
+        const acceptor = this.#acceptorFor(frame);
+        return isProtocolError(acceptor) ? acceptor : this.#onPeerStream(frame, acceptor, 'client');
+      }
       case 'resolved':
       case 'opened':
       case 'data':
@@ -834,7 +933,8 @@ export class Session {
     this.#lastPeerId = id;
     const peerWindow = (this.#peerLimits as Limits).streamWindow;
     // An accepted connection is already connected at the gateway: it starts open.
-    const stream = new SessionStream(this, id, frame.type === 'accept' ? 'open' : 'opening', peerWindow, this.#limits.streamWindow);
+    const kind: StreamKind = frame.type === 'open' ? 'connect' : frame.type === 'listen' ? 'listener' : 'accepted';
+    const stream = new SessionStream(this, id, kind === 'accepted' ? 'open' : 'opening', peerWindow, this.#limits.streamWindow, kind);
     const refuse = (error: WireError): null => {
       this.#sendControl({ type: 'reset', streamId: id, error });
       return null;
@@ -860,6 +960,27 @@ export class Session {
     }
     stream.setHandler(result);
     return null;
+  }
+
+  /**
+   * Client: who decides on an ACCEPT. Its listenerId must name a listener this side
+   * opened and the gateway answered (else the session fails); a listener this side
+   * has since ended or reset refuses the connection with RESET. @see PROTOCOL.md#server
+   */
+  #acceptorFor(frame: AcceptFrame): ProtocolError | ((stream: SessionStream, frame: AcceptFrame) => StreamHandler | WireError) | undefined {
+    if (this.role !== 'client') return undefined; // #onPeerStream reports the wrong direction
+    const listener = this.#streams.get(frame.listenerId);
+    if (listener === undefined) {
+      const id = frame.listenerId;
+      if (id % 2 === 1 && id <= this.#lastLocalId) return () => LISTENER_CLOSED;
+      return new ProtocolError(SockwayErrorCode.Protocol, `ACCEPT for unknown listener ${id}`);
+    }
+    if (listener.kind !== 'listener' || listener.state === 'opening') {
+      return new ProtocolError(SockwayErrorCode.Protocol, `ACCEPT for stream ${listener.id}, which is not a listening listener`);
+    }
+    if (listener.state !== 'open') return () => LISTENER_CLOSED;
+    const onAccept = this.#options.onAccept ?? listener._handler?.onAccept?.bind(listener._handler);
+    return onAccept;
   }
 
   #peerStreamCount(): number {

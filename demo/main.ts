@@ -1,0 +1,160 @@
+/**
+ * The demo page: a TCP console written as Node code (`import net from 'net'`); the
+ * sockway Vite plugin makes that import sockway's net, bound to this server's gateway.
+ */
+import net from 'net';
+
+interface Target {
+  readonly label: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+const CUSTOM = 'custom';
+
+function element<T extends HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (found === null) throw new Error(`#${id} is missing`);
+  return found as T;
+}
+
+const targetSelect = element<HTMLSelectElement>('target');
+const customInput = element<HTMLInputElement>('custom');
+const connectButton = element<HTMLButtonElement>('connect');
+const endButton = element<HTMLButtonElement>('end');
+const destroyButton = element<HTMLButtonElement>('destroy');
+const readyStateOut = element('ready-state');
+const bytesReadOut = element('bytes-read');
+const bytesWrittenOut = element('bytes-written');
+const remoteOut = element('remote');
+const log = element<HTMLOListElement>('log');
+const form = element<HTMLFormElement>('send-form');
+const lineInput = element<HTMLInputElement>('line');
+const sendButton = element<HTMLButtonElement>('send');
+
+let socket: net.Socket | null = null;
+
+function append(kind: 'sent' | 'received' | 'event' | 'error', text: string): void {
+  const item = document.createElement('li');
+  item.className = kind;
+  item.textContent = text;
+  const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 8;
+  log.append(item);
+  if (atBottom) log.scrollTop = log.scrollHeight;
+}
+
+/** An error as Node's console prints it, less the stack: `Error: msg { errno: …, code: '…', … }`. */
+function describeError(error: Error): string {
+  const fields = Object.entries(error)
+    .map(([key, value]) => `${key}: ${typeof value === 'string' ? `'${value}'` : String(value)}`)
+    .join(', ');
+  return `${error.name}: ${error.message}${fields === '' ? '' : ` { ${fields} }`}`;
+}
+
+function render(): void {
+  const state = socket === null ? 'closed' : socket.readyState;
+  readyStateOut.textContent = state;
+  readyStateOut.dataset['state'] = state;
+  bytesReadOut.textContent = String(socket?.bytesRead ?? 0);
+  bytesWrittenOut.textContent = String(socket?.bytesWritten ?? 0);
+  remoteOut.textContent = socket?.remoteAddress === undefined ? '–' : `${socket.remoteAddress}:${socket.remotePort}`;
+  const live = socket !== null && !socket.destroyed;
+  connectButton.disabled = live;
+  destroyButton.disabled = !live;
+  endButton.disabled = !live || socket?.writableEnded === true;
+  lineInput.disabled = !live || socket?.writable !== true;
+  sendButton.disabled = lineInput.disabled;
+}
+
+function selectedTarget(): { host: string; port: number } | string {
+  if (targetSelect.value !== CUSTOM) {
+    const [host = '', port = ''] = targetSelect.value.split('|');
+    return { host, port: Number(port) };
+  }
+  const match = /^\s*\[?([^\]\s]+?)\]?:(\d{1,5})\s*$/.exec(customInput.value);
+  return match === null ? 'Type the destination as host:port, e.g. example.com:80' : { host: match[1] ?? '', port: Number(match[2]) };
+}
+
+function connect(): void {
+  const target = selectedTarget();
+  if (typeof target === 'string') {
+    append('error', target);
+    customInput.focus();
+    return;
+  }
+  append('event', `net.connect({ host: '${target.host}', port: ${target.port} })`);
+  const current = net.connect({ host: target.host, port: target.port });
+  socket = current;
+  current.setEncoding('utf8');
+  let partial = '';
+  current.on('connect', () => {
+    append('event', `'connect': ${current.remoteAddress}:${current.remotePort} via the gateway`);
+    render();
+    lineInput.focus();
+  });
+  current.on('data', (text: string) => {
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) append('received', line.replace(/\r$/, ''));
+    render();
+  });
+  current.on('end', () => {
+    if (partial !== '') append('received', partial);
+    partial = '';
+    // allowHalfOpen is false (the default): Node answers the server's FIN with ours.
+    append('event', "'end': the server closed its side");
+    render();
+  });
+  current.on('error', (error: Error) => {
+    append('error', describeError(error));
+    render();
+  });
+  current.on('close', (hadError: boolean) => {
+    append('event', `'close'${hadError ? ' (after an error)' : ''}`);
+    render();
+  });
+  render();
+}
+
+targetSelect.addEventListener('change', () => {
+  customInput.hidden = targetSelect.value !== CUSTOM;
+  if (!customInput.hidden) customInput.focus();
+});
+customInput.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter') connect();
+});
+connectButton.addEventListener('click', connect);
+endButton.addEventListener('click', () => {
+  socket?.end();
+  append('event', 'socket.end(): our side is closed; replies still arrive');
+  render();
+});
+destroyButton.addEventListener('click', () => {
+  append('event', 'socket.destroy()');
+  socket?.destroy();
+  render();
+});
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  if (socket === null || !socket.writable) return;
+  const line = lineInput.value;
+  socket.write(`${line}\n`);
+  append('sent', line);
+  lineInput.value = '';
+  render();
+});
+
+// readyState and the counters change without events too (bytes leave in the background).
+setInterval(render, 250);
+
+async function loadTargets(): Promise<void> {
+  const { targets } = (await (await fetch('/targets.json')).json()) as { targets: Target[] };
+  for (const target of targets) {
+    targetSelect.add(new Option(`${target.label} — ${target.host}:${target.port}`, `${target.host}|${target.port}`));
+  }
+  targetSelect.add(new Option('Another host:port (the demo policy denies it)', CUSTOM));
+  append('event', 'Pick a destination and press Connect.');
+  render();
+}
+
+loadTargets().catch((error: unknown) => append('error', `Could not load /targets.json: ${String(error)}`));

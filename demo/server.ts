@@ -1,0 +1,114 @@
+/**
+ * The demo, on one port: the TCP console page (demo/, built with Vite and the sockway
+ * plugin), the gateway at /sockway, and /targets.json listing what the gateway allows.
+ * The policy allows the demo's own targets only: its line service, and 127.0.0.1:9
+ * (nothing listens there) to show ECONNREFUSED. Anything else is denied.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'vite';
+import { type GatewayLogEntry, createGateway } from '../gateway/index.ts';
+import { sockway } from '../vite/index.ts';
+import { startLineService } from './line-service.ts';
+import { serveStatic } from './static-files.ts';
+
+const DEMO_ROOT = fileURLToPath(new URL('./', import.meta.url));
+/** The gateway's path on the demo server. */
+export const GATEWAY_PATH = '/sockway';
+/** A port nothing listens on, for the ECONNREFUSED example. */
+const REFUSED_TARGET = { host: '127.0.0.1', port: 9 };
+
+/** A target the page offers. */
+export interface DemoTarget {
+  readonly label: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Options of startDemo(). */
+export interface DemoOptions {
+  /** HTTP port; 0 picks a free one. Default 8080. */
+  readonly port?: number;
+  /** Interface to listen on. Default 127.0.0.1: exposing a TCP gateway is a decision to make explicitly. */
+  readonly host?: string;
+  /** Gateway log entries (denials, errors, sessions). Default: none. */
+  readonly log?: (entry: GatewayLogEntry) => void;
+}
+
+/** A running demo. */
+export interface Demo {
+  /** The page: http://HOST:PORT/ */
+  readonly url: string;
+  /** The gateway: ws://HOST:PORT/sockway */
+  readonly gatewayUrl: string;
+  readonly targets: readonly DemoTarget[];
+  /** Stops the gateway (GOAWAY to every page), the HTTP server and the line service. */
+  close(): Promise<void>;
+}
+
+async function buildPage(): Promise<string> {
+  const outDir = mkdtempSync(join(tmpdir(), 'sockway-demo-'));
+  await build({
+    configFile: false,
+    root: DEMO_ROOT,
+    logLevel: 'warn',
+    plugins: [sockway({ gateway: GATEWAY_PATH })],
+    build: { outDir, emptyOutDir: true, reportCompressedSize: false },
+  });
+  return outDir;
+}
+
+/** Starts the line service, builds the page and serves both it and the gateway on one port. */
+export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
+  const host = options.host ?? '127.0.0.1';
+  const [service, pageDir] = await Promise.all([startLineService(), buildPage()]);
+  const targets: DemoTarget[] = [
+    { label: 'Demo line service', host: service.host, port: service.port },
+    { label: 'Closed port (shows ECONNREFUSED)', ...REFUSED_TARGET },
+  ];
+  const gateway = createGateway({
+    allow: targets.map((target) => `${target.host}:${target.port}`),
+    path: GATEWAY_PATH,
+    ...(options.log !== undefined && { log: options.log }),
+  });
+  const targetsJson = JSON.stringify({ targets });
+  const server = http.createServer((request, response) => {
+    if (request.url === '/targets.json') {
+      response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache' }).end(targetsJson);
+      return;
+    }
+    if (!serveStatic(pageDir, request, response)) response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+  });
+  gateway.attach(server);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 8080, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await Promise.all([gateway.close(), service.close()]);
+    rmSync(pageDir, { recursive: true, force: true });
+    throw error;
+  }
+  const address = server.address() as AddressInfo;
+  const origin = `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  return {
+    url: `http://${origin}/`,
+    gatewayUrl: `ws://${origin}${GATEWAY_PATH}`,
+    targets,
+    close: async () => {
+      await gateway.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await service.close();
+      rmSync(pageDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * `npm start` as a person uses it: start it, open the printed URL in Chromium, connect
+ * to the demo service, type lines and press Enter, read the replies on screen, see
+ * Node-worded errors, then Ctrl-C. Saves a screenshot (path printed as a diagnostic).
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './fixtures/chromium.ts';
+import { REPO } from './fixtures/app-project.ts';
+
+/** Where browser tests leave artifacts (screenshots). */
+const OUTPUT_DIR = process.env['SOCKWAY_E2E_OUTPUT'] ?? join(tmpdir(), 'sockway-e2e');
+
+let browser: Browser;
+let child: ChildProcess;
+let stdout = '';
+let url: string;
+
+before(async () => {
+  const start = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start'];
+  assert.equal(start, 'node --import tsx scripts/start.ts', 'the test runs what npm start runs');
+  child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--port', '0'], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
+  [browser, url] = await Promise.all([
+    launchChromium(),
+    new Promise<string>((resolve, reject) => {
+      child.stdout?.setEncoding('utf8');
+      child.stdout?.on('data', (chunk: string) => {
+        stdout += chunk;
+        const match = /sockway demo: (http:\/\/\S+)/.exec(stdout);
+        if (match?.[1] !== undefined) resolve(match[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`npm start exited early (${String(code)}): ${stdout}`)));
+    }),
+  ]);
+});
+
+after(async () => {
+  await browser?.close();
+  if (child?.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+const logLines = (page: Page, kind: string): Promise<string[]> => page.locator(`#log li.${kind}`).allTextContents();
+
+test('the demo page: connect, type, press Enter, read the replies; Node-worded errors', async (t) => {
+  const page = await browser.newPage({ viewport: { width: 960, height: 760 } });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  await page.goto(url);
+  await page.locator('#target option').nth(2).waitFor({ state: 'attached' });
+
+  // The demo service is the first destination.
+  await page.selectOption('#target', { index: 0 });
+  await page.click('#connect');
+  await page.locator('#log li.received', { hasText: 'Welcome to the sockway demo service' }).waitFor();
+  assert.equal(await page.textContent('#ready-state'), 'open');
+
+  const line = page.locator('#line');
+  await line.click();
+  await line.pressSequentially('UPPER hello from chromium');
+  await line.press('Enter');
+  await page.locator('#log li.received', { hasText: 'HELLO FROM CHROMIUM' }).waitFor();
+  assert.equal(await line.inputValue(), '', 'Enter sent the line and cleared the input');
+
+  // Replies that arrive over time show up as they arrive.
+  await line.pressSequentially('COUNT 3');
+  await line.press('Enter');
+  await page.locator('#log li.received', { hasText: '1 of 3' }).waitFor();
+  const whenFirst = await logLines(page, 'received');
+  assert.ok(!whenFirst.includes('3 of 3'), 'the first count is on screen before the last is sent');
+  await page.locator('#log li.received', { hasText: '3 of 3' }).waitFor();
+
+  assert.deepEqual(await logLines(page, 'sent'), ['UPPER hello from chromium', 'COUNT 3']);
+  const written = 'UPPER hello from chromium\nCOUNT 3\n'.length;
+  await page.waitForFunction((n) => document.getElementById('bytes-written')?.textContent === String(n), written);
+  const received = (await logLines(page, 'received')).reduce((sum, text) => sum + new TextEncoder().encode(`${text}\n`).length, 0);
+  await page.waitForFunction((n) => document.getElementById('bytes-read')?.textContent === String(n), received);
+
+  // A closed port: the error as Node words it.
+  await page.click('#destroy');
+  await page.waitForFunction(() => document.getElementById('ready-state')?.textContent === 'closed');
+  await page.selectOption('#target', { index: 1 });
+  await page.click('#connect');
+  const refused = page.locator('#log li.error', { hasText: 'ECONNREFUSED' });
+  await refused.waitFor();
+  assert.match(
+    (await refused.textContent()) ?? '',
+    /^Error: connect ECONNREFUSED 127\.0\.0\.1:9 \{ errno: -?\d+, code: 'ECONNREFUSED', syscall: 'connect', address: '127\.0\.0\.1', port: 9 \}$/,
+  );
+
+  // Anything else: the gateway's policy says no.
+  await page.selectOption('#target', 'custom');
+  await page.locator('#custom').pressSequentially('example.com:80');
+  await page.locator('#custom').press('Enter');
+  const denied = page.locator('#log li.error', { hasText: 'SOCKWAY_ERR_DENIED' });
+  await denied.waitFor();
+  assert.match((await denied.textContent()) ?? '', /connect SOCKWAY_ERR_DENIED example\.com:80 \(not allowed by the gateway policy\).*code: 'SOCKWAY_ERR_DENIED', syscall: 'connect'/);
+  assert.equal(await page.textContent('#ready-state'), 'closed');
+
+  // Back to the service, to end on a live console for the screenshot.
+  await page.selectOption('#target', { index: 0 });
+  await page.click('#connect');
+  await page.locator('#log li.received', { hasText: 'Welcome' }).nth(1).waitFor();
+  await line.pressSequentially('ECHO typed by a person, read on screen');
+  await line.press('Enter');
+  await page.locator('#log li.received', { hasText: 'typed by a person, read on screen' }).waitFor();
+  mkdirSync(OUTPUT_DIR, { recursive: true });
+  const screenshot = join(OUTPUT_DIR, 'demo-console.png');
+  await page.screenshot({ path: screenshot, fullPage: true });
+  t.diagnostic(`screenshot: ${screenshot}`);
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('Ctrl-C (SIGINT) stops npm start cleanly', async () => {
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGINT');
+  assert.equal(await exited, 0);
+  assert.match(stdout, /SIGINT: stopping\nstopped\n$/);
+});

@@ -1,0 +1,345 @@
+/**
+ * The gateway's resource limits: defaults, validation, and the small machines that
+ * enforce the ones the session does not (rate buckets, the per-session window budget,
+ * the transport guard against ping floods and peers that stop reading).
+ *
+ * Each limit has one documented default and one clear result when it is hit: a
+ * Node-style error on the stream that hit it (RESET), or a protocol close of the
+ * session (GOAWAY, then the WebSocket close code named here). The README's limits
+ * table is generated from LIMIT_DOCS.
+ */
+import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
+import { FrameType } from '../shared/protocol.ts';
+import type { MessageTransport, TransportSink } from '../shared/transport.ts';
+
+/** Limits a gateway enforces beyond the protocol's own (see GatewayOptions). All optional. */
+export interface GatewayLimitOptions {
+  /** WebSocket sessions at once, all clients together. Default 1024. */
+  readonly maxSessions?: number;
+  /** Sessions at once per client (an IPv4 address or an IPv6 /64). Default 32. */
+  readonly maxSessionsPerClient?: number;
+  /** Streams of one session resolving or connecting at once; further OPENs wait their turn. Default 64. */
+  readonly maxPendingOpens?: number;
+  /** Listeners (net.Server) one session may have at once. Default 8. */
+  readonly maxListeners?: number;
+  /** OPENs per second per session, sustained (token bucket). Default 100. */
+  readonly openRate?: number;
+  /** OPENs a session may make in a burst. Default 256 (a page may open all its streams at once). */
+  readonly openBurst?: number;
+  /** PINGs per second per session (burst twice that). Default 10. */
+  readonly pingRate?: number;
+  /** ms a new WebSocket has to send HELLO. Default 10000. */
+  readonly handshakeTimeout?: number;
+  /** ms a session may go without any stream before it is closed; 0 = never. Default 300000 (5 min). */
+  readonly sessionIdleTimeout?: number;
+  /** ms a stream may go without traffic either way before it is reset; 0 = never. Default 1800000 (30 min). */
+  readonly streamIdleTimeout?: number;
+  /**
+   * Bytes one session may make the gateway hold: the credit its streams' windows may
+   * grow to together (receive auto-tuning stops there), and the frames waiting for a
+   * client that does not read its WebSocket (past that, the session is dropped).
+   * Default 32 MiB.
+   */
+  readonly maxSessionBufferedBytes?: number;
+}
+
+/** Every limit, filled in. */
+export type GatewayLimits = { readonly [K in keyof GatewayLimitOptions]-?: number };
+
+export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = Object.freeze({
+  maxSessions: 1024,
+  maxSessionsPerClient: 32,
+  maxPendingOpens: 64,
+  maxListeners: 8,
+  openRate: 100,
+  openBurst: 256,
+  pingRate: 10,
+  handshakeTimeout: 10_000,
+  sessionIdleTimeout: 300_000,
+  streamIdleTimeout: 1_800_000,
+  maxSessionBufferedBytes: 32 * 1024 * 1024,
+});
+
+/** Streams a gateway session accepts at once unless `limits.maxStreams` says otherwise (announced in WELCOME). */
+export const DEFAULT_GATEWAY_MAX_STREAMS = 256;
+
+/** One row of the limits table in the README and SECURITY.md. */
+export interface LimitDoc {
+  readonly limit: string;
+  readonly option: string;
+  readonly flag: string;
+  readonly default: string;
+  readonly result: string;
+}
+
+/** The limits table: what each limit bounds, its default, and what the page sees when it is hit. */
+export const LIMIT_DOCS: readonly LimitDoc[] = [
+  { limit: 'Sessions, all clients', option: 'maxSessions', flag: '--max-sessions', default: '1024', result: 'GOAWAY `SOCKWAY_ERR_LIMIT`, close 1013 (HTTP 503 once 64 refusals are pending)' },
+  { limit: 'Sessions per client (IPv4 address or IPv6 /64)', option: 'maxSessionsPerClient', flag: '--max-sessions-per-client', default: '32', result: 'GOAWAY `SOCKWAY_ERR_LIMIT`, close 1013' },
+  { limit: 'Streams per session', option: 'limits.maxStreams', flag: '--max-streams', default: '256', result: 'RESET `SOCKWAY_ERR_STREAM_LIMIT`' },
+  { limit: 'Pending opens per session (resolving or connecting at once)', option: 'maxPendingOpens', flag: '--max-pending-opens', default: '64', result: 'further OPENs wait their turn; one still waiting after the connect timeout gets RESET `ETIMEDOUT`' },
+  { limit: 'Listeners per session (net.Server)', option: 'maxListeners', flag: '—', default: '8', result: 'RESET `SOCKWAY_ERR_LIMIT` (`listen` error on the page\'s server)' },
+  { limit: 'Open rate per session (OPEN/RESET churn)', option: 'openRate, openBurst', flag: '--open-rate', default: '100/s, burst 256', result: 'RESET `SOCKWAY_ERR_RATE_LIMIT`; GOAWAY `SOCKWAY_ERR_RATE_LIMIT` (close 1008) after another burst of refused opens' },
+  { limit: 'Ping rate per session', option: 'pingRate', flag: '—', default: '10/s, burst 20', result: 'GOAWAY `SOCKWAY_ERR_RATE_LIMIT`, close 1008' },
+  { limit: 'Handshake (HELLO) timeout', option: 'handshakeTimeout', flag: '—', default: '10 s', result: 'GOAWAY `SOCKWAY_ERR_PROTOCOL`, close 1002' },
+  { limit: 'Connect timeout (DNS included)', option: 'connectTimeout', flag: '--connect-timeout', default: '30 s', result: 'RESET `ETIMEDOUT` (`connect ETIMEDOUT host:port`)' },
+  { limit: 'Idle stream timeout (no bytes either way)', option: 'streamIdleTimeout', flag: '--stream-idle-timeout', default: '30 min', result: 'RESET `SOCKWAY_ERR_IDLE_TIMEOUT`' },
+  { limit: 'Idle session timeout (no streams)', option: 'sessionIdleTimeout', flag: '--session-idle-timeout', default: '5 min', result: 'GOAWAY `SOCKWAY_ERR_IDLE_TIMEOUT`, close 1000; the client reconnects on its next connect()' },
+  { limit: 'Frame size', option: 'limits.maxPayload', flag: '—', default: '64 KiB DATA payload; 4 KiB other frames; 65,541-byte WebSocket message', result: 'close 1009 (WebSocket), or GOAWAY `SOCKWAY_ERR_FRAME` / `SOCKWAY_ERR_PROTOCOL` (close 1002)' },
+  { limit: 'Bytes buffered per stream', option: 'limits.streamWindow, maxStreamWindow', flag: '--window', default: '256 KiB credit, auto-tuned up to 4 MiB; 128 KiB queued towards the page', result: 'credit (flow control); DATA beyond it: GOAWAY `SOCKWAY_ERR_FLOW_CONTROL`, close 1002' },
+  { limit: 'Bytes buffered per session', option: 'maxSessionBufferedBytes', flag: '--max-session-buffer', default: '32 MiB', result: 'stream windows stop growing (flow control, no error); a client not reading its WebSocket is dropped (close 1006, logged `send-buffer-limit`)' },
+];
+
+/** Validated limits; throws ERR_INVALID_ARG_VALUE naming the option. */
+export function resolveGatewayLimits(options: GatewayLimitOptions): GatewayLimits {
+  const resolved = { ...DEFAULT_GATEWAY_LIMITS };
+  const positive = new Set<keyof GatewayLimits>(['maxSessions', 'maxSessionsPerClient', 'maxPendingOpens', 'maxListeners', 'openRate', 'openBurst', 'pingRate', 'handshakeTimeout', 'maxSessionBufferedBytes']);
+  for (const key of Object.keys(DEFAULT_GATEWAY_LIMITS) as (keyof GatewayLimits)[]) {
+    const value = options[key];
+    if (value === undefined) continue;
+    const min = positive.has(key) ? 1 : 0;
+    if (!Number.isInteger(value) || value < min || value > 0x7fff_ffff) {
+      throw limitError(`${key} must be an integer from ${min} to ${0x7fff_ffff}, got ${String(value)}`);
+    }
+    resolved[key] = value;
+  }
+  return Object.freeze(resolved);
+}
+
+function limitError(message: string): Error {
+  const error = new Error(message) as Error & { code: string };
+  error.code = 'ERR_INVALID_ARG_VALUE';
+  Error.captureStackTrace(error, limitError);
+  return error;
+}
+
+// ---- results ----
+
+/** RESET for an OPEN over the open rate. */
+export function openRateError(limits: GatewayLimits): WireError {
+  return wireError({
+    code: SockwayErrorCode.RateLimit,
+    syscall: 'connect',
+    message: `too many connection attempts on this session: at most ${limits.openRate} per second (burst ${limits.openBurst})`,
+  });
+}
+
+// ---- dial slots ----
+
+/**
+ * How many of a session's streams may resolve and connect at once (maxPendingOpens).
+ * An OPEN past that waits, first come first served; its connect timeout runs from the
+ * OPEN, so a queue that does not move ends in ETIMEDOUT, never in a pile of dials.
+ */
+export class DialSlots {
+  readonly limit: number;
+  #active = 0;
+  readonly #waiting: { run: () => void; cancelled: boolean }[] = [];
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  /** Streams dialing now. */
+  get active(): number {
+    return this.#active;
+  }
+
+  /** Streams waiting for a slot. */
+  get waiting(): number {
+    return this.#waiting.filter((entry) => !entry.cancelled).length;
+  }
+
+  /**
+   * Calls `start` (in a microtask) once a slot is free. Returns the release function:
+   * call it when the stream stops dialing (connected, failed, or reset while waiting).
+   */
+  acquire(start: () => void): () => void {
+    let state: 'waiting' | 'active' | 'released' = 'waiting';
+    const entry = {
+      cancelled: false,
+      run: (): void => {
+        state = 'active';
+        this.#active += 1;
+        queueMicrotask(start);
+      },
+    };
+    if (this.#active < this.limit) entry.run();
+    else this.#waiting.push(entry);
+    return () => {
+      if (state === 'waiting') entry.cancelled = true;
+      else if (state === 'active') {
+        this.#active -= 1;
+        this.#next();
+      }
+      state = 'released';
+    };
+  }
+
+  #next(): void {
+    while (this.#active < this.limit) {
+      const entry = this.#waiting.shift();
+      if (entry === undefined) return;
+      if (!entry.cancelled) entry.run();
+    }
+  }
+}
+
+// ---- token bucket ----
+
+/** A token bucket: `rate` tokens per second, at most `burst` saved up. [HTTP/2 rapid-reset mitigations] */
+export class TokenBucket {
+  readonly #rate: number;
+  readonly #burst: number;
+  readonly #now: () => number;
+  #tokens: number;
+  #at: number;
+
+  constructor(rate: number, burst: number, now: () => number = Date.now) {
+    this.#rate = rate;
+    this.#burst = burst;
+    this.#now = now;
+    this.#tokens = burst;
+    this.#at = now();
+  }
+
+  /** Takes one token; false when the bucket is empty. */
+  take(): boolean {
+    const now = this.#now();
+    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#at) * this.#rate) / 1000);
+    this.#at = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+}
+
+// ---- window budget ----
+
+/**
+ * The credit one session's streams may hold at once. Every stream starts with the
+ * announced window (that much is granted by the protocol, PROTOCOL.md#credit); receive
+ * auto-tuning may grow a window only while the session's windows together stay within
+ * the limit. So the page data the gateway can be made to buffer for slow destinations
+ * is at most max(limit, streams × initial window) per session, plus each socket's
+ * high-water mark. Wired to SessionOptions.onWindowGrow.
+ */
+export class WindowBudget {
+  readonly limit: number;
+  readonly #initial: number;
+  /** Bytes of window beyond the initial one, per grown stream. */
+  readonly #extra = new Map<number, number>();
+  #total = 0;
+
+  constructor(limit: number, initialWindow: number) {
+    this.limit = limit;
+    this.#initial = initialWindow;
+  }
+
+  /** Window bytes granted beyond the streams' initial windows. */
+  get extra(): number {
+    return this.#total;
+  }
+
+  /** May stream `id`'s window grow from `from` to `to`? Records it if so. */
+  grow(id: number, streams: number, from: number, to: number): boolean {
+    if (streams * this.#initial + this.#total + (to - from) > this.limit) return false;
+    this.#total += to - from;
+    this.#extra.set(id, (this.#extra.get(id) ?? 0) + (to - from));
+    return true;
+  }
+
+  /** Stream `id` is gone: its grown window is free again. */
+  release(id: number): void {
+    const extra = this.#extra.get(id);
+    if (extra === undefined) return;
+    this.#extra.delete(id);
+    this.#total -= extra;
+  }
+}
+
+// ---- transport guard ----
+
+/** Options of GuardedTransport. */
+export interface GuardOptions {
+  /** PINGs per second (burst twice that). */
+  readonly pingRate: number;
+  /** A PING arrived over the rate: close the session. Called once. */
+  readonly onPingFlood: () => void;
+  /**
+   * An OPEN or LISTEN arrived (before the session sees it, so the session's own refusals,
+   * e.g. the stream limit, count too). False: the session was closed, drop the frame.
+   */
+  readonly onStreamRequest?: () => boolean;
+  /** Largest send buffer tolerated (the peer is not reading past this). */
+  readonly maxBufferedBytes: number;
+  /** The send buffer went past maxBufferedBytes: drop the connection. Called once. */
+  readonly onSendOverflow: (bufferedAmount: number) => void;
+  readonly now?: () => number;
+}
+
+/**
+ * Wraps the gateway's transport to enforce what the session does not: a PING rate
+ * (PROTOCOL.md#keepalive: a PING flood must not make the gateway queue PONGs without
+ * bound) and a cap on the send buffer of a peer that sends but never reads.
+ */
+export class GuardedTransport implements MessageTransport {
+  readonly #inner: MessageTransport;
+  readonly #options: GuardOptions;
+  readonly #pings: TokenBucket;
+  #tripped = false;
+
+  constructor(inner: MessageTransport, options: GuardOptions) {
+    this.#inner = inner;
+    this.#options = options;
+    this.#pings = new TokenBucket(options.pingRate, options.pingRate * 2, options.now);
+  }
+
+  get isOpen(): boolean {
+    return this.#inner.isOpen;
+  }
+
+  get bufferedAmount(): number {
+    return this.#inner.bufferedAmount;
+  }
+
+  attach(sink: TransportSink): void {
+    this.#inner.attach({
+      onOpen: () => sink.onOpen(),
+      onClose: (info) => sink.onClose(info),
+      onDrain: () => sink.onDrain(),
+      onMessage: (message) => {
+        if (this.#tripped) return;
+        // Byte 0 of every frame is its type (PROTOCOL.md#header); nothing else is read here.
+        const type = message[0];
+        if (type === FrameType.Ping && !this.#pings.take()) {
+          this.#tripped = true;
+          this.#options.onPingFlood();
+          return;
+        }
+        if ((type === FrameType.Open || type === FrameType.Listen) && this.#options.onStreamRequest?.() === false) {
+          this.#tripped = true;
+          return;
+        }
+        sink.onMessage(message);
+      },
+    });
+  }
+
+  send(message: Uint8Array): void {
+    this.#inner.send(message);
+    const buffered = this.#inner.bufferedAmount;
+    if (buffered > this.#options.maxBufferedBytes && !this.#tripped) {
+      this.#tripped = true;
+      this.#options.onSendOverflow(buffered);
+    }
+  }
+
+  requestDrain(): void {
+    this.#inner.requestDrain();
+  }
+
+  close(code: number, reason: string): void {
+    this.#inner.close(code, reason);
+  }
+}
