@@ -23,6 +23,7 @@ const customInput = element<HTMLInputElement>('custom');
 const connectButton = element<HTMLButtonElement>('connect');
 const endButton = element<HTMLButtonElement>('end');
 const destroyButton = element<HTMLButtonElement>('destroy');
+const listenButton = element<HTMLButtonElement>('listen');
 const readyStateOut = element('ready-state');
 const bytesReadOut = element('bytes-read');
 const bytesWrittenOut = element('bytes-written');
@@ -33,6 +34,7 @@ const lineInput = element<HTMLInputElement>('line');
 const sendButton = element<HTMLButtonElement>('send');
 
 let socket: net.Socket | null = null;
+let server: net.Server | null = null;
 
 function append(kind: 'sent' | 'received' | 'event' | 'error', text: string): void {
   const item = document.createElement('li');
@@ -83,7 +85,11 @@ function connect(): void {
     return;
   }
   append('event', `net.connect({ host: '${target.host}', port: ${target.port} })`);
-  const current = net.connect({ host: target.host, port: target.port });
+  wire(net.connect({ host: target.host, port: target.port }));
+}
+
+/** Makes `current` the console's socket: its lines, events and errors go to the log. */
+function wire(current: net.Socket): void {
   socket = current;
   current.setEncoding('utf8');
   let partial = '';
@@ -124,6 +130,28 @@ customInput.addEventListener('keydown', (event) => {
   if (event.key === 'Enter') connect();
 });
 connectButton.addEventListener('click', connect);
+listenButton.addEventListener('click', () => {
+  if (server !== null) return;
+  append('event', "net.createServer().listen(0, '127.0.0.1')");
+  const current = net.createServer((accepted) => {
+    append('event', `'connection' from ${accepted.remoteAddress}:${accepted.remotePort}: type here to answer`);
+    wire(accepted);
+    render();
+    lineInput.focus();
+  });
+  server = current;
+  current.on('error', (error: Error) => {
+    append('error', describeError(error));
+    server = null;
+    listenButton.disabled = false;
+  });
+  current.listen(0, '127.0.0.1', () => {
+    const address = current.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    append('event', `'listening' on 127.0.0.1:${port} at the gateway — try: nc 127.0.0.1 ${port}`);
+  });
+  listenButton.disabled = true;
+});
 endButton.addEventListener('click', () => {
   socket?.end();
   append('event', 'socket.end(): our side is closed; replies still arrive');

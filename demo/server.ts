@@ -72,6 +72,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   ];
   const gateway = createGateway({
     allow: targets.map((target) => `${target.host}:${target.port}`),
+    // The page may also be a TCP server, on loopback only (the console's Listen button).
+    allowListen: ['127.0.0.1:*'],
     path: GATEWAY_PATH,
     ...(options.log !== undefined && { log: options.log }),
   });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import net from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -113,6 +114,31 @@ test('the demo page: connect, type, press Enter, read the replies; Node-worded e
   await page.screenshot({ path: screenshot, fullPage: true });
   t.diagnostic(`screenshot: ${screenshot}`);
   assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('listen mode: the page listens at the gateway; a TCP client (like nc) chats with it', async () => {
+  const page = await browser.newPage();
+  await page.goto(url);
+  await page.locator('#target option').nth(2).waitFor({ state: 'attached' });
+  await page.click('#listen');
+  const listening = page.locator('#log li.event', { hasText: "'listening' on 127.0.0.1:" });
+  await listening.waitFor();
+  const port = Number(/127\.0\.0\.1:(\d+)/.exec((await listening.textContent()) ?? '')?.[1]);
+  assert.ok(port > 0, 'the page shows the real port');
+  const client = net.connect(port, '127.0.0.1');
+  client.setEncoding('utf8');
+  let heard = '';
+  client.on('data', (text: string) => { heard += text; });
+  await new Promise((resolve) => client.once('connect', resolve));
+  client.write('hello from nc\n');
+  await page.locator('#log li.received', { hasText: 'hello from nc' }).waitFor();
+  const line = page.locator('#line');
+  await line.pressSequentially('hello from the page');
+  await line.press('Enter');
+  for (let i = 0; i < 200 && !heard.includes('hello from the page'); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(heard, 'hello from the page\n');
+  client.destroy();
   await page.close();
 });
 
