@@ -25,7 +25,7 @@ const NODE_FEATURES: ReadonlySet<Feature> = new Set<Feature>(['listenerCounts', 
 /** Starts the servers and the gateway. */
 export async function startConformanceWorld(): Promise<ConformanceWorld> {
   const servers = await startConformanceServers();
-  const gateway = await startGateway({ allow: CONFORMANCE_ALLOW });
+  const gateway = await startGateway({ allow: CONFORMANCE_ALLOW, allowListen: ['127.0.0.1:*'] });
   return {
     servers,
     gateway,

@@ -1,3 +1,4 @@
+import { serverScenarios as serverOnes } from './server.ts';
 /**
  * Every conformance scenario, in run order. Portable: bundle this module for a
  * page to run the same scenarios in a browser.
@@ -38,6 +39,6 @@ export const clientScenarios: Scenario[] = [
  * shape; a server scenario gets `net` and creates its server with
  * `net.createServer`, then connects to it with `net.connect`.
  */
-export const serverScenarios: Scenario[] = [];
+export const serverScenarios: Scenario[] = serverOnes;
 
 export const allScenarios: Scenario[] = [...clientScenarios, ...serverScenarios];
