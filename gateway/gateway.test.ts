@@ -16,7 +16,8 @@ import { type Endpoint, type Family, decodeFrame, encodeFrame } from '../shared/
 import { DEFAULT_LIMITS, MAX_FRAME_LENGTH, PROTOCOL_VERSION } from '../shared/protocol.ts';
 import type { SessionStream, StreamHandler } from '../shared/session.ts';
 import { type Gateway, type GatewayLogEntry, type GatewayOptions, createGateway } from './gateway.ts';
-import { type TestClient, connectClient } from './testing/ws-client-transport.ts';
+import type { TestClient } from './testing/ws-client-transport.ts';
+import { type Deferred, client, deferred, startTarget, until } from './testing/harness.ts';
 
 // ---- helpers ----
 
@@ -28,65 +29,6 @@ const sink = (socket: net.Socket): void => {
   socket.resume();
   socket.on('end', () => socket.end());
 };
-
-interface Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
-
-/** Waits for a condition that events will make true; polls on timers, fails after `ms`. */
-async function until(condition: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
-
-interface Target {
-  readonly server: net.Server;
-  readonly port: number;
-  /** Server-side sockets, in accept order. */
-  readonly sockets: net.Socket[];
-  /** Resolves with the next accepted socket. */
-  nextSocket(): Promise<net.Socket>;
-}
-
-/** A TCP server on 127.0.0.1:0; `onSocket` decides what it does (default: echo). */
-async function startTarget(t: TestContext, onSocket: (socket: net.Socket) => void = (socket) => socket.pipe(socket)): Promise<Target> {
-  const sockets: net.Socket[] = [];
-  const waiting: Deferred<net.Socket>[] = [];
-  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
-    socket.on('error', () => {});
-    sockets.push(socket);
-    onSocket(socket);
-    waiting.shift()?.resolve(socket);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.after(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return {
-    server,
-    port: (server.address() as net.AddressInfo).port,
-    sockets,
-    nextSocket: () => {
-      const next = deferred<net.Socket>();
-      waiting.push(next);
-      return next.promise;
-    },
-  };
-}
 
 interface Started {
   readonly gateway: Gateway;
@@ -105,18 +47,6 @@ async function startGateway(t: TestContext, options: Partial<GatewayOptions> = {
   const address = await gateway.listen({ port: 0, host: '127.0.0.1' });
   t.after(() => gateway.close());
   return { gateway, url: `ws://127.0.0.1:${address.port}/`, port: address.port, logs };
-}
-
-async function client(t: TestContext, url: string, options: Parameters<typeof connectClient>[1] = {}): Promise<TestClient> {
-  const c = connectClient(url, options);
-  t.after(async () => {
-    if (c.transport.ws.readyState !== WebSocket.CLOSED) {
-      c.transport.ws.terminate();
-      await c.closed;
-    }
-  });
-  await c.ready;
-  return c;
 }
 
 /** Records one client stream's events. */

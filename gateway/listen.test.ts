@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { once } from 'node:events';
 import { test, type TestContext } from 'node:test';
-import { WebSocket } from 'ws';
 import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
 import type { AcceptFrame, Endpoint, ListenFrame } from '../shared/frame.ts';
 import type { SessionStream, StreamHandler } from '../shared/session.ts';
 import { type GatewayLogEntry, type GatewayOptions, createGateway } from './gateway.ts';
-import { type TestClient, connectClient } from './testing/ws-client-transport.ts';
+import type { TestClient } from './testing/ws-client-transport.ts';
+import { client } from './testing/harness.ts';
 
 const T = { timeout: 20_000 };
 const LISTEN: Omit<ListenFrame, 'type' | 'streamId'> = { host: '127.0.0.1', port: 0, backlog: 0, ipv6Only: false, exclusive: false };
@@ -36,18 +36,6 @@ async function startGateway(t: TestContext, options: Partial<GatewayOptions> | '
   const address = await gateway.listen({ port: 0, host: '127.0.0.1' });
   t.after(() => gateway.close());
   return { gateway, url: `ws://127.0.0.1:${address.port}/`, logs };
-}
-
-async function client(t: TestContext, url: string): Promise<TestClient> {
-  const c = connectClient(url);
-  t.after(async () => {
-    if (c.transport.ws.readyState !== WebSocket.CLOSED) {
-      c.transport.ws.terminate();
-      await c.closed;
-    }
-  });
-  await c.ready;
-  return c;
 }
 
 /** An accepted stream's handler: records bytes; grants credit only when told to read. */

@@ -42,15 +42,19 @@ export interface Target {
   readonly port: number;
   /** Server-side sockets, in accept order. */
   readonly sockets: net.Socket[];
+  /** Resolves with the next accepted socket. */
+  nextSocket(): Promise<net.Socket>;
 }
 
 /** A TCP server on 127.0.0.1:0; `onSocket` decides what it does (default: echo). */
 export async function startTarget(t: TestContext, onSocket: (socket: net.Socket) => void = (socket) => socket.pipe(socket)): Promise<Target> {
   const sockets: net.Socket[] = [];
+  const waiting: Deferred<net.Socket>[] = [];
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     socket.on('error', () => {});
     sockets.push(socket);
     onSocket(socket);
+    waiting.shift()?.resolve(socket);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -58,7 +62,16 @@ export async function startTarget(t: TestContext, onSocket: (socket: net.Socket)
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => server.close(resolve));
   });
-  return { server, port: (server.address() as net.AddressInfo).port, sockets };
+  return {
+    server,
+    port: (server.address() as net.AddressInfo).port,
+    sockets,
+    nextSocket: () => {
+      const next = deferred<net.Socket>();
+      waiting.push(next);
+      return next.promise;
+    },
+  };
 }
 
 export interface Started {
