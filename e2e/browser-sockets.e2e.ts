@@ -133,7 +133,8 @@ for (const where of ['page', 'worker'] as const) {
       assert.equal(stats.streams.length - before, 100, 'carrying 100 streams');
       assert.equal(new Set(stats.streams.map((s) => s.session)).size, 1);
       assert.deepEqual(await run('closeAll'), { closed: 100 });
-      await waitFor(() => server.gateway.stats().streams.length === 0, 'the streams to close at the gateway');
+      // Only this test's 100 streams: a straggler from the bulk test is reported above, not judged here.
+      await waitFor(() => server.gateway.stats().streams.length <= before, 'the streams to close at the gateway');
       assert.equal(server.gateway.sessions, 1, 'the session outlives its sockets');
     });
 
