@@ -38,6 +38,9 @@ export const defaultTunnelCore: TunnelCore = {
   openListener(listen, handler) {
     return defaultTunnel === null ? notConfigured() : defaultTunnel.openListener(listen, handler);
   },
+  openQuery(query, handler) {
+    return defaultTunnel === null ? notConfigured() : defaultTunnel.openQuery(query, handler);
+  },
   retain(socket, ref) {
     defaultTunnel?.retain(socket, ref);
   },

@@ -338,14 +338,27 @@ test('listen while listening throws ERR_SERVER_ALREADY_LISTEN; after close() the
   const server = net.createServer();
   await listen(server);
   assert.throws(() => server.listen(0, '127.0.0.1'), { code: 'ERR_SERVER_ALREADY_LISTEN' });
-  // Also while the LISTEN is still on its way.
+  // Also while the LISTEN of listen(port) (no host: Node binds at once) is on its way.
   const pending = net.createServer();
-  pending.listen(0, '127.0.0.1');
-  assert.throws(() => pending.listen(0, '127.0.0.1'), { code: 'ERR_SERVER_ALREADY_LISTEN' });
+  pending.listen(0);
+  assert.throws(() => pending.listen(0), { code: 'ERR_SERVER_ALREADY_LISTEN' });
   const pendingClosed = once(pending, 'close');
   pending.close();
   await pendingClosed;
   assert.equal(pending.listening, false);
+  // listen(port, host) has no handle until the host is resolved (here: bound) in Node:
+  // a second call supersedes the first, as node:net's does (one 'listening').
+  await bothServers(async (n) => {
+    const server = n.createServer();
+    const events: string[] = [];
+    server.on('listening', () => events.push('listening'));
+    server.listen(0, '127.0.0.1', () => events.push('cb1'));
+    server.listen(0, '127.0.0.1', () => events.push('cb2'));
+    await once(server, 'listening');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await close(server);
+    return events;
+  });
   await close(server);
   const port = await listen(server);
   assert.ok(port > 0);
@@ -639,7 +652,8 @@ test('the listening port is released within a second when the tunnel closes, or 
   for (const how of ['tunnel.close()', 'WebSocket dropped'] as const) {
     const gatewayPort = Number(new URL(fixture.url).port);
     const proxy = await startTcpProxy(gatewayPort);
-    const tunnel = createTunnel({ url: `ws://127.0.0.1:${proxy.port}/`, WebSocket: NodeWebSocket });
+    // Without resumption (version 1): a drop ends the session at once.
+    const tunnel = createTunnel({ url: `ws://127.0.0.1:${proxy.port}/`, WebSocket: NodeWebSocket, reconnect: false });
     try {
       const server = tunnel.net.createServer();
       const port = await listen(server);

@@ -5,9 +5,17 @@
  * gateway's LISTENING is the bind, each ACCEPT is Node's onconnection, and close()
  * ends the listener stream. @see PROTOCOL.md#server
  *
- * Deviation: Node binds synchronously for listen(port) without a host, so address()
- * works right after listen(). Here the bind happens at the gateway, so `listening` is
- * false and address() null until 'listening' (as Node does for listen(port, host)).
+ * Node has two pending states, and so does this Server. listen(port, host) first
+ * resolves the host: until then there is no `_handle`, so close() calls back with
+ * ERR_SERVER_NOT_RUNNING and another listen() supersedes the first (`_listeningId`).
+ * Here that is the whole LISTEN round trip: the listener stays pending (not `_handle`)
+ * until LISTENING. listen(port) without a host binds synchronously in Node: here it
+ * becomes `_handle` at once (close() calls back without an error, a second listen()
+ * throws ERR_SERVER_ALREADY_LISTEN), but the bind happens at the gateway.
+ *
+ * Deviation: for listen(port) without a host, Node's address() and `listening` work
+ * right after listen(); here `listening` is false and address() null until 'listening'
+ * (as Node does for listen(port, host)).
  */
 import { EventEmitter } from 'events';
 import { SockwayErrorCode, isSockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
@@ -93,10 +101,12 @@ export class Server extends EventEmitter {
   /** Seconds, as Node stores it. */
   keepAliveInitialDelay: number;
   highWaterMark: number;
-  /** Connections beyond this are dropped ('drop'). Undefined until set, as in Node. */
+  /** Connections beyond this are dropped ('drop'); 0, null or undefined: no limit. Undefined until set, as in Node. */
   declare maxConnections: number | null | undefined;
 
   readonly #net: ServerNet;
+  /** listen(port, host)'s listener until LISTENING: Node's host lookup, when there is no `_handle` yet. */
+  #pending: ListenHandle | null = null;
 
   constructor(options?: ServerOptions | ConnectionListener | null, connectionListener?: ConnectionListener) {
     super();
@@ -189,6 +199,8 @@ export class Server extends EventEmitter {
   }
 
   #listen(host: string, port: number, backlog: number | false | undefined, options: Loose): void {
+    // A listen(port, host) still pending is superseded, as Node ignores a lookup whose _listeningId is stale.
+    this.#cancelPending();
     const handle = new ListenHandle(this);
     let result: SessionStream | WireError;
     try {
@@ -210,7 +222,9 @@ export class Server extends EventEmitter {
       return;
     }
     handle.attach(result);
-    this._handle = handle;
+    // Node binds at once without a host and after dns.lookup with one (even an IP literal).
+    if (host) this.#pending = handle;
+    else this._handle = handle;
     // Like Node's bind (and its lookup for a host), the pending LISTEN keeps a process
     // alive even when unref'd; unref applies once listening.
     this.#net.tunnel.retain(this, true);
@@ -250,8 +264,18 @@ export class Server extends EventEmitter {
       this._handle = null;
       this.#net.tunnel.release(this);
     }
+    this.#cancelPending();
     this._emitCloseIfDrained();
     return this;
+  }
+
+  /** Abandons a listen(port, host) that has not bound yet (its LISTEN is reset). */
+  #cancelPending(): void {
+    const pending = this.#pending;
+    if (pending === null) return;
+    this.#pending = null;
+    pending.close();
+    if (this._handle === null) this.#net.tunnel.release(this);
   }
 
   /** Emits 'close' (next tick) once the server neither listens nor has connections. */
@@ -286,6 +310,10 @@ export class Server extends EventEmitter {
 
   /** @internal LISTENING: bound; 'listening' on the next tick, as Node's emitListeningNT. */
   _onListening(handle: ListenHandle): void {
+    if (handle === this.#pending) {
+      this.#pending = null;
+      this._handle = handle;
+    }
     if (handle !== this._handle) return;
     this.#net.tunnel.retain(this, !this._unref);
     nextTick(() => {
@@ -295,9 +323,10 @@ export class Server extends EventEmitter {
 
   /** @internal The listener failed (bind error, denied, gateway gone): 'error', then 'close' if it was listening. */
   _onListenerError(handle: ListenHandle, wire: WireError): void {
-    if (handle !== this._handle) return;
+    if (handle === this.#pending) this.#pending = null;
+    else if (handle === this._handle) this._handle = null;
+    else return;
     const wasListening = handle.bound;
-    this._handle = null;
     this.#net.tunnel.release(this);
     const error = listenError(wire);
     nextTick(() => this.emit('error', error));
@@ -311,7 +340,8 @@ export class Server extends EventEmitter {
    */
   _onAccept(handle: ListenHandle, stream: SessionStream, frame: AcceptFrame): StreamHandler | WireError {
     if (handle !== this._handle) return CLOSED;
-    if (this.maxConnections != null && this._connections >= this.maxConnections) {
+    // Node 20 tests maxConnections for truth: 0 (like null and undefined) is no limit.
+    if (this.maxConnections && this._connections >= this.maxConnections) {
       const data: DropInfo = Object.assign(Object.create(null) as object, {
         localAddress: frame.local.address,
         localPort: frame.local.port,

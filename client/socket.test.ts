@@ -443,10 +443,11 @@ test('gateway shutdown fails open streams with SOCKWAY_ERR_GOING_AWAY', async ()
   gw.tunnel.close();
 });
 
-test('losing the WebSocket mid-stream fails the stream with SOCKWAY_ERR_GATEWAY_CLOSED, never a hang', async () => {
+// Without resumption (protocol version 1); gateway/resume.test.ts covers the resuming tunnel.
+test('losing the WebSocket mid-stream fails the stream with SOCKWAY_ERR_GATEWAY_CLOSED, never a hang (reconnect: false)', async () => {
   const gatewayPort = Number(new URL(fixture.url).port);
   const proxy = await startTcpProxy(gatewayPort);
-  const tunnel = createTunnel({ url: `ws://127.0.0.1:${proxy.port}/`, WebSocket: NodeWebSocket });
+  const tunnel = createTunnel({ url: `ws://127.0.0.1:${proxy.port}/`, WebSocket: NodeWebSocket, reconnect: false });
   try {
     const socket = tunnel.net.connect(echo.port, '127.0.0.1');
     await once(socket, 'connect');

@@ -4,7 +4,7 @@
  * socket's reader consumes, and holds the one write callback waiting for drain.
  */
 import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
-import type { Endpoint, Family } from '../shared/frame.ts';
+import type { Endpoint, Family, SecuredFrame, TlsOptions } from '../shared/frame.ts';
 import type { SessionStream, StreamHandler } from '../shared/session.ts';
 import { canSend } from '../shared/stream-state.ts';
 import { isIP } from './ip.ts';
@@ -22,6 +22,10 @@ export interface HandleOwner {
   _onData(handle: StreamHandle, data: Uint8Array): number;
   _onEnd(handle: StreamHandle): void;
   _onStreamError(handle: StreamHandle, error: WireError, phase: 'lookup' | 'connect' | 'stream'): void;
+  /** TLS sockets: the STARTTLS to pipeline behind OPEN on every attempt, or null. */
+  _tlsRequest?(): TlsOptions | null;
+  /** TLS sockets: the gateway finished the handshake (SECURED). */
+  _onSecured?(handle: StreamHandle, frame: SecuredFrame): void;
 }
 
 type WriteCallback = (error?: Error | null) => void;
@@ -91,6 +95,26 @@ export class StreamHandle implements StreamHandler {
     this.#stream = stream;
     this.#request = request;
     this.#phase = isIP(request.address) === 0 ? 'lookup' : 'connect';
+    const tls = this.#owner._tlsRequest?.() ?? null;
+    if (tls !== null) stream.startTls(tls);
+  }
+
+  /**
+   * Lets go of the stream without closing it: tls.connect({ socket }) hands it to the
+   * TLS socket's handle, and this one (the plain socket's) no longer reads or writes.
+   */
+  detach(): SessionStream | null {
+    const stream = this.#stream;
+    this.#stream = null;
+    this.#unread.length = 0;
+    this.#endPending = false;
+    this.reading = false;
+    return stream;
+  }
+
+  /** Asks the gateway to wrap the connection in TLS (after the bytes written so far). */
+  startTls(tls: TlsOptions): boolean {
+    return this.#stream?.startTls(tls) ?? false;
   }
 
   /**
@@ -247,6 +271,10 @@ export class StreamHandle implements StreamHandler {
     const phase = this.#phase === 'lookup' && error.syscall !== 'getaddrinfo' ? 'connect' : this.#phase;
     // The socket destroys itself; its _destroy hands the error to a waiting write callback.
     this.#owner._onStreamError(this, error, phase);
+  }
+
+  onSecured(frame: SecuredFrame): void {
+    this.#owner._onSecured?.(this, frame);
   }
 
   onDrain(): void {

@@ -3,7 +3,7 @@
  * Socket class finds its tunnel (a static property, so subclasses inherit it).
  */
 import type { WireError } from '../shared/errors.ts';
-import type { ListenFrame, OpenFrame } from '../shared/frame.ts';
+import type { ListenFrame, OpenFrame, QueryFrame } from '../shared/frame.ts';
 import type { SessionStream, StreamHandler } from '../shared/session.ts';
 
 /** Static property of bound Socket classes returning their tunnel. */
@@ -15,6 +15,8 @@ export interface TunnelCore {
   openStream(open: Omit<OpenFrame, 'type' | 'streamId'>, handler: StreamHandler): SessionStream | WireError;
   /** Opens a listener stream (LISTEN) on the current session, as openStream() does for OPEN. */
   openListener(listen: Omit<ListenFrame, 'type' | 'streamId'>, handler: StreamHandler): SessionStream | WireError;
+  /** Asks the gateway's resolver (QUERY) on the current session. */
+  openQuery(query: Omit<QueryFrame, 'type' | 'streamId'>, handler: StreamHandler): SessionStream | WireError;
   /** Counts `socket` as active; `ref` says whether it keeps a Node process alive. */
   retain(socket: object, ref: boolean): void;
   /** The socket is gone. */

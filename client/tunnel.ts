@@ -1,13 +1,17 @@
 /**
  * A tunnel: one gateway URL, at most one live WebSocket + Session at a time
  * (opened lazily by the first socket, replaced after it dies), and the `net`
- * module bound to it.
+ * module bound to it. When the WebSocket drops without GOAWAY the session is
+ * resumed on a new one (PROTOCOL.md#resume): sockets see nothing, the tunnel
+ * emits 'disconnect' and 'reconnect'.
  */
 import { Buffer } from 'buffer';
 import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
 import { type Limits, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from '../shared/protocol.ts';
-import { Session, type StreamStats } from '../shared/session.ts';
+import { Session, type SessionStats, type StreamStats } from '../shared/session.ts';
 import { createNet, type NetModule } from './net.ts';
+import { createTls, type TlsModule } from './tls-module.ts';
+import { createDns, type DnsModule } from './dns-module.ts';
 import type { TunnelCore } from './tunnel-core.ts';
 import { type WebSocketConstructor, WebSocketTransport } from './websocket-transport.ts';
 
@@ -32,21 +36,58 @@ export interface TunnelOptions {
   readonly maxStreamWindow?: number;
   /** ms between keepalive pings (default 15000, 0 = off). */
   readonly keepaliveInterval?: number;
-  /** ms to wait for a keepalive answer (default 10000). */
+  /** ms to wait for a keepalive answer (default 10000); a resumable session then reconnects. */
   readonly keepaliveTimeout?: number;
+  /**
+   * Resume the session on a new WebSocket when the connection drops (default true): open
+   * sockets carry on with no byte lost. False = protocol version 1, sockets fail instead.
+   */
+  readonly reconnect?: boolean;
+  /** ms to keep trying to resume before every socket fails with SOCKWAY_ERR_RESUME_FAILED (default 60000). */
+  readonly resumeTimeout?: number;
 }
+
+/** Diagnostic events of a tunnel (the sockets themselves see none of this). */
+export interface TunnelEvents {
+  /** The WebSocket dropped; the tunnel is reconnecting. `code` is the WebSocket close code. */
+  disconnect: { readonly code: number; readonly reason: string };
+  /** The session was resumed on a new WebSocket after `downtimeMs` and `attempts` tries. */
+  reconnect: { readonly attempts: number; readonly downtimeMs: number };
+  /** Resuming failed; every socket of the session failed with `error`. */
+  'reconnect-failed': { readonly error: WireError };
+}
+
+/** A listener of one tunnel event. */
+export type TunnelListener<E extends keyof TunnelEvents> = (event: TunnelEvents[E]) => void;
 
 /** A tunnel to one gateway. */
 export interface Tunnel {
   /** Node's `net` surface, carried by this tunnel. */
   readonly net: NetModule;
+  /** Node's `tls` client surface: TLS originated by the gateway on this tunnel's streams. */
+  readonly tls: TlsModule;
+  /** Node's `dns` surface, answered by the gateway's resolver. */
+  readonly dns: DnsModule;
   /** The gateway URL. */
   readonly url: string;
-  /** Per-stream counters of the live session. */
-  stats(): { connected: boolean; streams: StreamStats[] };
+  /** Per-stream counters of the live session, and its reliability counters (replay buffer, resumes). */
+  stats(): { connected: boolean; streams: StreamStats[]; session: SessionStats | null };
   /** Closes the WebSocket; every open socket fails with SOCKWAY_ERR_GOING_AWAY. */
   close(): void;
+  /**
+   * Diagnostic: drops the WebSocket now, as a network failure would (no GOAWAY). A
+   * resumable session reconnects and resumes; for tests and "drop connection" buttons.
+   */
+  dropConnection(): void;
+  /** Listens to a diagnostic event. */
+  on<E extends keyof TunnelEvents>(event: E, listener: TunnelListener<E>): this;
+  /** Removes a listener added with on(). */
+  off<E extends keyof TunnelEvents>(event: E, listener: TunnelListener<E>): this;
 }
+
+/** Reconnect backoff: first retry at once, then doubling from 100 ms up to 2 s, jittered. */
+const RETRY_BASE_MS = 100;
+const RETRY_MAX_MS = 2_000;
 
 type Timer = ReturnType<typeof setTimeout>;
 
@@ -65,23 +106,39 @@ const unrefTimers = {
 class TunnelImpl implements TunnelCore, Tunnel {
   readonly url: string;
   readonly net: NetModule;
+  readonly tls: TlsModule;
+  readonly dns: DnsModule;
   readonly #options: TunnelOptions;
   #session: Session | null = null;
   #transport: WebSocketTransport | null = null;
   /** Active sockets and whether each is ref'd. */
   readonly #active = new Map<object, boolean>();
+  readonly #listeners = new Map<keyof TunnelEvents, Set<(event: never) => void>>();
+  /** Reconnecting: when the link dropped, tries so far, the pending retry. */
+  #downSince = 0;
+  #attempts = 0;
+  #retryTimer: unknown = null;
 
   constructor(options: TunnelOptions) {
     if (typeof options?.url !== 'string' || options.url === '') throw new TypeError('createTunnel: options.url must be the gateway WebSocket URL');
     this.#options = options;
     this.url = options.url;
     this.net = createNet(() => this);
+    this.tls = createTls(this.net);
+    this.dns = createDns(() => this);
   }
 
   openStream(...[open, handler]: Parameters<TunnelCore['openStream']>): ReturnType<TunnelCore['openStream']> {
     const session = this.#acquire();
     if ('code' in session) return session;
     const stream = session.open(open, handler);
+    return stream ?? session.closeError ?? wireError({ code: SockwayErrorCode.GatewayClosed, message: 'the gateway session is closed' });
+  }
+
+  openQuery(...[query, handler]: Parameters<TunnelCore['openQuery']>): ReturnType<TunnelCore['openQuery']> {
+    const session = this.#acquire();
+    if ('code' in session) return session;
+    const stream = session.query(query, handler);
     return stream ?? session.closeError ?? wireError({ code: SockwayErrorCode.GatewayClosed, message: 'the gateway session is closed' });
   }
 
@@ -102,11 +159,12 @@ class TunnelImpl implements TunnelCore, Tunnel {
     this.#applyRef();
   }
 
-  stats(): { connected: boolean; streams: StreamStats[] } {
+  stats(): { connected: boolean; streams: StreamStats[]; session: SessionStats | null } {
     const session = this.#session;
     return {
-      connected: session !== null && session.state === 'open',
+      connected: session !== null && session.state === 'open' && !session.detached,
       streams: session === null ? [] : [...session.streams()].map((s) => s.stats()),
+      session: session === null ? null : session.sessionStats(),
     };
   }
 
@@ -114,21 +172,38 @@ class TunnelImpl implements TunnelCore, Tunnel {
     this.#session?.close();
   }
 
+  dropConnection(): void {
+    this.#session?.dropTransport('dropped by tunnel.dropConnection()');
+  }
+
+  on<E extends keyof TunnelEvents>(event: E, listener: TunnelListener<E>): this {
+    let set = this.#listeners.get(event);
+    if (set === undefined) this.#listeners.set(event, set = new Set());
+    set.add(listener as (event: never) => void);
+    return this;
+  }
+
+  off<E extends keyof TunnelEvents>(event: E, listener: TunnelListener<E>): this {
+    this.#listeners.get(event)?.delete(listener as (event: never) => void);
+    return this;
+  }
+
+  #emit<E extends keyof TunnelEvents>(event: E, value: TunnelEvents[E]): void {
+    for (const listener of [...this.#listeners.get(event) ?? []]) {
+      try {
+        (listener as TunnelListener<E>)(value);
+      } catch (error) {
+        // A diagnostic listener must not break the tunnel; report it like an uncaught error.
+        queueMicrotask(() => { throw error; });
+      }
+    }
+  }
+
   #acquire(): Session | WireError {
     const current = this.#session;
     if (current !== null && current.closeError === null) return current;
-    const WebSocketImpl = this.#options.WebSocket ?? (globalThis as unknown as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (WebSocketImpl === undefined) {
-      return wireError({ code: SockwayErrorCode.GatewayUnreachable, message: 'no WebSocket implementation: pass options.WebSocket (e.g. from the ws package)' });
-    }
-    let socket;
-    try {
-      const protocols = this.#protocols();
-      socket = protocols === undefined ? new WebSocketImpl(this.url) : new WebSocketImpl(this.url, protocols);
-    } catch (error) {
-      return wireError({ code: SockwayErrorCode.GatewayUnreachable, message: `cannot open a WebSocket to ${this.url}: ${(error as Error).message}` });
-    }
-    const transport = new WebSocketTransport(socket);
+    const transport = this.#newTransport();
+    if (!(transport instanceof WebSocketTransport)) return transport;
     const session: Session = new Session({
       role: 'client',
       transport,
@@ -139,17 +214,78 @@ class TunnelImpl implements TunnelCore, Tunnel {
       ...(this.#options.maxStreamWindow !== undefined && { maxStreamWindow: this.#options.maxStreamWindow }),
       ...(this.#options.keepaliveInterval !== undefined && { keepaliveInterval: this.#options.keepaliveInterval }),
       ...(this.#options.keepaliveTimeout !== undefined && { keepaliveTimeout: this.#options.keepaliveTimeout }),
-      onClose: () => {
-        if (this.#session === session) {
-          this.#session = null;
-          this.#transport = null;
-        }
+      resumable: this.#options.reconnect !== false,
+      onDetach: (info) => this.#onDetach(session, info.code, info.reason),
+      onResume: () => {
+        const value = { attempts: this.#attempts, downtimeMs: Date.now() - this.#downSince };
+        this.#stopRetry();
+        this.#emit('reconnect', value);
+      },
+      onClose: (error) => {
+        if (this.#session !== session) return;
+        const reconnecting = this.#downSince !== 0;
+        this.#stopRetry();
+        this.#session = null;
+        this.#transport = null;
+        if (reconnecting && error !== null) this.#emit('reconnect-failed', { error });
       },
     });
     this.#session = session;
     this.#transport = transport;
     this.#applyRef();
     return session;
+  }
+
+  /** A WebSocket to the gateway, as a transport (or why there is none). */
+  #newTransport(): WebSocketTransport | WireError {
+    const WebSocketImpl = this.#options.WebSocket ?? (globalThis as unknown as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (WebSocketImpl === undefined) {
+      return wireError({ code: SockwayErrorCode.GatewayUnreachable, message: 'no WebSocket implementation: pass options.WebSocket (e.g. from the ws package)' });
+    }
+    try {
+      const protocols = this.#protocols();
+      const socket = protocols === undefined ? new WebSocketImpl(this.url) : new WebSocketImpl(this.url, protocols);
+      return new WebSocketTransport(socket);
+    } catch (error) {
+      return wireError({ code: SockwayErrorCode.GatewayUnreachable, message: `cannot open a WebSocket to ${this.url}: ${(error as Error).message}` });
+    }
+  }
+
+  /** The session lost its WebSocket (or a resume attempt failed): retry with backoff until resumeTimeout. */
+  #onDetach(session: Session, code: number, reason: string): void {
+    if (this.#session !== session) return;
+    this.#transport = null;
+    const now = Date.now();
+    if (this.#downSince === 0) {
+      this.#downSince = now;
+      this.#emit('disconnect', { code, reason });
+    }
+    const timeout = this.#options.resumeTimeout ?? 60_000;
+    if (now - this.#downSince >= timeout) {
+      session.close(wireError({ code: SockwayErrorCode.ResumeFailed, message: `could not resume the session: the gateway was unreachable for ${timeout} ms` }));
+      return;
+    }
+    const delay = this.#attempts === 0 ? 0 : Math.min(RETRY_BASE_MS * 2 ** (this.#attempts - 1), RETRY_MAX_MS) * (0.5 + Math.random() / 2);
+    this.#retryTimer = unrefTimers.setTimeout(() => {
+      this.#retryTimer = null;
+      this.#attempts += 1;
+      if (this.#session !== session || !session.detached) return;
+      const transport = this.#newTransport();
+      if (!(transport instanceof WebSocketTransport)) {
+        this.#onDetach(session, 1006, transport.message);
+        return;
+      }
+      this.#transport = transport;
+      this.#applyRef();
+      session.resume(transport);
+    }, Math.min(delay, Math.max(0, timeout - (now - this.#downSince))));
+  }
+
+  #stopRetry(): void {
+    if (this.#retryTimer !== null) unrefTimers.clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    this.#downSince = 0;
+    this.#attempts = 0;
   }
 
   /** The subprotocols to offer: the caller's, plus `sockway` and the token when there is one. */

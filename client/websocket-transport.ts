@@ -94,6 +94,13 @@ export class WebSocketTransport implements MessageTransport {
     this.#drainTimer = setTimeout(poll, 0);
   }
 
+  /** Drops the connection: `ws` can terminate() (no close handshake); a browser can only close(). */
+  abort(): void {
+    const terminate = (this.#socket as unknown as { terminate?: () => void }).terminate;
+    if (typeof terminate === 'function') terminate.call(this.#socket);
+    else this.close(1000, '');
+  }
+
   close(code: number, reason: string): void {
     try {
       this.#socket.close(code, reason);

@@ -33,6 +33,13 @@ export function wireToError(error: WireError): Error {
   if (error.address !== '') err.address = error.address;
   if (error.port >= 0) err.port = error.port;
   if (error.hostname !== '') err.hostname = error.hostname;
+  if (error.code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    // Node's fields for this one: reason (the message's tail) and host, not hostname.
+    const tls = err as SockwayError & { reason?: string; host?: string };
+    tls.reason = error.message.replace(/^Hostname\/IP does not match certificate's altnames: /, '');
+    tls.host = error.hostname;
+    delete err.hostname;
+  }
   captureStack(err, wireToError);
   return err;
 }

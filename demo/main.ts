@@ -3,6 +3,8 @@
  * sockway Vite plugin makes that import sockway's net, bound to this server's gateway.
  */
 import net from 'net';
+import { setUpSqlConsole } from './sql-console.ts';
+import { setUpTabs } from './tabs.ts';
 
 interface Target {
   readonly label: string;
@@ -175,9 +177,43 @@ form.addEventListener('submit', (event) => {
 // readyState and the counters change without events too (bytes leave in the background).
 setInterval(render, 250);
 
+/** The SSH terminal form, shown when the demo allows an SSH server (`npm start -- --ssh host:port`). */
+function setUpSsh(target: Target): void {
+  const form = element<HTMLFormElement>('ssh-form');
+  const status = element('ssh-status');
+  element('ssh-hint').hidden = true;
+  form.hidden = false;
+  element<HTMLInputElement>('ssh-target').value = `${target.host}:${target.port}`;
+  let session: { close(): void } | null = null;
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    session?.close();
+    status.textContent = 'loading ssh2…';
+    // ssh2 and xterm.js load on first use: the console above stays a small page.
+    import('./ssh-terminal.ts')
+      .then(({ openSshTerminal }) => {
+        const password = element<HTMLInputElement>('ssh-password').value;
+        const privateKey = element<HTMLTextAreaElement>('ssh-key').value.trim();
+        session = openSshTerminal(element('terminal'), {
+          host: target.host,
+          port: target.port,
+          username: element<HTMLInputElement>('ssh-user').value,
+          ...(password === '' ? {} : { password }),
+          ...(privateKey === '' ? {} : { privateKey }),
+        }, (text) => {
+          // Newest last, a few lines: the handshake, the login, then what happened.
+          status.textContent = [...(status.textContent ?? '').split('\n').filter((line) => line !== '' && !line.startsWith('loading')), text].slice(-4).join('\n');
+        });
+      })
+      .catch((error: unknown) => (status.textContent = `could not load the SSH client: ${String(error)}`));
+  });
+}
+
 async function loadTargets(): Promise<void> {
-  const { targets } = (await (await fetch('/targets.json')).json()) as { targets: Target[] };
-  for (const target of targets) {
+  const { targets, ssh, allowed } = (await (await fetch('/targets.json')).json()) as { targets: Target[]; ssh?: Target; allowed: Target[] };
+  if (ssh !== undefined) setUpSsh(ssh);
+  setUpSqlConsole(allowed);
+  for (const target of [...targets, ...allowed]) {
     targetSelect.add(new Option(`${target.label} — ${target.host}:${target.port}`, `${target.host}|${target.port}`));
   }
   targetSelect.add(new Option('Another host:port (the demo policy denies it)', CUSTOM));
@@ -185,4 +221,5 @@ async function loadTargets(): Promise<void> {
   render();
 }
 
+setUpTabs();
 loadTargets().catch((error: unknown) => append('error', `Could not load /targets.json: ${String(error)}`));

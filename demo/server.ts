@@ -2,7 +2,8 @@
  * The demo, on one port: the TCP console page (demo/, built with Vite and the sockway
  * plugin), the gateway at /sockway, and /targets.json listing what the gateway allows.
  * The policy allows the demo's own targets only: its line service, and 127.0.0.1:9
- * (nothing listens there) to show ECONNREFUSED. Anything else is denied.
+ * (nothing listens there) to show ECONNREFUSED, plus what `allow` adds (e.g. a database
+ * for the SQL console). Anything else is denied.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
-import { type GatewayLogEntry, createGateway } from '../gateway/index.ts';
+import { type GatewayLogEntry, type Rule, createGateway, parseRule } from '../gateway/index.ts';
 import { sockway } from '../vite/index.ts';
 import { startLineService } from './line-service.ts';
 import { serveStatic } from './static-files.ts';
@@ -37,6 +38,13 @@ export interface DemoOptions {
   readonly host?: string;
   /** Gateway log entries (denials, errors, sessions). Default: none. */
   readonly log?: (entry: GatewayLogEntry) => void;
+  /** An SSH server the page's SSH terminal may reach (allowed at the gateway). Default: none. */
+  readonly ssh?: { readonly host: string; readonly port: number };
+  /**
+   * More connect rules for the gateway, in its HOST:PORT syntax (`127.0.0.1:5432`, `db.internal:*`),
+   * e.g. a database for the SQL console. Default: none. A malformed rule throws (code SOCKWAY_ERR_INVALID_RULE).
+   */
+  readonly allow?: readonly string[];
 }
 
 /** A running demo. */
@@ -46,6 +54,10 @@ export interface Demo {
   /** The gateway: ws://HOST:PORT/sockway */
   readonly gatewayUrl: string;
   readonly targets: readonly DemoTarget[];
+  /** The SSH terminal's server, when one was given. */
+  readonly ssh: DemoTarget | undefined;
+  /** The extra connect rules (options.allow), as parsed. */
+  readonly allow: readonly string[];
   /** Stops the gateway (GOAWAY to every page), the HTTP server and the line service. */
   close(): Promise<void>;
 }
@@ -56,28 +68,43 @@ async function buildPage(): Promise<string> {
     configFile: false,
     root: DEMO_ROOT,
     logLevel: 'warn',
-    plugins: [sockway({ gateway: GATEWAY_PATH })],
-    build: { outDir, emptyOutDir: true, reportCompressedSize: false },
+    // 'full' crypto for the SSH terminal's ssh2; the page loads it only when used.
+    plugins: [sockway({ gateway: GATEWAY_PATH, crypto: 'full' })],
+    build: { outDir, emptyOutDir: true, reportCompressedSize: false, chunkSizeWarningLimit: 2048 },
   });
   return outDir;
+}
+
+/** The single destination a rule names (`127.0.0.1:5432`), or undefined for a pattern (`*:443`, `10.0.0.0/8:5432`, `db:*`). */
+function ruleTarget(rule: Rule): DemoTarget | undefined {
+  const { host, port } = rule;
+  if (port.min !== port.max) return undefined;
+  if (host.type === 'name') return { label: 'Allowed with --allow', host: host.name, port: port.min };
+  if (host.type === 'ip' && host.prefix === (host.family === 4 ? 32 : 128)) return { label: 'Allowed with --allow', host: host.address, port: port.min };
+  return undefined;
 }
 
 /** Starts the line service, builds the page and serves both it and the gateway on one port. */
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const host = options.host ?? '127.0.0.1';
+  // Parsed before anything starts, so a typo fails fast with the rule named.
+  const extraRules = (options.allow ?? []).map((text) => parseRule(text));
+  // Offered in the page (console destinations, the SQL console's default server).
+  const allowed = extraRules.map(ruleTarget).filter((target) => target !== undefined);
   const [service, pageDir] = await Promise.all([startLineService(), buildPage()]);
   const targets: DemoTarget[] = [
     { label: 'Demo line service', host: service.host, port: service.port },
     { label: 'Closed port (shows ECONNREFUSED)', ...REFUSED_TARGET },
   ];
+  const ssh = options.ssh === undefined ? undefined : { label: 'SSH server', ...options.ssh };
   const gateway = createGateway({
-    allow: targets.map((target) => `${target.host}:${target.port}`),
+    allow: [...[...targets, ...(ssh === undefined ? [] : [ssh])].map((target) => `${target.host}:${target.port}`), ...extraRules],
     // The page may also be a TCP server, on loopback only (the console's Listen button).
     allowListen: ['127.0.0.1:*'],
     path: GATEWAY_PATH,
     ...(options.log !== undefined && { log: options.log }),
   });
-  const targetsJson = JSON.stringify({ targets });
+  const targetsJson = JSON.stringify({ targets, ssh, allowed });
   const server = http.createServer((request, response) => {
     if (request.url === '/targets.json') {
       response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache' }).end(targetsJson);
@@ -105,6 +132,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     url: `http://${origin}/`,
     gatewayUrl: `ws://${origin}${GATEWAY_PATH}`,
     targets,
+    ssh,
+    allow: extraRules.map((rule) => rule.text),
     close: async () => {
       await gateway.close();
       server.closeAllConnections();

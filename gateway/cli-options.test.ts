@@ -182,7 +182,7 @@ describe('parseGatewayArgs: bad command lines throw usage feedback', () => {
 });
 
 describe('USAGE', () => {
-  const documented = ['--port', '--host', '--path', '--allow', '--deny', '--allow-listen', '--deny-listen', '--token-secret', '--token-audience', '--allow-origin', '--trust-proxy', '--max-streams', '--window', '--max-sessions', '--max-sessions-per-client', '--max-pending-opens', '--open-rate', '--connect-timeout', '--stream-idle-timeout', '--session-idle-timeout', '--max-session-buffer', '--quiet', '--help', '-h', 'SOCKWAY_PORT', 'SOCKWAY_HOST', 'SOCKWAY_ALLOW', 'SOCKWAY_DENY', 'SOCKWAY_ALLOW_LISTEN', 'SOCKWAY_DENY_LISTEN', 'SOCKWAY_TOKEN_SECRET', 'SOCKWAY_TOKEN_AUDIENCE', 'SOCKWAY_ALLOW_ORIGIN'];
+  const documented = ['--port', '--host', '--path', '--allow', '--deny', '--allow-listen', '--deny-listen', '--token-secret', '--token-audience', '--allow-origin', '--trust-proxy', '--max-streams', '--window', '--max-sessions', '--max-sessions-per-client', '--max-pending-opens', '--open-rate', '--connect-timeout', '--stream-idle-timeout', '--session-idle-timeout', '--max-session-buffer', '--quiet', '--help', '-h', 'SOCKWAY_PORT', 'SOCKWAY_HOST', 'SOCKWAY_ALLOW', 'SOCKWAY_DENY', 'SOCKWAY_ALLOW_LISTEN', 'SOCKWAY_DENY_LISTEN', 'SOCKWAY_TOKEN_SECRET', 'SOCKWAY_TOKEN_AUDIENCE', 'SOCKWAY_ALLOW_ORIGIN', '--dns-server', 'SOCKWAY_DNS_SERVERS'];
   for (const word of documented) {
     test(`documents ${word}`, () => {
       assert.match(USAGE, new RegExp(`(^|[\\s,])${word.replace(/[-]/g, '\\-')}\\b`, 'm'));
@@ -196,8 +196,8 @@ describe('USAGE', () => {
       '--port': '1', '--host': 'h', '--path': '/', '--allow': 'x:1', '--deny': 'x:1', '--allow-listen': '0.0.0.0:8000',
       '--deny-listen': '0.0.0.0:22', '--token-secret': 's'.repeat(32), '--token-audience': 'gw', '--allow-origin': 'https://a.example',
       '--trust-proxy': '1', '--max-streams': '1', '--window': '16KiB', '--max-sessions': '1', '--max-sessions-per-client': '1',
-      '--max-pending-opens': '1', '--open-rate': '1', '--connect-timeout': '1s', '--stream-idle-timeout': '0', '--session-idle-timeout': '5min',
-      '--max-session-buffer': '1MiB', '--quiet': null, '--help': null,
+      '--max-pending-opens': '1', '--open-rate': '1', '--connect-timeout': '1s', '--dns-server': '127.0.0.1:5353', '--stream-idle-timeout': '0', '--session-idle-timeout': '5min',
+      '--max-session-buffer': '1MiB', '--resume-grace': '0', '--drain-timeout': '10s', '--quiet': null, '--help': null,
     };
     assert.deepEqual([...flags].sort(), Object.keys(sample).sort());
     for (const flag of flags) {
@@ -216,4 +216,13 @@ describe('USAGE', () => {
   test('lines fit in 80 columns', () => {
     for (const line of USAGE.split('\n')) assert.ok(line.length <= 80, `too long (${line.length}): ${line}`);
   });
+});
+
+test('--dns-server (repeatable) and SOCKWAY_DNS_SERVERS give the gateway its resolver servers', () => {
+  const fromFlags = parseGatewayArgs(['--allow', 'x:1', '--dns-server', '127.0.0.1:5353', '--dns-server', '[::1]:53'], {});
+  assert.deepEqual('dnsServers' in fromFlags ? fromFlags.dnsServers : null, ['127.0.0.1:5353', '[::1]:53']);
+  const fromEnv = parseGatewayArgs(['--allow', 'x:1'], { SOCKWAY_DNS_SERVERS: '10.0.0.2, 10.0.0.3:5353' });
+  assert.deepEqual('dnsServers' in fromEnv ? fromEnv.dnsServers : null, ['10.0.0.2', '10.0.0.3:5353']);
+  const none = parseGatewayArgs(['--allow', 'x:1'], {});
+  assert.equal('dnsServers' in none, false);
 });

@@ -41,6 +41,9 @@ Options:
   --open-rate N       Connection attempts per second per session (default 100;
                       bursts of twice that)
   --connect-timeout T Time to connect, DNS included (default 30s)
+  --dns-server S      DNS server answering the pages' dns.resolve*(), e.g.
+                      127.0.0.1:5353 or [::1]:53; repeatable (default: the
+                      system's)
   --stream-idle-timeout T
                       Reset a stream after T without traffic (default 30min;
                       0 = never)
@@ -50,6 +53,11 @@ Options:
   --max-session-buffer BYTES
                       Bytes one session may make the gateway hold (default
                       32MiB)
+  --resume-grace T    Keep a session whose WebSocket dropped (its TCP sockets
+                      and listeners) this long for the client to resume it
+                      (default 60s; 0 = no resumption)
+  --drain-timeout T   On SIGTERM/SIGINT, let open streams finish for up to T
+                      after GOAWAY before resetting them (default 30s)
   --quiet             Log only errors
   -h, --help          Print this help and exit
 
@@ -89,6 +97,7 @@ Environment (used when the option is not given):
   SOCKWAY_TOKEN_SECRET   --token-secret
   SOCKWAY_TOKEN_AUDIENCE --token-audience
   SOCKWAY_ALLOW_ORIGIN   comma-separated --allow-origin origins
+  SOCKWAY_DNS_SERVERS    comma-separated --dns-server servers
 
 Examples (quote rules: * and [ ] are special to the shell):
   # one database on the gateway's own host
@@ -147,9 +156,13 @@ export type GatewayCliOptions =
       readonly openRate?: number;
       /** Milliseconds. */
       readonly connectTimeout?: number;
+      /** DNS servers for the pages' dns.resolve*(); absent: the system's. */
+      readonly dnsServers?: readonly string[];
       readonly streamIdleTimeout?: number;
       readonly sessionIdleTimeout?: number;
       readonly maxSessionBufferedBytes?: number;
+      readonly resumeGracePeriod?: number;
+      readonly drainTimeout?: number;
       readonly quiet: boolean;
     };
 
@@ -180,15 +193,18 @@ const FLAGS = {
   '--max-pending-opens': 'value',
   '--open-rate': 'value',
   '--connect-timeout': 'value',
+  '--dns-server': 'list',
   '--stream-idle-timeout': 'value',
   '--session-idle-timeout': 'value',
   '--max-session-buffer': 'value',
+  '--resume-grace': 'value',
+  '--drain-timeout': 'value',
   '--quiet': 'switch',
   '--help': 'switch',
 } as const satisfies Record<string, FlagKind>;
 
 type Flag = keyof typeof FLAGS;
-type ListFlag = '--allow' | '--deny' | '--allow-listen' | '--deny-listen' | '--allow-origin';
+type ListFlag = '--allow' | '--deny' | '--allow-listen' | '--deny-listen' | '--allow-origin' | '--dns-server';
 
 /**
  * Parses `sockway-gateway` arguments (process.argv.slice(2)) with environment fallbacks;
@@ -199,7 +215,7 @@ export function parseGatewayArgs(argv: readonly string[], env: GatewayEnv = proc
   if (argv.includes('--help') || argv.includes('-h')) return { help: true };
 
   const values = new Map<Flag, string>();
-  const lists: Record<ListFlag, string[]> = { '--allow': [], '--deny': [], '--allow-listen': [], '--deny-listen': [], '--allow-origin': [] };
+  const lists: Record<ListFlag, string[]> = { '--allow': [], '--deny': [], '--allow-listen': [], '--deny-listen': [], '--allow-origin': [], '--dns-server': [] };
   let quiet = false;
 
   for (let index = 0; index < argv.length; index += 1) {
@@ -249,6 +265,8 @@ export function parseGatewayArgs(argv: readonly string[], env: GatewayEnv = proc
     return fromEnv === undefined || fromEnv.trim() === '' ? undefined : parse(fromEnv.trim(), envName as string);
   };
   const origins = list('--allow-origin', lists['--allow-origin'], 'SOCKWAY_ALLOW_ORIGIN', env).map((text) => parseOrigin(text));
+  // Checked by node:dns Resolver.setServers() when the gateway starts.
+  const dnsServers = list('--dns-server', lists['--dns-server'], 'SOCKWAY_DNS_SERVERS', env);
   const settings = {
     tokenSecret: optional('--token-secret', parseSecret, 'SOCKWAY_TOKEN_SECRET'),
     tokenAudience: optional('--token-audience', parseAudience, 'SOCKWAY_TOKEN_AUDIENCE'),
@@ -262,6 +280,8 @@ export function parseGatewayArgs(argv: readonly string[], env: GatewayEnv = proc
     connectTimeout: optional('--connect-timeout', (text, label) => parseDuration(text, label, 1)),
     streamIdleTimeout: optional('--stream-idle-timeout', (text, label) => parseDuration(text, label, 0)),
     sessionIdleTimeout: optional('--session-idle-timeout', (text, label) => parseDuration(text, label, 0)),
+    resumeGracePeriod: optional('--resume-grace', (text, label) => parseDuration(text, label, 0)),
+    drainTimeout: optional('--drain-timeout', (text, label) => parseDuration(text, label, 0)),
     maxSessionBufferedBytes: optional('--max-session-buffer', (text, label) => parseBytes(text, label, 64 * 1024)),
   };
   return {
@@ -274,6 +294,7 @@ export function parseGatewayArgs(argv: readonly string[], env: GatewayEnv = proc
     allowListen,
     denyListen: rules('--deny-listen', lists['--deny-listen'], 'SOCKWAY_DENY_LISTEN', env),
     ...(origins.length === 0 ? {} : { allowOrigins: origins }),
+    ...(dnsServers.length === 0 ? {} : { dnsServers }),
     ...definedOnly(settings),
     quiet,
   };
@@ -424,6 +445,8 @@ function example(flag: Flag): string {
       return '0.0.0.0:8000-8099';
     case '--allow-origin':
       return 'https://app.example.com';
+    case '--dns-server':
+      return '127.0.0.1:53';
     case '--token-secret':
       return '"$(openssl rand -base64 32)"';
     case '--token-audience':
@@ -431,6 +454,8 @@ function example(flag: Flag): string {
     case '--connect-timeout':
     case '--stream-idle-timeout':
     case '--session-idle-timeout':
+    case '--resume-grace':
+    case '--drain-timeout':
       return '30s';
     case '--max-session-buffer':
       return '32MiB';

@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
-import { encodeFrame } from '../shared/frame.ts';
+import { type ResumeFrame, encodeFrame } from '../shared/frame.ts';
 import { type Limits, MAX_FRAME_LENGTH } from '../shared/protocol.ts';
 import { Session, type StreamStats, resolveLimits } from '../shared/session.ts';
 import { CloseCode, type Timers } from '../shared/transport.ts';
@@ -34,6 +34,7 @@ import {
 import { type Policy, type PolicyCheck, type Rule, createPolicy, intersectPolicies } from './policy.ts';
 import { type GatewayLogEntry, type LookupAll, type TcpBridgeInfo, type TcpBridgeOptions, TcpBridge, deniedListenError, openTcpBridge } from './tcp-bridge.ts';
 import { ListenBridge, openListenBridge } from './listen-bridge.ts';
+import { type DnsResolver, answerQuery, createResolver } from './dns-bridge.ts';
 import { credentialOf } from './token.ts';
 import type { TokenSecret } from './token.ts';
 import { UNSUPPORTED_DATA, WsTransport } from './ws-transport.ts';
@@ -88,8 +89,27 @@ export interface GatewayOptions extends GatewayLimitOptions {
   readonly keepaliveInterval?: number;
   /** ms close() waits for clients to finish the close handshake before dropping them. Default 2000. */
   readonly closeTimeout?: number;
-  /** Host name resolver (dns.lookup with all: true); for tests and custom DNS. */
+  /**
+   * ms a session whose WebSocket dropped (without GOAWAY) is kept, with its TCP sockets and
+   * listeners, for the client to resume it (PROTOCOL.md#resume). Its sockets are read only up
+   * to the credit already granted. 0 = no resumption (the gateway speaks protocol version 1).
+   * Default 60000.
+   */
+  readonly resumeGracePeriod?: number;
+  /**
+   * ms close() lets open streams finish after GOAWAY before it resets them (graceful drain,
+   * PROTOCOL.md#drain). New streams are refused meanwhile. Default 0: reset at once.
+   */
+  readonly drainTimeout?: number;
+  /** Hard cap on a session's replay buffer in bytes; exceeding it fails the session. Default 32 MiB. */
+  readonly maxReplayBytes?: number;
+  /** Host name resolver (dns.lookup with all: true); for tests and custom DNS. Also answers the page's dns.lookup(). */
   readonly lookup?: LookupAll;
+  /**
+   * DNS servers for the page's dns.resolve*() ('127.0.0.1:5353', '[::1]:53', '10.0.0.2'),
+   * as node:dns Resolver.setServers() takes them. Default: the system's servers.
+   */
+  readonly dnsServers?: readonly string[];
   /** Receives one structured entry per event (sessions, streams, denials, errors). Default: no logging. */
   readonly log?: (entry: GatewayLogEntry) => void;
 }
@@ -118,8 +138,22 @@ export interface GatewayStreamStats extends StreamStats, TcpBridgeInfo {
 
 /** A snapshot of the gateway's live sessions and streams. */
 export interface GatewayStats {
+  /** Sessions, attached or detached. */
   readonly sessions: number;
   readonly streams: readonly GatewayStreamStats[];
+  /** Sessions waiting for their client to resume (PROTOCOL.md#resume). */
+  readonly detachedSessions: number;
+  /** TCP sockets the gateway holds for streams (dialing, connected or accepted). */
+  readonly tcpSockets: number;
+  /** Listening sockets (net.Server on a page's behalf). */
+  readonly listeners: number;
+  /** Resume grace and drain timers pending. */
+  readonly timers: number;
+  /** Bytes in all sessions' replay buffers now, and the most one session ever held. */
+  readonly replayBytes: number;
+  readonly replayPeak: number;
+  /** Successful resumptions since the gateway started. */
+  readonly resumes: number;
 }
 
 /** A running gateway. */
@@ -131,7 +165,10 @@ export interface Gateway {
    * to the application's own 'upgrade' listeners (answered 404 when there are none).
    */
   attach(server: http.Server, options?: AttachOptions): void;
-  /** GOAWAY to every session, closes every TCP socket and the server; resolves once all is released. */
+  /**
+   * GOAWAY to every session, refusing new streams; open streams may finish for `drainTimeout`
+   * ms, then every TCP socket is closed, and the server; resolves once all is released.
+   */
   close(): Promise<void>;
   /** Live sessions and streams, for tests and metrics. */
   stats(): GatewayStats;
@@ -141,8 +178,11 @@ export interface Gateway {
 
 interface Connection {
   readonly id: number;
-  readonly transport: WsTransport;
+  /** The WebSocket now carrying the session (replaced when the client resumes). */
+  transport: WsTransport;
   readonly session: Session;
+  /** Running while the session is detached: ends it when the client does not resume. */
+  graceTimer: NodeJS.Timeout | null;
   readonly bridges: Set<TcpBridge>;
   /** The session's listeners (net.Server on the page's behalf); their connections are in `bridges`. */
   readonly listeners: Set<ListenBridge>;
@@ -215,6 +255,7 @@ class GatewayServer implements Gateway {
   readonly #keepaliveInterval: number;
   readonly #closeTimeout: number;
   readonly #lookup: LookupAll | undefined;
+  readonly #resolver: DnsResolver;
   readonly #logSink: ((entry: GatewayLogEntry) => void) | undefined;
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<Connection>();
@@ -224,6 +265,15 @@ class GatewayServer implements Gateway {
   #nextConnectionId = 1;
   #liveBridges = 0;
   #heartbeat: NodeJS.Timeout | null = null;
+  readonly #resumeGracePeriod: number;
+  readonly #drainTimeout: number;
+  readonly #maxReplayBytes: number | undefined;
+  /** Handshaken sessions by hex session id, for RESUME. */
+  readonly #bySessionId = new Map<string, Connection>();
+  #graceTimers = 0;
+  #drainTimer: NodeJS.Timeout | null = null;
+  #resumes = 0;
+  #replayPeak = 0;
   #closing = false;
   #closed: Promise<void> | null = null;
   #released: (() => void) | null = null;
@@ -255,7 +305,11 @@ class GatewayServer implements Gateway {
     this.#maxStreamWindow = options.maxStreamWindow;
     this.#keepaliveInterval = checkMs(options.keepaliveInterval ?? 30_000, 'keepaliveInterval', 0);
     this.#closeTimeout = checkMs(options.closeTimeout ?? 2_000, 'closeTimeout', 0);
+    this.#resumeGracePeriod = checkMs(options.resumeGracePeriod ?? 60_000, 'resumeGracePeriod', 0);
+    this.#drainTimeout = checkMs(options.drainTimeout ?? 0, 'drainTimeout', 0);
+    this.#maxReplayBytes = options.maxReplayBytes;
     this.#lookup = options.lookup;
+    this.#resolver = createResolver(options.dnsServers);
     this.#logSink = options.log;
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -311,13 +365,31 @@ class GatewayServer implements Gateway {
 
   stats(): GatewayStats {
     const streams: GatewayStreamStats[] = [];
+    let detachedSessions = 0;
+    let listeners = 0;
+    let replayBytes = 0;
     for (const connection of this.#connections) {
       const sessionId = Buffer.from(connection.session.sessionId).toString('hex');
       for (const bridge of connection.bridges) {
         streams.push({ session: connection.id, sessionId, ...bridge.stream.stats(), ...bridge.info() });
       }
+      const reliability = connection.session.sessionStats();
+      if (reliability.detached) detachedSessions += 1;
+      listeners += connection.listeners.size;
+      replayBytes += reliability.replayBytes;
+      this.#replayPeak = Math.max(this.#replayPeak, reliability.replayPeak);
     }
-    return { sessions: this.#connections.size, streams };
+    return {
+      sessions: this.#connections.size,
+      streams,
+      detachedSessions,
+      tcpSockets: this.#liveBridges,
+      listeners,
+      timers: this.#graceTimers + (this.#drainTimer === null ? 0 : 1),
+      replayBytes,
+      replayPeak: this.#replayPeak,
+      resumes: this.#resumes,
+    };
   }
 
   close(): Promise<void> {
@@ -548,8 +620,13 @@ class GatewayServer implements Gateway {
       },
       maxBufferedBytes: limits.maxSessionBufferedBytes,
       onSendOverflow: (bufferedAmount) => {
-        // The client sends but does not read: a GOAWAY would queue behind the rest.
+        // The client sends but does not read: a GOAWAY would queue behind the rest. The
+        // session ends here too (no resumption): failing it first frees its TCP sockets.
         log({ level: 'warn', event: 'send-buffer-limit', bufferedBytes: bufferedAmount, limit: limits.maxSessionBufferedBytes });
+        connection.session.close(
+          wireError({ code: SockwayErrorCode.Limit, message: `the client does not read: over ${limits.maxSessionBufferedBytes} bytes buffered` }),
+          CloseCode.PolicyViolation,
+        );
         transport.terminate();
       },
     });
@@ -560,12 +637,40 @@ class GatewayServer implements Gateway {
         transport: guarded,
         timers: TIMERS,
         limits: this.#limits,
+        resumable: this.#resumeGracePeriod > 0,
+        ...(this.#maxReplayBytes === undefined ? {} : { maxReplayBytes: this.#maxReplayBytes }),
+        onDetach: (info) => this.#onDetach(connection, info.code),
+        onResume: () => {
+          this.#resumes += 1;
+        },
+        // RESUME on this new WebSocket: it takes over the named session, and from then on
+        // this connection's callbacks (guard, heartbeat) act on that session's record.
+        onResumeRequest: (frame, taken) => {
+          const resumed = this.#resume(connection, frame, taken, transport, log);
+          if (!('session' in resumed)) return resumed;
+          connection = resumed;
+          return null;
+        },
         randomBytes: (length) => randomBytes(length),
         allocate: (length) => Buffer.allocUnsafe(length),
         ...(this.#maxStreamWindow === undefined ? {} : { maxStreamWindow: this.#maxStreamWindow }),
         onOpen: (stream, frame) => this.#onOpen(connection, log, stream, frame),
         // Auto-tuning stays within the session's budget (limits.ts WindowBudget).
         onWindowGrow: (stream, from, to) => connection.budget.grow(stream.id, connection.session.streamCount, from, to),
+        // The page's dns module: answered under the session's connect policy (dns-bridge.ts).
+        onQuery: (stream, frame) => {
+          if (this.#closing) return GOING_AWAY;
+          if (connection.overRate) return { ...openRateError(this.#gatewayLimits), syscall: frame.rrtype === 'lookup' ? 'getaddrinfo' : 'query' };
+          if (Date.now() >= connection.expiresAt) {
+            return wireError({ code: SockwayErrorCode.Unauthorized, message: 'the session\'s token has expired; reconnect with a new token' });
+          }
+          return answerQuery(stream, frame, {
+            policy: connection.policy,
+            resolver: this.#resolver,
+            ...(this.#lookup === undefined ? {} : { lookup: this.#lookup }),
+            log,
+          });
+        },
         onListen: (stream, frame) => {
           if (connection.overRate) return { ...openRateError(this.#gatewayLimits), syscall: 'listen' };
           const decision = connection.policy.checkListen({ host: frame.host, port: frame.port });
@@ -578,6 +683,7 @@ class GatewayServer implements Gateway {
         onReady: () => {
           clearTimer(connection.handshakeTimer);
           connection.handshakeTimer = null;
+          this.#bySessionId.set(Buffer.from(connection.session.sessionId).toString('hex'), connection);
           log({ level: 'info', event: 'session-ready', sessionId: Buffer.from(connection.session.sessionId).toString('hex') });
         },
         onClose: (error) => this.#onSessionClose(connection, error, openedAt),
@@ -591,6 +697,7 @@ class GatewayServer implements Gateway {
       id,
       transport,
       session,
+      graceTimer: null,
       bridges,
       listeners: new Set(),
       policy: admitted.policy,
@@ -681,6 +788,12 @@ class GatewayServer implements Gateway {
   /** A bridge or listener finished: a session left without any may idle out (or expire). */
   #afterStreamGone(connection: Connection): void {
     if (connection.bridges.size === 0 && connection.listeners.size === 0) {
+      // Draining (close() with drainTimeout): the last stream is done, so is the session.
+      if (this.#closing && this.#connections.has(connection)) {
+        connection.session.close(GOING_AWAY, CloseCode.GoingAway);
+        this.#checkReleased();
+        return;
+      }
       if (Date.now() >= connection.expiresAt) this.#closeIfExpired(connection);
       else this.#armIdle(connection);
     }
@@ -743,8 +856,73 @@ class GatewayServer implements Gateway {
     );
   }
 
+  /**
+   * A RESUME arrived on `fresh`'s new WebSocket. Finds the session it names and lets it
+   * check the token and take the WebSocket over (`taken`, `transport` beneath it).
+   * Returns the resumed session's record, or why not (answered with GOAWAY).
+   */
+  #resume(fresh: Connection, frame: ResumeFrame, taken: Parameters<Session['resumeWith']>[0], transport: WsTransport, log: (entry: GatewayLogEntry) => void): Connection | WireError {
+    const target = this.#bySessionId.get(Buffer.from(frame.sessionId).toString('hex'));
+    if (target === undefined || target === fresh || this.#closing) {
+      const reason = this.#closing ? 'the gateway is shutting down' : 'unknown session: it ended, its grace period is over, or the gateway restarted';
+      log({ level: 'warn', event: 'resume-refused', reason });
+      return wireError({ code: SockwayErrorCode.ResumeFailed, message: reason });
+    }
+    const refused = target.session.resumeWith(taken, frame);
+    if (refused !== null) {
+      log({ level: 'warn', event: 'resume-refused', reason: refused.message });
+      return refused;
+    }
+    // The new WebSocket's record is dropped: its session handed the socket over.
+    this.#connections.delete(fresh);
+    clearTimer(fresh.handshakeTimer);
+    clearTimer(fresh.idleTimer);
+    clearTimer(fresh.expiryTimer);
+    fresh.handshakeTimer = null;
+    fresh.idleTimer = null;
+    fresh.expiryTimer = null;
+    if (target.graceTimer !== null) {
+      clearTimeout(target.graceTimer);
+      target.graceTimer = null;
+      this.#graceTimers -= 1;
+    }
+    target.transport = transport;
+    target.alive = true;
+    this.#log({ level: 'info', event: 'session-resumed', session: target.id, on: fresh.id });
+    return target;
+  }
+
+  /** The WebSocket of a resumable session dropped: keep it for the grace period. */
+  #onDetach(connection: Connection, code: number): void {
+    this.#log({ level: 'info', event: 'session-detached', session: connection.id, code, graceMs: this.#resumeGracePeriod });
+    if (this.#closing) {
+      connection.session.close(GOING_AWAY, CloseCode.GoingAway);
+      return;
+    }
+    if (connection.graceTimer !== null) return;
+    this.#graceTimers += 1;
+    connection.graceTimer = setTimeout(() => {
+      connection.graceTimer = null;
+      this.#graceTimers -= 1;
+      this.#log({ level: 'info', event: 'session-resume-timeout', session: connection.id, graceMs: this.#resumeGracePeriod });
+      connection.session.close(
+        wireError({ code: SockwayErrorCode.ResumeFailed, message: `the client did not resume the session within ${this.#resumeGracePeriod} ms` }),
+        CloseCode.GoingAway,
+      );
+    }, this.#resumeGracePeriod);
+    connection.graceTimer.unref();
+  }
+
   #onSessionClose(connection: Connection, error: WireError | null, openedAt: number): void {
     if (!this.#connections.delete(connection)) return;
+    const sessionId = Buffer.from(connection.session.sessionId).toString('hex');
+    if (this.#bySessionId.get(sessionId) === connection) this.#bySessionId.delete(sessionId);
+    this.#replayPeak = Math.max(this.#replayPeak, connection.session.sessionStats().replayPeak);
+    if (connection.graceTimer !== null) {
+      clearTimeout(connection.graceTimer);
+      connection.graceTimer = null;
+      this.#graceTimers -= 1;
+    }
     clearTimer(connection.handshakeTimer);
     clearTimer(connection.idleTimer);
     clearTimer(connection.expiryTimer);
@@ -781,6 +959,7 @@ class GatewayServer implements Gateway {
 
   #beat(): void {
     for (const connection of this.#connections) {
+      if (connection.session.detached) continue;
       if (!connection.alive) {
         this.#log({ level: 'warn', event: 'keepalive-timeout', session: connection.id, intervalMs: this.#keepaliveInterval });
         connection.transport.terminate();
@@ -809,18 +988,35 @@ class GatewayServer implements Gateway {
     const released = new Promise<void>((resolve) => {
       this.#released = resolve;
     });
-    for (const connection of [...this.#connections]) connection.session.close(GOING_AWAY, CloseCode.GoingAway);
+    for (const connection of [...this.#connections]) {
+      const session = connection.session;
+      // Graceful drain: GOAWAY now, close once the streams are done or the deadline passes.
+      if (this.#drainTimeout > 0 && !session.detached && session.streamCount > 0 && session.version > 0) {
+        for (const listener of [...connection.listeners]) listener.destroy(GOING_AWAY);
+        session.goAway(GOING_AWAY);
+      } else {
+        session.close(GOING_AWAY, CloseCode.GoingAway);
+      }
+    }
+    if (this.#connections.size > 0 && this.#drainTimeout > 0) {
+      this.#drainTimer = setTimeout(() => {
+        this.#drainTimer = null;
+        for (const connection of [...this.#connections]) connection.session.close(GOING_AWAY, CloseCode.GoingAway);
+      }, this.#drainTimeout);
+    }
     this.#checkReleased();
     // Clients get closeTimeout ms to answer the close handshake; then they are dropped.
     const grace = setTimeout(() => {
       for (const connection of this.#connections) connection.transport.terminate();
       server?.closeAllConnections();
-    }, this.#closeTimeout);
+    }, this.#closeTimeout + this.#drainTimeout);
     try {
       await released;
       await serverClosed;
     } finally {
       clearTimeout(grace);
+      if (this.#drainTimer !== null) clearTimeout(this.#drainTimer);
+      this.#drainTimer = null;
     }
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
     this.#log({ level: 'info', event: 'closed' });

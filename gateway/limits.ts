@@ -317,7 +317,7 @@ export class GuardedTransport implements MessageTransport {
           this.#options.onPingFlood();
           return;
         }
-        if ((type === FrameType.Open || type === FrameType.Listen) && this.#options.onStreamRequest?.() === false) {
+        if ((type === FrameType.Open || type === FrameType.Listen || type === FrameType.Query) && this.#options.onStreamRequest?.() === false) {
           this.#tripped = true;
           return;
         }
@@ -341,5 +341,10 @@ export class GuardedTransport implements MessageTransport {
 
   close(code: number, reason: string): void {
     this.#inner.close(code, reason);
+  }
+
+  abort(): void {
+    if (this.#inner.abort !== undefined) this.#inner.abort();
+    else this.#inner.close(1001, 'connection dropped');
   }
 }

@@ -1,8 +1,8 @@
 /**
  * The `sockway-gateway` CLI: flags and environment → createGateway().listen().
  * stdout gets one line, `sockway gateway listening on ws://HOST:PORT/PATH`;
- * stderr gets one JSON object per log entry. SIGINT/SIGTERM close gracefully,
- * a second signal exits at once.
+ * stderr gets one JSON object per log entry. SIGINT/SIGTERM close gracefully
+ * (GOAWAY, open streams drain for --drain-timeout), a second signal exits at once.
  *
  * Exit codes: 0 after --help or a clean shutdown, 1 when the gateway could not
  * start (e.g. EADDRINUSE), 2 for a usage error.
@@ -14,6 +14,8 @@ import { type Gateway, type GatewayLogEntry, createGateway } from './gateway.ts'
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
+/** ms SIGTERM/SIGINT let open streams finish (--drain-timeout). */
+const DEFAULT_DRAIN_TIMEOUT = 30_000;
 
 async function main(argv: readonly string[]): Promise<number | null> {
   let options: ReturnType<typeof parseGatewayArgs>;
@@ -45,6 +47,8 @@ async function main(argv: readonly string[]): Promise<number | null> {
     const { help: _help, port: _port, host: _host, quiet: _quiet, maxStreams, window, ...rest } = options;
     gateway = createGateway({
       ...rest,
+      // A signal drains: open streams get this long to finish after GOAWAY.
+      drainTimeout: rest.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT,
       ...(rest.openRate === undefined ? {} : { openBurst: rest.openRate * 2 }),
       limits: {
         ...(maxStreams === undefined ? {} : { maxStreams }),

@@ -97,6 +97,13 @@ export type Destination = {
   readonly address?: string | undefined;
 };
 
+/** A DNS question to judge (PolicyCheck.checkName). */
+export type NameQuery = {
+  readonly host: string;
+  readonly address?: string | undefined;
+  readonly namesOnly?: boolean | undefined;
+};
+
 /** The outcome of a policy check; `reason` is for gateway logs (it quotes the rule that decided). */
 export type PolicyDecision = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
 
@@ -126,6 +133,14 @@ export interface PolicyCheck {
   precheck(destination: { readonly host: string; readonly port: number }): PolicyDecision;
   /** Decides whether a page may listen on `host:port` (LISTEN). */
   checkListen(target: ListenTarget): PolicyDecision;
+  /**
+   * DNS (QUERY): whether `host` may be dialed on some port, at `address` when given
+   * (as check()) or at some address it could resolve to (as precheck()). With `namesOnly`
+   * (answers that are not addresses: TXT, SRV, MX, …) only rules that match the name
+   * itself (name, `*.suffix`, `*`) count. A policy without it resolves nothing.
+   * @see PROTOCOL.md#query
+   */
+  checkName?(destination: NameQuery): PolicyDecision;
 }
 
 /** A compiled policy: the rules it was made of, and the checks. */
@@ -210,7 +225,44 @@ export function createPolicy(options: PolicyOptions): Policy {
     precheck: (destination: { readonly host: string; readonly port: number }) =>
       decide(allow, deny, { host: destination.host, port: destination.port }, 'pre'),
     checkListen: (target: ListenTarget) => decideListen(listenAllow, listenDeny, target),
+    checkName: (destination: NameQuery) => decideName(allow, deny, destination),
   });
+}
+
+/**
+ * Whether some port of a host is allowed. The decision only changes where a rule's
+ * port range starts or ends, so trying 0 and every range's first port and the port
+ * after its last is exact.
+ */
+function decideName(allow: readonly CompiledRule[], deny: readonly CompiledRule[], destination: NameQuery): PolicyDecision {
+  const ports = new Set([0]);
+  for (const { port } of [...allow, ...deny]) {
+    ports.add(port.min);
+    if (port.max < MAX_PORT) ports.add(port.max + 1);
+  }
+  if (destination.namesOnly === true) return decideNameOnly(allow, deny, destination.host, ports);
+  let first: PolicyDecision | undefined;
+  for (const port of ports) {
+    const decision = destination.address === undefined
+      ? decide(allow, deny, { host: destination.host, port }, 'pre')
+      : decide(allow, deny, { host: destination.host, port, address: destination.address }, 'final');
+    if (decision.allowed) return decision;
+    first ??= decision;
+  }
+  return first ?? denied('no port is allowed');
+}
+
+/** Non-address answers reveal nothing an address rule could vouch for: only rules matching the name decide. */
+function decideNameOnly(allow: readonly CompiledRule[], deny: readonly CompiledRule[], name: string, ports: ReadonlySet<number>): PolicyDecision {
+  const label = describe({ host: name, port: 0 }).replace(/ port 0$/, '');
+  const host = normalizeHost(name);
+  if (host.kind !== 'name') return denied(`${label}: only host names may be queried`);
+  for (const port of ports) {
+    const target: Target = { name: host.name, ip: undefined, embedded: undefined, special: undefined, anyHost: false, port };
+    if (deny.some((compiled) => compiled.host.type !== 'ip' && matchRule(compiled, target, true) === 'match')) continue;
+    if (allow.some((compiled) => compiled.host.type !== 'ip' && matchRule(compiled, target, false) === 'match')) return ALLOWED;
+  }
+  return denied(`${label}: no allow rule names this host (address rules do not vouch for DNS records)`);
 }
 
 /**
@@ -229,6 +281,9 @@ export function intersectPolicies(parts: readonly { readonly label: string; read
     check: (destination: Destination) => all((policy) => policy.check(destination)),
     precheck: (destination: { readonly host: string; readonly port: number }) => all((policy) => policy.precheck(destination)),
     checkListen: (target: ListenTarget) => all((policy) => policy.checkListen(target)),
+    // Fails closed for a part that cannot judge names (a hand-made PolicyCheck).
+    checkName: (destination: NameQuery) =>
+      all((policy) => policy.checkName?.(destination) ?? denied('this policy does not judge DNS queries')),
   });
 }
 

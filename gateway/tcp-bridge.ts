@@ -24,15 +24,17 @@
  */
 import * as dns from 'node:dns';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { getSystemErrorMap } from 'node:util';
 import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
-import type { Endpoint, Family, OpenFrame } from '../shared/frame.ts';
+import type { Endpoint, Family, OpenFrame, TlsOptions } from '../shared/frame.ts';
 import type { SessionStream, StreamHandler } from '../shared/session.ts';
 import { canReceive, isTerminal } from '../shared/stream-state.ts';
 import { HEADER_LENGTH, MAX_PAYLOAD_LIMIT } from '../shared/protocol.ts';
 import { normalizeHost } from './address.ts';
 import type { DialSlots, WindowBudget } from './limits.ts';
 import type { PolicyCheck } from './policy.ts';
+import { securedOf, tlsConnectOptions } from './tls-options.ts';
 
 /** One structured log line; `event` names what happened, the rest is context. */
 export interface GatewayLogEntry {
@@ -220,6 +222,10 @@ export class TcpBridge implements StreamHandler {
   /** True while reading is stopped for lack of credit. */
   #readStopped = false;
   #error: WireError | null = null;
+  /** STARTTLS received before the TCP connection was up: wrap it once connected. */
+  #tlsRequest: TlsOptions | null = null;
+  /** Removes the relay's listeners from the current socket (before TLS takes it over). */
+  #detach: () => void = () => {};
   /** @internal Gives back the session's dial slot (maxPendingOpens); idempotent. */
   _releaseSlot: () => void = () => {};
 
@@ -313,6 +319,18 @@ export class TcpBridge implements StreamHandler {
         else socket.destroy();
       }
       this.#checkDone();
+    });
+  }
+
+  /**
+   * STARTTLS: the page's plaintext is over; from here the socket is a TLS client over the
+   * TCP connection (node:tls.connect({ socket })), and the relay carries its cleartext.
+   */
+  onStartTls(options: TlsOptions): void {
+    this.#guard('starttls', () => {
+      if (this.#finished()) return;
+      this.#tlsRequest = options;
+      if (this.#phase === 'connected') this.#startTls();
     });
   }
 
@@ -422,18 +440,63 @@ export class TcpBridge implements StreamHandler {
   #attachSocket(socket: net.Socket): void {
     this.#socket = socket;
     this.#socketOpen = true;
-    socket.on('end', () => this.#guard('tcp-end', () => {
-      this.stream.end();
-      this.#checkDone();
+    const listeners: Array<[string, (error: Error) => void]> = [
+      ['end', () => this.#guard('tcp-end', () => {
+        this.stream.end();
+        this.#checkDone();
+      })],
+      ['drain', () => this.#guard('tcp-drain', () => {
+        const n = this.#unconsumed;
+        this.#unconsumed = 0;
+        if (n > 0) this.stream.consume(n);
+      })],
+      ['timeout', () => this.#guard('tcp-idle', () => this.#onIdle())],
+      ['error', (error: Error) => this.#guard('tcp-error', () => this.#onSocketError(socket, error))],
+      ['close', () => this.#guard('tcp-close', () => this.#onSocketClose(socket))],
+    ];
+    for (const [event, listener] of listeners) socket.on(event, listener);
+    this.#detach = () => {
+      for (const [event, listener] of listeners) socket.off(event, listener);
+    };
+  }
+
+  /**
+   * Wraps the connected TCP socket in TLS. The TLS socket takes over the TCP handle
+   * (its reads no longer reach the zero-copy onread path) and is relayed with 'data'
+   * events, like an accepted socket. SECURED goes out on 'secureConnect'; a failed
+   * handshake is an 'error' carrying Node's code and message, sent on as RESET.
+   */
+  #startTls(): void {
+    const raw = this.#socket;
+    const options = this.#tlsRequest;
+    if (raw === null || options === null || raw.destroyed) return;
+    this.#tlsRequest = null;
+    this.#detach();
+    this.#readStopped = false;
+    const secure = tls.connect(tlsConnectOptions(raw, options));
+    this.#attachSocket(secure);
+    const idle = this.#options.idleTimeout ?? 0;
+    if (idle > 0) secure.setTimeout(idle);
+    secure.on('data', (chunk: Buffer) => this.#guard('tls-data', () => {
+      if (this.stream.write(chunk)) return;
+      this.#readStopped = true;
+      secure.pause();
     }));
-    socket.on('drain', () => this.#guard('tcp-drain', () => {
-      const n = this.#unconsumed;
-      this.#unconsumed = 0;
-      if (n > 0) this.stream.consume(n);
+    const handshake = setTimeout(() => this.#guard('tls-timeout', () => {
+      this.#fail(wireError({
+        code: 'ETIMEDOUT',
+        errno: ETIMEDOUT_ERRNO,
+        address: this.#address,
+        port: this.port,
+        message: `the TLS handshake with ${this.host}:${this.port} did not finish within ${this.#options.connectTimeout} ms`,
+      }));
+    }), this.#options.connectTimeout);
+    secure.once('close', () => clearTimeout(handshake));
+    secure.once('secureConnect', () => this.#guard('tls-secure', () => {
+      clearTimeout(handshake);
+      this.stream.secured(securedOf(secure));
+      this.#log('info', 'stream-secured', { protocol: secure.getProtocol(), authorized: secure.authorized });
     }));
-    socket.on('timeout', () => this.#guard('tcp-idle', () => this.#onIdle()));
-    socket.on('error', (error: Error) => this.#guard('tcp-error', () => this.#onSocketError(socket, error)));
-    socket.on('close', () => this.#guard('tcp-close', () => this.#onSocketClose(socket)));
   }
 
   /**
@@ -442,6 +505,8 @@ export class TcpBridge implements StreamHandler {
    * copied so the buffer can be reused. Returning false stops reading (no credit).
    */
   #onRead(nread: number, buffer: Uint8Array): boolean {
+    // TLS took the handle over: its reads are ciphertext for the TLS socket, not ours.
+    if (this.#socket instanceof tls.TLSSocket) return true;
     let more = true;
     this.#guard('tcp-data', () => {
       const payload = buffer.subarray(0, nread);
@@ -471,11 +536,14 @@ export class TcpBridge implements StreamHandler {
     if (idle > 0) socket.setTimeout(idle);
     this.stream.opened(local, remote);
     this.#log('info', 'stream-connected', { address: remote.address, localPort: local.port });
+    if (this.#tlsRequest !== null) this.#startTls();
   }
 
   #onSocketError(socket: net.Socket, error: Error): void {
     if (socket !== this.#socket) return;
-    const wire = fromSystemError(error as SystemErrorFields, {});
+    // TLS errors name the host they checked as `host` (ERR_TLS_CERT_ALTNAME_INVALID).
+    const host = (error as { host?: unknown }).host;
+    const wire = fromSystemError(error as SystemErrorFields, typeof host === 'string' && socket instanceof tls.TLSSocket ? { hostname: host } : {});
     if (this.#phase === 'connecting' && !this.#finished()) {
       this.#firstError ??= wire;
       if (RETRYABLE.has(wire.code) && this.#attempt < this.#candidates.length) {

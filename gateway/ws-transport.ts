@@ -71,7 +71,7 @@ export class WsTransport implements MessageTransport {
   }
 
   attach(sink: TransportSink): void {
-    if (this.#sink !== null) throw new Error('WsTransport.attach() called twice');
+    // A second attach hands the connection to a resumed session (PROTOCOL.md#resume).
     this.#sink = sink;
   }
 
@@ -105,6 +105,10 @@ export class WsTransport implements MessageTransport {
 
   /** Drops the connection without a close handshake. */
   terminate(): void {
+    this.#ws.terminate();
+  }
+
+  abort(): void {
     this.#ws.terminate();
   }
 

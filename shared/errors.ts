@@ -42,6 +42,8 @@ export const SockwayErrorCode = {
   RateLimit: 'SOCKWAY_ERR_RATE_LIMIT',
   /** The gateway closed an idle stream or session. */
   IdleTimeout: 'SOCKWAY_ERR_IDLE_TIMEOUT',
+  /** The session could not be resumed after the connection dropped (grace period over, gateway restarted, bad token). */
+  ResumeFailed: 'SOCKWAY_ERR_RESUME_FAILED',
 } as const;
 export type SockwayErrorCodeValue = (typeof SockwayErrorCode)[keyof typeof SockwayErrorCode];
 

@@ -11,6 +11,7 @@ import {
   type Frame,
   type FrameName,
   type OpenFrame,
+  type TlsOptions,
   SESSION_FRAMES,
   decodeFrame,
   encodeData,
@@ -21,6 +22,7 @@ import {
   DEFAULT_LIMITS,
   FrameType,
   HEADER_LENGTH,
+  LARGE_CONTROL_FRAMES,
   MAX_CONTROL_FRAME,
   MAX_CREDIT_OFFSET,
   MAX_FRAME_LENGTH,
@@ -71,6 +73,7 @@ const NAME_OF: { readonly [K in FrameName]: string } = {
   hello: 'HELLO', welcome: 'WELCOME', resume: 'RESUME', ack: 'ACK', ping: 'PING', pong: 'PONG', goaway: 'GOAWAY',
   open: 'OPEN', resolved: 'RESOLVED', opened: 'OPENED', data: 'DATA', end: 'END', reset: 'RESET', window: 'WINDOW',
   listen: 'LISTEN', listening: 'LISTENING', accept: 'ACCEPT',
+  starttls: 'STARTTLS', secured: 'SECURED', query: 'QUERY', answer: 'ANSWER',
 };
 const ALL_NAMES = Object.keys(NAME_OF) as FrameName[];
 
@@ -83,6 +86,11 @@ function open(fields: Partial<Omit<OpenFrame, 'type'>> = {}): OpenFrame {
     noDelay: false, keepAlive: false, keepAliveInitialDelay: 0, ...fields,
   };
 }
+
+const TLS_DEFAULTS: TlsOptions = {
+  servername: '', hostname: 'localhost', rejectUnauthorized: true, checkIdentity: true, minVersion: '', maxVersion: '',
+  alpnProtocols: [], ciphers: '', ca: '', cert: '', key: '', passphrase: '',
+};
 
 function endpoint(address: string, port: number, family: 4 | 6 = 4): Endpoint {
   return { address, port, family };
@@ -270,6 +278,72 @@ const GOLDEN: readonly Golden[] = [
       ['remote family', '04'], ['remote port', 'd431'], ['remote address length', '09'], ['remote address', '3132372e302e302e31'],
     ],
   },
+  {
+    label: 'starttls',
+    frame: { type: 'starttls', streamId: 1, tls: { ...TLS_DEFAULTS, servername: 'db', hostname: 'db', minVersion: 'TLSv1.2', alpnProtocols: ['h2'], ca: 'CA' } },
+    layout: [
+      ['type', '30'], ['streamId', '00000001'],
+      ['flags', '03'],
+      ['servername length', '02'], ['servername', '6462'],
+      ['hostname length', '02'], ['hostname', '6462'],
+      ['minVersion length', '07'], ['minVersion', '544c5376312e32'],
+      ['maxVersion length', '00'], ['maxVersion', ''],
+      ['alpn count', '01'], ['alpn length', '02'], ['alpn', '6832'],
+      ['ciphers length', '0000'], ['ciphers', ''],
+      ['ca length', '0002'], ['ca', '4341'],
+      ['cert length', '0000'], ['cert', ''],
+      ['key length', '0000'], ['key', ''],
+      ['passphrase length', '00'], ['passphrase', ''],
+    ],
+  },
+  {
+    label: 'secured',
+    frame: {
+      type: 'secured', streamId: 1, authorized: true, authorizationError: '', protocol: 'TLSv1.3', alpnProtocol: 'h2',
+      cipher: { name: 'A', standardName: 'B', version: 'C' },
+      peerCertificate: {
+        subject: [['CN', 'db']], issuer: [], validFrom: 'F', validTo: 'T', serialNumber: '01', fingerprint: 'AA',
+        fingerprint256: '', fingerprint512: '', subjectAltName: 'DNS:db', raw: new Uint8Array([0x30, 0x00]),
+      },
+    },
+    layout: [
+      ['type', '31'], ['streamId', '00000001'],
+      ['flags', '03'],
+      ['authorizationError length', '00'], ['authorizationError', ''],
+      ['protocol length', '07'], ['protocol', '544c5376312e33'],
+      ['alpnProtocol length', '02'], ['alpnProtocol', '6832'],
+      ['cipher name length', '01'], ['cipher name', '41'],
+      ['cipher standardName length', '01'], ['cipher standardName', '42'],
+      ['cipher version length', '01'], ['cipher version', '43'],
+      ['subject count', '01'], ['subject name length', '02'], ['subject name', '434e'], ['subject value length', '0002'], ['subject value', '6462'],
+      ['issuer count', '00'],
+      ['valid_from length', '01'], ['valid_from', '46'],
+      ['valid_to length', '01'], ['valid_to', '54'],
+      ['serialNumber length', '02'], ['serialNumber', '3031'],
+      ['fingerprint length', '02'], ['fingerprint', '4141'],
+      ['fingerprint256 length', '00'], ['fingerprint256', ''],
+      ['fingerprint512 length', '00'], ['fingerprint512', ''],
+      ['subjectaltname length', '0006'], ['subjectaltname', '444e533a6462'],
+      ['raw length', '0002'], ['raw', '3000'],
+    ],
+  },
+  {
+    label: 'query',
+    frame: { type: 'query', streamId: 3, rrtype: 'lookup', name: 'db', family: 4, hints: 0x04 },
+    layout: [
+      ['type', '40'], ['streamId', '00000003'],
+      ['rrtype', '0000'], ['family', '04'], ['hints', '04'], ['name length', '02'], ['name', '6462'],
+    ],
+  },
+  {
+    label: 'answer',
+    frame: { type: 'answer', streamId: 3, answer: { rrtype: 'SRV', records: [{ priority: 10, weight: 5, port: 5432, name: 'db' }] } },
+    layout: [
+      ['type', '41'], ['streamId', '00000003'],
+      ['rrtype', '0021'], ['count', '0001'],
+      ['priority', '000a'], ['weight', '0005'], ['port', '1538'], ['name length', '02'], ['name', '6462'],
+    ],
+  },
 ];
 
 function goldenOf(type: FrameName): Golden {
@@ -292,9 +366,9 @@ function patched(type: FrameName, replace: Readonly<Record<string, string>>): Ui
 }
 
 describe('golden wire bytes', () => {
-  it('cover all 17 frame types', () => {
+  it('cover all 21 frame types', () => {
     assert.deepEqual(new Set(GOLDEN.map((g) => g.frame.type)), new Set(ALL_NAMES));
-    assert.equal(ALL_NAMES.length, 17);
+    assert.equal(ALL_NAMES.length, 21);
   });
 
   for (const golden of GOLDEN) {
@@ -385,10 +459,44 @@ const ROUND_TRIPS: ReadonlyArray<readonly [string, Frame]> = [
   ['listening IPv6', { type: 'listening', streamId: 3, local: endpoint('::', 65535, 6) }],
   ['accept', { type: 'accept', streamId: 4, listenerId: 3, local: endpoint('::1', 8080, 6), remote: endpoint('::1', 40000, 6) }],
   ['accept listener u32 max', { type: 'accept', streamId: MAX_STREAM_ID - 1, listenerId: MAX_STREAM_ID, local: endpoint('127.0.0.1', 1), remote: endpoint('127.0.0.1', 2) }],
+  ['starttls defaults', { type: 'starttls', streamId: 1, tls: TLS_DEFAULTS }],
+  ['starttls insecure, client checks identity, all fields', {
+    type: 'starttls', streamId: 5, tls: {
+      servername: 'db.example', hostname: 'db.example', rejectUnauthorized: false, checkIdentity: false, minVersion: 'TLSv1', maxVersion: 'TLSv1.3',
+      alpnProtocols: ['h2', 'http/1.1', 'postgresql'], ciphers: 'ECDHE-RSA-AES128-GCM-SHA256', ca: `-----BEGIN CERTIFICATE-----\n${'A'.repeat(3000)}\n-----END CERTIFICATE-----\n`,
+      cert: 'C'.repeat(2000), key: 'K'.repeat(2000), passphrase: 'secret ✓',
+    },
+  }],
+  ['starttls CA bundle near the frame limit', { type: 'starttls', streamId: 1, tls: { ...TLS_DEFAULTS, ca: 'c'.repeat(65_000) } }],
+  ['secured without a certificate, unauthorized', {
+    type: 'secured', streamId: 1, authorized: false, authorizationError: 'DEPTH_ZERO_SELF_SIGNED_CERT', protocol: 'TLSv1.2', alpnProtocol: '',
+    cipher: { name: 'ECDHE-RSA-AES128-GCM-SHA256', standardName: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', version: 'TLSv1.2' }, peerCertificate: null,
+  }],
+  ['secured repeated subject names, 4 KiB certificate', {
+    type: 'secured', streamId: 7, authorized: true, authorizationError: '', protocol: 'TLSv1.3', alpnProtocol: 'postgresql',
+    cipher: { name: 'TLS_AES_256_GCM_SHA384', standardName: 'TLS_AES_256_GCM_SHA384', version: 'TLSv1.3' },
+    peerCertificate: {
+      subject: [['C', 'DE'], ['OU', 'a'], ['OU', 'b'], ['CN', 'bücher.de']], issuer: [['CN', 'sockway test CA']],
+      validFrom: 'Nov 25 14:00:00 2026 GMT', validTo: 'Nov 25 14:00:00 2027 GMT', serialNumber: '0A1B', fingerprint: '00:11', fingerprint256: '22:33', fingerprint512: '44:55',
+      subjectAltName: 'DNS:localhost, IP Address:127.0.0.1', raw: bytesOf(4096, (i) => i),
+    },
+  }],
+  ['query A', { type: 'query', streamId: 1, rrtype: 'A', name: 'example.com', family: 0, hints: 0 }],
+  ['query lookup family 6, all hints', { type: 'query', streamId: 1, rrtype: 'lookup', name: 'localhost', family: 6, hints: 0x07 }],
+  ['query TXT 255-byte name', { type: 'query', streamId: 1, rrtype: 'TXT', name: 'n'.repeat(255), family: 0, hints: 0 }],
+  ['answer lookup, both families', { type: 'answer', streamId: 1, answer: { rrtype: 'lookup', records: [{ address: '127.0.0.1', family: 4, ttl: 0 }, { address: '::1', family: 6, ttl: 0 }] } }],
+  ['answer A with ttl', { type: 'answer', streamId: 1, answer: { rrtype: 'A', records: [{ address: '192.0.2.1', family: 4, ttl: 0xffff_ffff }] } }],
+  ['answer AAAA', { type: 'answer', streamId: 1, answer: { rrtype: 'AAAA', records: [{ address: '2001:db8::1', family: 6, ttl: 300 }] } }],
+  ['answer no records', { type: 'answer', streamId: 1, answer: { rrtype: 'A', records: [] } }],
+  ['answer MX', { type: 'answer', streamId: 1, answer: { rrtype: 'MX', records: [{ priority: 10, exchange: 'mx1.example' }, { priority: 65535, exchange: '' }] } }],
+  ['answer TXT chunks', { type: 'answer', streamId: 1, answer: { rrtype: 'TXT', records: [['v=spf1', ' -all'], [], ['ü'.repeat(200)]] } }],
+  ['answer CNAME', { type: 'answer', streamId: 1, answer: { rrtype: 'CNAME', records: ['alias.example'] } }],
+  ['answer NS and PTR', { type: 'answer', streamId: 1, answer: { rrtype: 'NS', records: ['ns1.example', 'ns2.example'] } }],
+  ['answer PTR', { type: 'answer', streamId: 1, answer: { rrtype: 'PTR', records: ['host.example'] } }],
 ];
 
 describe('round trip', () => {
-  it('covers all 17 frame types', () => {
+  it('covers all 21 frame types', () => {
     assert.deepEqual(new Set(ROUND_TRIPS.map(([, f]) => f.type)), new Set(ALL_NAMES));
   });
 
@@ -398,7 +506,8 @@ describe('round trip', () => {
       const decoded = decodeFrame(bytes);
       assert.deepEqual(decoded, frame);
       assert.equal(hex(encodeFrame(decoded)), hex(bytes), 'decode then encode changes the bytes');
-      if (frame.type !== 'data') assert.ok(bytes.length <= MAX_CONTROL_FRAME, 'control frame within MAX_CONTROL_FRAME');
+      const large = LARGE_CONTROL_FRAMES.has(bytes[0] as number);
+      if (frame.type !== 'data') assert.ok(bytes.length <= (large ? MAX_FRAME_LENGTH : MAX_CONTROL_FRAME), 'control frame within its limit');
     });
   }
 
@@ -463,7 +572,7 @@ describe('malformed input', () => {
     });
   }
 
-  it('exactly 7 session frame types and 10 stream frame types', () => {
+  it('exactly 7 session frame types and 14 stream frame types', () => {
     assert.deepEqual([...SESSION_FRAMES].sort(), ['ack', 'goaway', 'hello', 'ping', 'pong', 'resume', 'welcome']);
   });
 
@@ -630,6 +739,44 @@ describe('malformed input', () => {
   it('error port -1 and 65535 are in range', () => {
     assert.equal((decodeFrame(patched('reset', { port: 'ffffffff' })) as { error: WireError }).error.port, -1);
     assert.equal((decodeFrame(patched('reset', { port: '0000ffff' })) as { error: WireError }).error.port, 65535);
+  });
+});
+
+describe('malformed STARTTLS, SECURED, QUERY, ANSWER', () => {
+  it('unknown STARTTLS and SECURED flag bits', () => {
+    throwsFrameError(() => decodeFrame(patched('starttls', { flags: '07' })), 'unknown STARTTLS flags 0x7');
+    throwsFrameError(() => decodeFrame(patched('secured', { flags: '83' })), 'unknown SECURED flags 0x83');
+  });
+  it('a TLS version node:tls does not know', () => {
+    throwsFrameError(() => decodeFrame(patched('starttls', { 'minVersion length': '05', minVersion: '53534c7633' })), 'minVersion "SSLv3" is not a TLS version');
+    throwsFrameError(() => encodeFrame({ type: 'starttls', streamId: 1, tls: { ...TLS_DEFAULTS, maxVersion: 'TLSv9' as 'TLSv1' } }), 'maxVersion "TLSv9" is not a TLS version');
+  });
+  it('empty ALPN protocol name', () => {
+    throwsFrameError(() => decodeFrame(patched('starttls', { 'alpn length': '00', alpn: '' })), 'empty ALPN protocol name');
+  });
+  it('SECURED authorizationError set exactly when not authorized', () => {
+    throwsFrameError(() => decodeFrame(patched('secured', { flags: '02' })), 'SECURED authorizationError must be set exactly when not authorized');
+    throwsFrameError(() => decodeFrame(patched('secured', { 'authorizationError length': '01', authorizationError: '58' })), 'SECURED authorizationError must be set exactly when not authorized');
+  });
+  it('unknown rrtype, hints, family; family and hints outside lookup; empty name', () => {
+    throwsFrameError(() => decodeFrame(patched('query', { rrtype: '00ff' })), 'unknown QUERY rrtype 255');
+    throwsFrameError(() => decodeFrame(patched('query', { hints: '08' })), 'unknown QUERY hints 0x8');
+    throwsFrameError(() => decodeFrame(patched('query', { family: '05' })), 'family of QUERY is 5, expected 0, 4 or 6');
+    throwsFrameError(() => decodeFrame(patched('query', { rrtype: '0001' })), 'QUERY A takes no family or hints');
+    throwsFrameError(() => decodeFrame(patched('query', { 'name length': '00', name: '' })), 'QUERY name is empty');
+    throwsFrameError(() => decodeFrame(patched('answer', { rrtype: '0006' })), 'unknown ANSWER rrtype 6');
+  });
+  it('an A record of family 6 and an AAAA record of family 4', () => {
+    throwsFrameError(() => decodeFrame(fromHex('4100000001 0001 0001 06 00000000 03 3a3a31')), 'A record of family 6');
+    throwsFrameError(() => encodeFrame({ type: 'answer', streamId: 1, answer: { rrtype: 'AAAA', records: [{ address: '::1', family: 4, ttl: 0 }] } }), 'AAAA record of family 4');
+  });
+  it('STARTTLS, SECURED and ANSWER may be up to MAX_FRAME_LENGTH, no larger', () => {
+    const at = (total: number): Uint8Array => encodeFrame({ type: 'starttls', streamId: 1, tls: { ...TLS_DEFAULTS, ca: 'c'.repeat(total - 29) } });
+    assert.equal(at(MAX_FRAME_LENGTH).length, MAX_FRAME_LENGTH);
+    assert.equal(decodeFrame(at(MAX_FRAME_LENGTH)).type, 'starttls');
+    throwsFrameError(() => at(MAX_FRAME_LENGTH + 1), 'STARTTLS frame of 65542 bytes exceeds 65541');
+    // Other control frames keep the 4 KiB limit.
+    throwsFrameError(() => decodeFrame(concat(fromHex(goldenHex(goldenOf('query'))), new Uint8Array(5000))), 'QUERY frame of 5012 bytes exceeds 4096');
   });
 });
 

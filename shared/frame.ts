@@ -8,8 +8,11 @@ import {
   type FrameTypeByte,
   HEADER_LENGTH,
   type Limits,
+  LARGE_CONTROL_FRAMES,
   MAX_CONTROL_FRAME,
   MAX_FRAME_LENGTH,
+  QueryHint,
+  StartTlsFlag,
   MAX_CREDIT_OFFSET,
   PING_PAYLOAD_LENGTH,
   SESSION_ID_LENGTH,
@@ -74,11 +77,108 @@ export interface ListeningFrame { readonly type: 'listening'; readonly streamId:
 /** The gateway opens a stream for a connection accepted on listener `listenerId`. */
 export interface AcceptFrame { readonly type: 'accept'; readonly streamId: number; readonly listenerId: number; readonly local: Endpoint; readonly remote: Endpoint }
 
+
+/** A TLS protocol version as node:tls names it. */
+export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+const TLS_VERSIONS: ReadonlySet<string> = new Set(['', 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']);
+
+/** What the gateway passes to node:tls.connect() for a STARTTLS. @see PROTOCOL.md#starttls */
+export interface TlsOptions {
+  /** SNI server name; '' sends none. */
+  readonly servername: string;
+  /** The host the certificate must name (Node: servername || host || 'localhost'). */
+  readonly hostname: string;
+  readonly rejectUnauthorized: boolean;
+  /** The gateway checks the certificate's identity; false when the client runs its own checkServerIdentity. */
+  readonly checkIdentity: boolean;
+  /** '' = node:tls's default. */
+  readonly minVersion: TlsVersion | '';
+  readonly maxVersion: TlsVersion | '';
+  /** ALPN protocol names, in preference order. */
+  readonly alpnProtocols: readonly string[];
+  /** OpenSSL cipher list; '' = default. */
+  readonly ciphers: string;
+  /** Trusted CA certificates, PEM; '' = the gateway's default trust store. */
+  readonly ca: string;
+  /** Client certificate chain and private key, PEM; '' = none. */
+  readonly cert: string;
+  readonly key: string;
+  readonly passphrase: string;
+}
+/** Client → gateway: wrap the stream's TCP connection in TLS (after the DATA sent before it). */
+export interface StartTlsFrame { readonly type: 'starttls'; readonly streamId: number; readonly tls: TlsOptions }
+
+/** The subset of node:tls getPeerCertificate() that travels. Repeated names (OU) appear once per value. */
+export interface PeerCertificate {
+  readonly subject: ReadonlyArray<readonly [name: string, value: string]>;
+  readonly issuer: ReadonlyArray<readonly [name: string, value: string]>;
+  readonly validFrom: string;
+  readonly validTo: string;
+  readonly serialNumber: string;
+  readonly fingerprint: string;
+  readonly fingerprint256: string;
+  readonly fingerprint512: string;
+  /** Node's `subjectaltname` ('DNS:a, IP Address:127.0.0.1'), '' for none. */
+  readonly subjectAltName: string;
+  /** The DER certificate (Node's `raw`). */
+  readonly raw: Uint8Array;
+}
+/** Gateway → client: the TLS handshake of a STARTTLS finished. */
+export interface SecuredFrame {
+  readonly type: 'secured';
+  readonly streamId: number;
+  readonly authorized: boolean;
+  /** Node's `authorizationError` code, '' when authorized. */
+  readonly authorizationError: string;
+  /** getProtocol(): 'TLSv1.3'. */
+  readonly protocol: string;
+  /** The ALPN protocol chosen, '' for none. */
+  readonly alpnProtocol: string;
+  /** getCipher(). */
+  readonly cipher: { readonly name: string; readonly standardName: string; readonly version: string };
+  readonly peerCertificate: PeerCertificate | null;
+}
+
+/** What a QUERY asks: getaddrinfo (dns.lookup) or one DNS record type (dns.resolve*). */
+export type DnsRecordType = 'lookup' | 'A' | 'AAAA' | 'CNAME' | 'MX' | 'NS' | 'PTR' | 'SRV' | 'TXT';
+/** Wire codes of DnsRecordType: DNS RRTYPE numbers, 0 for getaddrinfo. */
+export const RRTYPE_CODE: { readonly [K in DnsRecordType]: number } = {
+  lookup: 0, A: 1, NS: 2, CNAME: 5, PTR: 12, MX: 15, TXT: 16, AAAA: 28, SRV: 33,
+};
+const RRTYPE_OF_CODE = new Map<number, DnsRecordType>(
+  Object.entries(RRTYPE_CODE).map(([name, code]) => [code, name as DnsRecordType]),
+);
+/** Client → gateway: opens a short-lived stream asking the gateway's resolver. */
+export interface QueryFrame {
+  readonly type: 'query';
+  readonly streamId: number;
+  readonly rrtype: DnsRecordType;
+  readonly name: string;
+  /** lookup only: 0, 4 or 6. */
+  readonly family: 0 | Family;
+  /** lookup only: QueryHint bits. */
+  readonly hints: number;
+}
+/** An address answer (lookup, A, AAAA); ttl in seconds (0 for lookup). */
+export interface AddressRecord { readonly address: string; readonly family: Family; readonly ttl: number }
+export interface MxRecord { readonly priority: number; readonly exchange: string }
+export interface SrvRecord { readonly priority: number; readonly weight: number; readonly port: number; readonly name: string }
+/** The records of an ANSWER, typed by what was asked. */
+export type DnsAnswer =
+  | { readonly rrtype: 'lookup' | 'A' | 'AAAA'; readonly records: readonly AddressRecord[] }
+  | { readonly rrtype: 'MX'; readonly records: readonly MxRecord[] }
+  | { readonly rrtype: 'SRV'; readonly records: readonly SrvRecord[] }
+  | { readonly rrtype: 'TXT'; readonly records: ReadonlyArray<readonly string[]> }
+  | { readonly rrtype: 'CNAME' | 'NS' | 'PTR'; readonly records: readonly string[] };
+/** Gateway → client: the answer to a QUERY; the stream is finished. */
+export interface AnswerFrame { readonly type: 'answer'; readonly streamId: number; readonly answer: DnsAnswer }
+
 /** Every frame of the protocol. */
 export type Frame =
   | HelloFrame | WelcomeFrame | ResumeFrame | AckFrame | PingFrame | PongFrame | GoAwayFrame
   | OpenFrame | ResolvedFrame | OpenedFrame | DataFrame | EndFrame | ResetFrame | WindowFrame
-  | ListenFrame | ListeningFrame | AcceptFrame;
+  | ListenFrame | ListeningFrame | AcceptFrame
+  | StartTlsFrame | SecuredFrame | QueryFrame | AnswerFrame;
 
 /** The `type` names of frames. */
 export type FrameName = Frame['type'];
@@ -104,7 +204,22 @@ const TYPE_BYTE: { readonly [K in FrameName]: FrameTypeByte } = {
   listen: FrameType.Listen,
   listening: FrameType.Listening,
   accept: FrameType.Accept,
+  starttls: FrameType.StartTls,
+  secured: FrameType.Secured,
+  query: FrameType.Query,
+  answer: FrameType.Answer,
 };
+
+/** Type bytes of the session frames; every other type (including any added later) is reliable. */
+const SESSION_TYPE_BYTES: ReadonlySet<number> = new Set([...SESSION_FRAMES].map((name) => TYPE_BYTE[name]));
+
+/**
+ * Whether an encoded frame is reliable: counted, acknowledged and replayed on resume.
+ * Every stream frame is; session frames (HELLO … GOAWAY) are not. @see PROTOCOL.md#resume
+ */
+export function isReliableMessage(message: Uint8Array): boolean {
+  return !SESSION_TYPE_BYTES.has(message[0] as number);
+}
 
 const NAME_OF_TYPE = new Map<number, FrameName>(
   Object.entries(TYPE_BYTE).map(([name, byte]) => [byte, name as FrameName]),
@@ -281,6 +396,180 @@ function readWireError(r: Reader): WireError {
   });
 }
 
+function checkTlsVersion(value: string, field: string): TlsVersion | '' {
+  if (!TLS_VERSIONS.has(value)) throw frameError(`${field} ${JSON.stringify(value.slice(0, 20))} is not a TLS version`);
+  return value as TlsVersion | '';
+}
+
+function writeTlsOptions(w: Writer, tls: TlsOptions): void {
+  checkTlsVersion(tls.minVersion, 'minVersion');
+  checkTlsVersion(tls.maxVersion, 'maxVersion');
+  w.u8((tls.rejectUnauthorized ? StartTlsFlag.RejectUnauthorized : 0) | (tls.checkIdentity ? StartTlsFlag.CheckIdentity : 0))
+    .string(tls.servername, 1, 'servername').string(tls.hostname, 1, 'hostname')
+    .string(tls.minVersion, 1, 'minVersion').string(tls.maxVersion, 1, 'maxVersion')
+    .u8(tls.alpnProtocols.length);
+  for (const protocol of tls.alpnProtocols) {
+    if (protocol.length === 0) throw frameError('empty ALPN protocol name');
+    w.string(protocol, 1, 'ALPN protocol');
+  }
+  w.string(tls.ciphers, 2, 'ciphers').string(tls.ca, 2, 'ca').string(tls.cert, 2, 'cert').string(tls.key, 2, 'key')
+    .string(tls.passphrase, 1, 'passphrase');
+}
+
+function readTlsOptions(r: Reader): TlsOptions {
+  const flags = r.u8();
+  if ((flags & ~(StartTlsFlag.RejectUnauthorized | StartTlsFlag.CheckIdentity)) !== 0) throw frameError(`unknown STARTTLS flags 0x${flags.toString(16)}`);
+  const servername = r.string(1, 'servername');
+  const hostname = r.string(1, 'hostname');
+  const minVersion = checkTlsVersion(r.string(1, 'minVersion'), 'minVersion');
+  const maxVersion = checkTlsVersion(r.string(1, 'maxVersion'), 'maxVersion');
+  const count = r.u8();
+  const alpnProtocols: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const protocol = r.string(1, 'ALPN protocol');
+    if (protocol.length === 0) throw frameError('empty ALPN protocol name');
+    alpnProtocols.push(protocol);
+  }
+  return {
+    servername, hostname,
+    rejectUnauthorized: (flags & StartTlsFlag.RejectUnauthorized) !== 0,
+    checkIdentity: (flags & StartTlsFlag.CheckIdentity) !== 0,
+    minVersion, maxVersion, alpnProtocols,
+    ciphers: r.string(2, 'ciphers'), ca: r.string(2, 'ca'), cert: r.string(2, 'cert'), key: r.string(2, 'key'),
+    passphrase: r.string(1, 'passphrase'),
+  };
+}
+
+function writeNames(w: Writer, names: ReadonlyArray<readonly [string, string]>): void {
+  w.u8(names.length);
+  for (const [name, value] of names) w.string(name, 1, 'certificate field name').string(value, 2, 'certificate field value');
+}
+
+function readNames(r: Reader): Array<readonly [string, string]> {
+  const count = r.u8();
+  const names: Array<readonly [string, string]> = [];
+  for (let i = 0; i < count; i++) names.push([r.string(1, 'certificate field name'), r.string(2, 'certificate field value')]);
+  return names;
+}
+
+function writeSecured(w: Writer, frame: SecuredFrame): void {
+  const cert = frame.peerCertificate;
+  w.u8((frame.authorized ? 0x01 : 0) | (cert === null ? 0 : 0x02))
+    .string(frame.authorizationError, 1, 'authorizationError')
+    .string(frame.protocol, 1, 'protocol').string(frame.alpnProtocol, 1, 'alpnProtocol')
+    .string(frame.cipher.name, 1, 'cipher name').string(frame.cipher.standardName, 1, 'cipher standardName')
+    .string(frame.cipher.version, 1, 'cipher version');
+  if (cert === null) return;
+  writeNames(w, cert.subject);
+  writeNames(w, cert.issuer);
+  w.string(cert.validFrom, 1, 'valid_from').string(cert.validTo, 1, 'valid_to').string(cert.serialNumber, 1, 'serialNumber')
+    .string(cert.fingerprint, 1, 'fingerprint').string(cert.fingerprint256, 1, 'fingerprint256')
+    .string(cert.fingerprint512, 1, 'fingerprint512').string(cert.subjectAltName, 2, 'subjectaltname')
+    .u16(cert.raw.length).bytes(cert.raw, cert.raw.length, 'raw');
+}
+
+function readSecured(r: Reader, streamId: number): SecuredFrame {
+  const flags = r.u8();
+  if ((flags & ~0x03) !== 0) throw frameError(`unknown SECURED flags 0x${flags.toString(16)}`);
+  const authorized = (flags & 0x01) !== 0;
+  const authorizationError = r.string(1, 'authorizationError');
+  if (authorized === (authorizationError !== '')) throw frameError('SECURED authorizationError must be set exactly when not authorized');
+  const protocol = r.string(1, 'protocol');
+  const alpnProtocol = r.string(1, 'alpnProtocol');
+  const cipher = { name: r.string(1, 'cipher name'), standardName: r.string(1, 'cipher standardName'), version: r.string(1, 'cipher version') };
+  let peerCertificate: PeerCertificate | null = null;
+  if ((flags & 0x02) !== 0) {
+    peerCertificate = {
+      subject: readNames(r), issuer: readNames(r),
+      validFrom: r.string(1, 'valid_from'), validTo: r.string(1, 'valid_to'), serialNumber: r.string(1, 'serialNumber'),
+      fingerprint: r.string(1, 'fingerprint'), fingerprint256: r.string(1, 'fingerprint256'),
+      fingerprint512: r.string(1, 'fingerprint512'), subjectAltName: r.string(2, 'subjectaltname'),
+      raw: r.bytes(r.u16()),
+    };
+  }
+  return { type: 'secured', streamId, authorized, authorizationError, protocol, alpnProtocol, cipher, peerCertificate };
+}
+
+function writeAnswer(w: Writer, answer: DnsAnswer): void {
+  w.u16(RRTYPE_CODE[answer.rrtype]).u16(answer.records.length);
+  switch (answer.rrtype) {
+    case 'lookup':
+    case 'A':
+    case 'AAAA':
+      for (const record of answer.records) {
+        if ((answer.rrtype === 'A' && record.family !== 4) || (answer.rrtype === 'AAAA' && record.family !== 6)) {
+          throw frameError(`${answer.rrtype} record of family ${record.family}`);
+        }
+        w.u8(record.family).u32(record.ttl).string(record.address, 1, 'address');
+      }
+      break;
+    case 'MX':
+      for (const record of answer.records) w.u16(record.priority).string(record.exchange, 1, 'exchange');
+      break;
+    case 'SRV':
+      for (const record of answer.records) w.u16(record.priority).u16(record.weight).u16(record.port).string(record.name, 1, 'name');
+      break;
+    case 'TXT':
+      for (const record of answer.records) {
+        w.u8(record.length);
+        for (const chunk of record) w.string(chunk, 2, 'TXT chunk');
+      }
+      break;
+    case 'CNAME':
+    case 'NS':
+    case 'PTR':
+      for (const record of answer.records) w.string(record, 1, 'name');
+      break;
+    default:
+      assertNever(answer);
+  }
+}
+
+function readAnswer(r: Reader): DnsAnswer {
+  const code = r.u16();
+  const rrtype = RRTYPE_OF_CODE.get(code);
+  if (rrtype === undefined) throw frameError(`unknown ANSWER rrtype ${code}`);
+  const count = r.u16();
+  const times = <T>(read: () => T): T[] => {
+    const records: T[] = [];
+    for (let i = 0; i < count; i++) records.push(read());
+    return records;
+  };
+  switch (rrtype) {
+    case 'lookup':
+    case 'A':
+    case 'AAAA':
+      return {
+        rrtype,
+        records: times(() => {
+          const family = r.family('family', false) as Family;
+          if ((rrtype === 'A' && family !== 4) || (rrtype === 'AAAA' && family !== 6)) throw frameError(`${rrtype} record of family ${family}`);
+          const ttl = r.u32();
+          return { address: r.string(1, 'address'), family, ttl };
+        }),
+      };
+    case 'MX':
+      return { rrtype, records: times(() => ({ priority: r.u16(), exchange: r.string(1, 'exchange') })) };
+    case 'SRV':
+      return { rrtype, records: times(() => ({ priority: r.u16(), weight: r.u16(), port: r.u16(), name: r.string(1, 'name') })) };
+    case 'TXT':
+      return {
+        rrtype,
+        records: times(() => {
+          const chunks: string[] = [];
+          for (let n = r.u8(); n > 0; n--) chunks.push(r.string(2, 'TXT chunk'));
+          return chunks;
+        }),
+      };
+    case 'CNAME':
+    case 'NS':
+    case 'PTR':
+      return { rrtype, records: times(() => r.string(1, 'name')) };
+    default:
+      return assertNever(rrtype);
+  }
+}
+
 /** Allocates frame memory; Node callers pass Buffer.allocUnsafe (no zero fill). */
 export type Allocate = (length: number) => Uint8Array;
 
@@ -363,10 +652,25 @@ export function encodeFrame(frame: Frame): Uint8Array {
       writeEndpoint(w, frame.local);
       writeEndpoint(w, frame.remote);
       break;
+    case 'starttls':
+      writeTlsOptions(w, frame.tls);
+      break;
+    case 'secured':
+      writeSecured(w, frame);
+      break;
+    case 'query':
+      if (frame.name.length === 0) throw frameError('QUERY name is empty');
+      if (frame.rrtype !== 'lookup' && (frame.family !== 0 || frame.hints !== 0)) throw frameError(`QUERY ${frame.rrtype} takes no family or hints`);
+      w.u16(RRTYPE_CODE[frame.rrtype]).u8(frame.family).u8(frame.hints).string(frame.name, 1, 'name');
+      break;
+    case 'answer':
+      writeAnswer(w, frame.answer);
+      break;
     default:
       return assertNever(frame);
   }
-  if (w.length > MAX_CONTROL_FRAME) throw frameError(`${frame.type.toUpperCase()} frame of ${w.length} bytes exceeds ${MAX_CONTROL_FRAME}`);
+  const limit = LARGE_CONTROL_FRAMES.has(TYPE_BYTE[frame.type]) ? MAX_FRAME_LENGTH : MAX_CONTROL_FRAME;
+  if (w.length > limit) throw frameError(`${frame.type.toUpperCase()} frame of ${w.length} bytes exceeds ${limit}`);
   if (frame.type === 'open' && frame.host.length === 0) throw frameError('OPEN host is empty');
   if ((frame.type === 'reset' || frame.type === 'goaway') && frame.error.code.length === 0) throw frameError('error code is empty');
   return w.finish();
@@ -382,7 +686,7 @@ export function decodeFrame(bytes: Uint8Array): Frame {
   const typeByte = bytes[0] as number;
   const type = NAME_OF_TYPE.get(typeByte);
   if (type === undefined) throw frameError(`unknown frame type 0x${typeByte.toString(16).padStart(2, '0')}`);
-  if (type !== 'data' && bytes.length > MAX_CONTROL_FRAME) throw frameError(`${type.toUpperCase()} frame of ${bytes.length} bytes exceeds ${MAX_CONTROL_FRAME}`);
+  if (type !== 'data' && bytes.length > MAX_CONTROL_FRAME && !LARGE_CONTROL_FRAMES.has(typeByte)) throw frameError(`${type.toUpperCase()} frame of ${bytes.length} bytes exceeds ${MAX_CONTROL_FRAME}`);
   const streamId = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(1);
   if (SESSION_FRAMES.has(type) !== (streamId === 0)) {
     throw frameError(`${type.toUpperCase()} frame on stream ${streamId}: ${streamId === 0 ? 'needs a stream id' : 'belongs to stream 0'}`);
@@ -463,6 +767,28 @@ function decodeBody(r: Reader, type: FrameName, streamId: number, bytes: Uint8Ar
     case 'accept':
       frame = { type, streamId, listenerId: r.u32(), local: readEndpoint(r, 'local'), remote: readEndpoint(r, 'remote') };
       break;
+    case 'starttls':
+      frame = { type, streamId, tls: readTlsOptions(r) };
+      break;
+    case 'secured':
+      frame = readSecured(r, streamId);
+      break;
+    case 'query': {
+      const code = r.u16();
+      const rrtype = RRTYPE_OF_CODE.get(code);
+      if (rrtype === undefined) throw frameError(`unknown QUERY rrtype ${code}`);
+      const family = r.family('family', true);
+      const hints = r.u8();
+      if ((hints & ~(QueryHint.AddrConfig | QueryHint.V4Mapped | QueryHint.All)) !== 0) throw frameError(`unknown QUERY hints 0x${hints.toString(16)}`);
+      if (rrtype !== 'lookup' && (family !== 0 || hints !== 0)) throw frameError(`QUERY ${rrtype} takes no family or hints`);
+      const name = r.string(1, 'name');
+      if (name.length === 0) throw frameError('QUERY name is empty');
+      frame = { type, streamId, rrtype, name, family, hints };
+      break;
+    }
+    case 'answer':
+      frame = { type, streamId, answer: readAnswer(r) };
+      break;
     default:
       return assertNever(type);
   }
@@ -490,6 +816,10 @@ export function formatFrame(frame: Frame): string {
     case 'listen': return `${head} ${frame.host}:${frame.port} backlog=${frame.backlog}`;
     case 'listening': return `${head} ${formatEndpoint(frame.local)}`;
     case 'accept': return `${head} listener=${frame.listenerId} ${formatEndpoint(frame.remote)}`;
+    case 'starttls': return `${head} servername=${frame.tls.servername || '-'} host=${frame.tls.hostname}${frame.tls.rejectUnauthorized ? '' : ' insecure'}`;
+    case 'secured': return `${head} ${frame.protocol}${frame.authorized ? ' authorized' : ` unauthorized ${frame.authorizationError}`}${frame.alpnProtocol ? ` alpn=${frame.alpnProtocol}` : ''}`;
+    case 'query': return `${head} ${frame.rrtype} ${frame.name}`;
+    case 'answer': return `${head} ${frame.answer.rrtype} ${frame.answer.records.length} records`;
     default: return assertNever(frame);
   }
 }

@@ -3,8 +3,14 @@
  * @see PROTOCOL.md
  */
 
-/** Protocol version spoken by this build (negotiated in HELLO/WELCOME). */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Highest protocol version spoken by this build (negotiated in HELLO/WELCOME).
+ * Version 2 is version 1 plus session resumption (RESUME, ACK); a side that does not
+ * offer resumption announces 1. @see PROTOCOL.md#resume
+ */
+export const PROTOCOL_VERSION = 2;
+/** The first version with session resumption. */
+export const RESUME_PROTOCOL_VERSION = 2;
 /** Lowest protocol version this build still speaks. */
 export const MIN_PROTOCOL_VERSION = 1;
 
@@ -50,6 +56,10 @@ export const FrameType = {
   Listen: 0x20,
   Listening: 0x21,
   Accept: 0x22,
+  StartTls: 0x30,
+  Secured: 0x31,
+  Query: 0x40,
+  Answer: 0x41,
 } as const;
 export type FrameTypeByte = (typeof FrameType)[keyof typeof FrameType];
 
@@ -58,6 +68,26 @@ export const OpenFlag = {
   NoDelay: 0x01,
   KeepAlive: 0x02,
 } as const;
+
+/** Bits of the STARTTLS `flags` byte. @see PROTOCOL.md#starttls */
+export const StartTlsFlag = {
+  RejectUnauthorized: 0x01,
+  /** The gateway checks the certificate's identity against `hostname` (else the client does). */
+  CheckIdentity: 0x02,
+} as const;
+
+/** Bits of the QUERY `hints` byte: getaddrinfo hints of dns.lookup(). @see PROTOCOL.md#query */
+export const QueryHint = {
+  AddrConfig: 0x01,
+  V4Mapped: 0x02,
+  All: 0x04,
+} as const;
+
+/**
+ * Frames that may be larger than MAX_CONTROL_FRAME, up to MAX_FRAME_LENGTH: STARTTLS
+ * (CA, certificate and key PEM), SECURED (the peer's DER certificate) and ANSWER (TXT).
+ */
+export const LARGE_CONTROL_FRAMES: ReadonlySet<number> = new Set([0x30, 0x31, 0x41]);
 
 /** Bits of the LISTEN `flags` byte. */
 export const ListenFlag = {

@@ -14,13 +14,19 @@ import {
 } from './errors.ts';
 import {
   type AcceptFrame,
+  type DnsAnswer,
   type Endpoint,
   type Family,
   type Frame,
   type ListenFrame,
   type OpenFrame,
+  type ResumeFrame,
+  type QueryFrame,
+  type SecuredFrame,
+  type TlsOptions,
   assertNever,
   decodeFrame,
+  isReliableMessage,
   type Allocate,
   encodeData,
   encodeFrame,
@@ -39,6 +45,7 @@ import {
   PING_PAYLOAD_LENGTH,
   PROTOCOL_VERSION,
   MAX_STREAM_ID,
+  RESUME_PROTOCOL_VERSION,
   SESSION_ID_LENGTH,
 } from './protocol.ts';
 import { type StreamEvent, type StreamState, canReceive, canSend, isTerminal, transition } from './stream-state.ts';
@@ -71,13 +78,23 @@ export interface StreamHandler {
    * (ACCEPT). Return the new stream's handler, or a WireError to refuse it with RESET.
    */
   onAccept?(stream: SessionStream, frame: AcceptFrame): StreamHandler | WireError;
+  /**
+   * Gateway: the client asks to wrap the connection in TLS (STARTTLS); DATA after it is
+   * plaintext for the TLS socket. Not given = the stream is reset as unsupported.
+   * @see PROTOCOL.md#starttls
+   */
+  onStartTls?(tls: TlsOptions): void;
+  /** Client: the TLS handshake the stream's STARTTLS asked for finished (SECURED). */
+  onSecured?(frame: SecuredFrame): void;
+  /** Client, query streams: the gateway's answer; the stream is finished. @see PROTOCOL.md#query */
+  onAnswer?(answer: DnsAnswer): void;
 }
 
 /**
  * What a stream carries: a dialed connection (OPEN), a listener (LISTEN: no DATA,
  * answered by LISTENING), or a connection a listener accepted (ACCEPT).
  */
-export type StreamKind = 'connect' | 'listener' | 'accepted';
+export type StreamKind = 'connect' | 'listener' | 'accepted' | 'query';
 
 /** Options of a Session. */
 export interface SessionOptions {
@@ -116,12 +133,58 @@ export interface SessionOptions {
    * Not given = the listener stream's handler.onAccept decides.
    */
   readonly onAccept?: (stream: SessionStream, frame: AcceptFrame) => StreamHandler | WireError;
+  /** Gateway: a peer asks the resolver (QUERY); the handler answers with stream.answer() or reset(). Not given = refused as unsupported. */
+  readonly onQuery?: (stream: SessionStream, frame: QueryFrame) => StreamHandler | WireError;
   /** The handshake finished. */
   readonly onReady?: () => void;
   /** The session ended; `error` says why (null after a clean close). */
   readonly onClose?: (error: WireError | null) => void;
   /** Every frame in and out, for debugging and tests. */
   readonly onFrame?: (direction: 'in' | 'out', frame: Frame) => void;
+  /**
+   * Offer session resumption (protocol version 2): reliable frames are counted, ACKed and
+   * kept until ACKed, and a transport that drops without GOAWAY detaches the session
+   * (onDetach) instead of failing it. Default false: version 1. @see PROTOCOL.md#resume
+   */
+  readonly resumable?: boolean;
+  /**
+   * Hard cap on the replay buffer in bytes; exceeding it fails the session. DATA pauses
+   * while half of it is unacknowledged, so only control frames can ever reach it. Default 64 MiB.
+   */
+  readonly maxReplayBytes?: number;
+  /**
+   * A resumable session lost its transport. It keeps its streams (writes queue) until
+   * resume() (client) or resumeWith() (gateway) gives it a new one, or close() ends it.
+   */
+  readonly onDetach?: (info: TransportCloseInfo) => void;
+  /** A detached session carries on over a new transport; nothing was lost. */
+  readonly onResume?: () => void;
+  /**
+   * Gateway, on a session still before its handshake: the client sent RESUME. Hand
+   * `transport` to the session it names (Session.resumeWith) and return null, or return
+   * why not (answered with GOAWAY). Not given = RESUME is refused as unsupported.
+   */
+  readonly onResumeRequest?: (frame: ResumeFrame, transport: MessageTransport) => WireError | null;
+}
+
+/** Counters of a session's reliability machinery (PROTOCOL.md#resume), for assertions and metrics. */
+export interface SessionStats {
+  /** Negotiated protocol version (2 = resumable). */
+  readonly version: number;
+  /** Waiting for a new transport. */
+  readonly detached: boolean;
+  /** Successful resumptions so far. */
+  readonly resumes: number;
+  /** Last keepalive round trip in ms (-1 before the first PONG). */
+  readonly rtt: number;
+  /** Reliable frames sent and received (the implicit numbering of PROTOCOL.md#resume). */
+  readonly framesSent: number;
+  readonly framesReceived: number;
+  /** Sent frames the peer has not acknowledged yet, and their bytes. */
+  readonly replayFrames: number;
+  readonly replayBytes: number;
+  /** Largest replayBytes ever held. */
+  readonly replayPeak: number;
 }
 
 /** Counters of one stream, for assertions and metrics. */
@@ -146,6 +209,25 @@ export interface StreamStats {
 const AUTOTUNE_MS = 20;
 
 const NORMAL_CLOSE = wireError({ code: SockwayErrorCode.GoingAway, message: 'session closed' });
+
+/** ACK after this many reliable frames, this much DATA payload, or this long (PROTOCOL.md#resume). */
+const ACK_FRAMES = 32;
+const ACK_BYTES = 64 * 1024;
+const ACK_DELAY_MS = 50;
+const DEFAULT_MAX_REPLAY_BYTES = 64 * 1024 * 1024;
+
+/** Stands in for a dropped transport while a session is detached: sends nothing, never opens. */
+const DETACHED: MessageTransport = {
+  isOpen: false,
+  bufferedAmount: 0,
+  attach() {},
+  send() {},
+  requestDrain() {},
+  close() {},
+};
+
+/** Where a client's resume handshake is (PROTOCOL.md#resume): RESUME → WELCOME → ACK. */
+type ResumePhase = 'none' | 'awaiting-open' | 'awaiting-welcome' | 'awaiting-ack';
 /** RESET refusing an ACCEPT that crossed the client's END or RESET of its listener. */
 const LISTENER_CLOSED = wireError({ code: SockwayErrorCode.Closed, message: 'the listener is closed' });
 
@@ -171,6 +253,11 @@ export class SessionStream {
   #scheduled = false;
   /** write() returned false; onDrain is owed. */
   #needDrain = false;
+  /** STARTTLS on this stream: none yet, sent/received, answered by SECURED. */
+  #tls: 'none' | 'requested' | 'secured' = 'none';
+  /** A STARTTLS waiting for the bytes queued before it (#tlsBarrier of them) to go out first. */
+  #tlsPending: TlsOptions | null = null;
+  #tlsBarrier = 0;
 
   // Receive side.
   #received = 0;
@@ -224,7 +311,7 @@ export class SessionStream {
    * and the payload is sent without a copy.
    */
   write(data: Uint8Array, headroom = false): boolean {
-    if (!this.#canQueue() || this.#endQueued || this.kind === 'listener') return false;
+    if (!this.#canQueue() || this.#endQueued || this.kind === 'listener' || this.kind === 'query') return false;
     if (data.length === 0) return this.#queuedBytes < STREAM_QUEUE_LIMIT;
     if (headroom && data.byteOffset >= HEADER_LENGTH) this.#framable.add(data);
     this.#queue.push(data);
@@ -281,6 +368,44 @@ export class SessionStream {
     }
   }
 
+  /**
+   * Client: wraps the connection in TLS at the gateway (STARTTLS). The frame follows every
+   * byte written before it, as END does; bytes written after it are TLS application data.
+   * Allowed once, on a connect stream still opening or open. Returns false when refused.
+   * @see PROTOCOL.md#starttls
+   */
+  startTls(tls: TlsOptions): boolean {
+    if (this.#session.role !== 'client' || this.kind !== 'connect' || this.#tls !== 'none' || this.#endQueued) return false;
+    if (this.#state !== 'opening' && this.#state !== 'open') return false;
+    this.#tls = 'requested';
+    if (this.#queuedBytes === 0) this.#session._sendControl({ type: 'starttls', streamId: this.id, tls });
+    else {
+      this.#tlsPending = tls;
+      this.#tlsBarrier = this.#queuedBytes;
+    }
+    return true;
+  }
+
+  /** Gateway: the TLS handshake asked for by STARTTLS finished. */
+  secured(frame: Omit<SecuredFrame, 'type' | 'streamId'>): void {
+    if (this.#tls !== 'requested' || isTerminal(this.#state)) return;
+    this.#tls = 'secured';
+    this.#session._sendControl({ type: 'secured', streamId: this.id, ...frame });
+  }
+
+  /** Gateway, query streams: sends the ANSWER; the stream is finished. */
+  answer(answer: DnsAnswer): void {
+    if (this.kind !== 'query' || this.#state !== 'opening') return;
+    this.#state = 'closed';
+    this.#session._sendControl({ type: 'answer', streamId: this.id, answer });
+    this.#session._forget(this);
+  }
+
+  /** Whether STARTTLS was sent or received on this stream, and answered. */
+  get tls(): 'none' | 'requested' | 'secured' {
+    return this.#tls;
+  }
+
   /** Gateway: tells the opener the host name's resolved address (Node's 'lookup'). */
   resolved(address: string, family: Family): void {
     if (this.#state !== 'opening') return;
@@ -327,7 +452,8 @@ export class SessionStream {
 
   /** @internal Takes up to `max` bytes off the queue and encodes them as one DATA frame. */
   _takeFrame(max: number): Uint8Array {
-    const budget = Math.min(max, this.#sendLimit - this.#sent, this.#queuedBytes);
+    // A pending STARTTLS is a barrier: no DATA frame spans it.
+    const budget = Math.min(max, this.#sendLimit - this.#sent, this.#queuedBytes, this.#tlsPending === null ? Infinity : this.#tlsBarrier);
     const first = this.#queue[0] as Uint8Array;
     let payload: Uint8Array;
     if (first.length <= budget) {
@@ -344,6 +470,7 @@ export class SessionStream {
     }
     this.#queuedBytes -= payload.length;
     this.#sent += payload.length;
+    if (this.#tlsPending !== null) this.#tlsBarrier -= payload.length;
     if (this.#framable.has(first) && payload.byteOffset === first.byteOffset) {
       // Zero copy: the header goes into the room the writer left in front.
       const frame = new Uint8Array(first.buffer, first.byteOffset - HEADER_LENGTH, payload.length + HEADER_LENGTH);
@@ -371,6 +498,11 @@ export class SessionStream {
 
   /** @internal After a DATA frame went out: END if it was the last; drain once below the limit. */
   _afterSend(): void {
+    const tls = this.#tlsPending;
+    if (tls !== null && this.#tlsBarrier === 0) {
+      this.#tlsPending = null;
+      this.#session._sendControl({ type: 'starttls', streamId: this.id, tls });
+    }
     if (this.#queuedBytes === 0 && this.#endQueued) this.#sendEnd();
     if (this.#needDrain && this.#queuedBytes < STREAM_QUEUE_LIMIT) {
       this.#needDrain = false;
@@ -398,7 +530,7 @@ export class SessionStream {
         else if (this.#endQueued && this.#queuedBytes === 0) this.#sendEnd();
         return null;
       case 'data':
-        if (!canReceive(this.#state) || this.kind === 'listener') return this.#illegal(frame.type);
+        if (!canReceive(this.#state) || this.kind === 'listener' || this.kind === 'query') return this.#illegal(frame.type);
         if (this.#received + frame.data.length > this.#advertised) {
           return new ProtocolError(
             SockwayErrorCode.FlowControl,
@@ -433,6 +565,29 @@ export class SessionStream {
         if (this.#state !== 'opening' || this.kind !== 'listener') return this.#illegal(frame.type);
         if (this.#apply('opened') === null) return null;
         this.#handler?.onListening?.(frame.local);
+        return null;
+      case 'starttls':
+        // The client sends it while opening or open; our END may have crossed it (local-closed).
+        if (this.kind !== 'connect' || this.#tls !== 'none' || (this.#state !== 'opening' && this.#state !== 'open' && this.#state !== 'local-closed')) {
+          return this.#illegal(frame.type);
+        }
+        this.#tls = 'requested';
+        if (this.#handler?.onStartTls === undefined) {
+          this.reset(wireError({ code: SockwayErrorCode.Unsupported, message: 'TLS is not supported by this gateway' }));
+          return null;
+        }
+        this.#handler.onStartTls(frame.tls);
+        return null;
+      case 'secured':
+        if (this.#tls !== 'requested' || this.#state === 'opening') return this.#illegal(frame.type);
+        this.#tls = 'secured';
+        this.#handler?.onSecured?.(frame);
+        return null;
+      case 'answer':
+        if (this.kind !== 'query' || this.#state !== 'opening') return this.#illegal(frame.type);
+        this.#state = 'closed';
+        this.#session._forget(this);
+        this.#handler?.onAnswer?.(frame.answer);
         return null;
       default:
         return this.#illegal(frame.type);
@@ -469,11 +624,29 @@ export class SessionStream {
     this.#queue.length = 0;
     this.#queuedBytes = 0;
     this.#endQueued = false;
+    this.#tlsPending = null;
   }
 
   #illegal(type: string): ProtocolError {
     return new ProtocolError(SockwayErrorCode.Protocol, `${type.toUpperCase()} on stream ${this.id} in state ${this.#state}`);
   }
+}
+
+/** Placeholder for replay slots already released (keeps the array dense). */
+const EMPTY_FRAME = new Uint8Array(0);
+
+/** Compares secrets in time independent of where they differ. */
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
+  return diff === 0;
+}
+
+/** Drops a transport without a close handshake where it can (a blackholed link never answers one). */
+function abortTransport(transport: MessageTransport, reason: string): void {
+  if (transport.abort !== undefined) transport.abort();
+  else transport.close(CloseCode.GoingAway, reason);
 }
 
 /** Web Crypto randomness, present in browsers and Node >= 19. */
@@ -512,7 +685,7 @@ export function resolveLimits(limits: Partial<Limits> = {}): Limits {
  */
 export class Session {
   readonly role: SessionRole;
-  readonly #transport: MessageTransport;
+  #transport: MessageTransport = DETACHED;
   readonly #timers: Timers;
   readonly #options: SessionOptions;
   readonly #limits: Limits;
@@ -540,6 +713,37 @@ export class Session {
   #pingSentAt = 0;
   #pingCounter = 0;
   #rtt = -1;
+  /** Messages received so far: a link that delivers anything is alive, PONG or not. */
+  #heard = 0;
+
+  // Resumption (PROTOCOL.md#resume). Reliable frames are numbered 1, 2, … per direction.
+  readonly #resumable: boolean;
+  /** Highest version this side announces: 2 only when it offers resumption. */
+  readonly #maxVersion: number;
+  /** Counting, ACKing and keeping frames (resumable, and version 2 once negotiated). */
+  #reliable: boolean;
+  readonly #maxReplayBytes: number;
+  /** DATA stops while this many sent bytes are unacknowledged (half the cap). */
+  readonly #replayHighWater: number;
+  #resumeToken: Uint8Array = new Uint8Array(0);
+  /** Sent reliable frames not yet ACKed, oldest first, from index #replayHead. */
+  #replay: Uint8Array[] = [];
+  #replayHead = 0;
+  /** Frames the peer has ACKed (the number of the frame before #replay[#replayHead]). */
+  #replayBase = 0;
+  #sentReliable = 0;
+  /** Frames put on the current transport; below #sentReliable while replaying. */
+  #replaySent = 0;
+  #replayBytes = 0;
+  #replayPeak = 0;
+  #receivedReliable = 0;
+  #ackedReceived = 0;
+  #unackedPayload = 0;
+  #ackTimer: unknown = null;
+  #detached = false;
+  #resumePhase: ResumePhase = 'none';
+  #resumes = 0;
+  #goAwaySent = false;
 
   constructor(options: SessionOptions) {
     this.role = options.role;
@@ -551,16 +755,35 @@ export class Session {
     this._allocate = options.allocate ?? ((length: number) => new Uint8Array(length));
     this._maxWindow = Math.max(options.maxStreamWindow ?? DEFAULT_MAX_STREAM_WINDOW, this.#limits.streamWindow);
     this.#nextId = options.role === 'client' ? 1 : 2;
-    this.#transport.attach({
-      onOpen: () => this.#onTransportOpen(),
-      onMessage: (message) => this.#onMessage(message),
-      onClose: (info) => this.#onTransportClose(info),
+    this.#resumable = options.resumable ?? false;
+    this.#maxVersion = this.#resumable ? PROTOCOL_VERSION : RESUME_PROTOCOL_VERSION - 1;
+    // A client keeps what it pipelines before WELCOME; the gateway knows after HELLO.
+    this.#reliable = this.#resumable && options.role === 'client';
+    this.#maxReplayBytes = options.maxReplayBytes ?? DEFAULT_MAX_REPLAY_BYTES;
+    this.#replayHighWater = Math.floor(this.#maxReplayBytes / 2);
+    this.#attach(options.transport);
+    if (this.#transport.isOpen) this.#onTransportOpen();
+  }
+
+  /** Makes `transport` the current one; events of any earlier transport are ignored from now on. */
+  #attach(transport: MessageTransport): void {
+    this.#transport = transport;
+    transport.attach({
+      onOpen: () => {
+        if (this.#transport === transport) this.#onTransportOpen();
+      },
+      onMessage: (message) => {
+        if (this.#transport === transport) this.#onMessage(message);
+      },
+      onClose: (info) => {
+        if (this.#transport === transport) this.#onTransportClose(info);
+      },
       onDrain: () => {
+        if (this.#transport !== transport) return;
         this.#awaitingDrain = false;
         this.#flush();
       },
     });
-    if (this.#transport.isOpen) this.#onTransportOpen();
   }
 
   /** Session lifecycle state. */
@@ -586,6 +809,91 @@ export class Session {
   /** Last measured keepalive round trip in ms (-1 before the first PONG). */
   get rtt(): number {
     return this.#rtt;
+  }
+
+  /** True while a resumable session waits for a new transport (or is resuming). */
+  get detached(): boolean {
+    return this.#detached;
+  }
+
+  /** Reliability counters: replay buffer, frame counts, resumptions. */
+  sessionStats(): SessionStats {
+    return {
+      version: this.#version,
+      detached: this.#detached,
+      resumes: this.#resumes,
+      rtt: this.#rtt,
+      framesSent: this.#sentReliable,
+      framesReceived: this.#receivedReliable,
+      replayFrames: this.#sentReliable - this.#replayBase,
+      replayBytes: this.#replayBytes,
+      replayPeak: this.#replayPeak,
+    };
+  }
+
+  /**
+   * Client: carries a detached session on over `transport` (a new WebSocket): RESUME
+   * once it opens, then WELCOME and ACK, then both sides replay what the other missed.
+   * If it drops too, onDetach is called again. False when there is nothing to resume.
+   */
+  resume(transport: MessageTransport): boolean {
+    if (this.role !== 'client' || !this.#detached || this.#state !== 'open' || this.#resumePhase !== 'none') return false;
+    this.#resumePhase = 'awaiting-open';
+    this.#attach(transport);
+    if (transport.isOpen) this.#onTransportOpen();
+    return true;
+  }
+
+  /**
+   * Gateway: a RESUME naming this session arrived on `transport`. Checks the token (in
+   * constant time) and the client's count, takes the transport over (dropping an older
+   * one still attached), answers WELCOME with a new token and ACK, and replays.
+   * Returns null on success, or why not (a count outside the replay buffer also fails
+   * the session: it cannot be resumed any more).
+   */
+  resumeWith(transport: MessageTransport, frame: ResumeFrame): WireError | null {
+    const refuse = (message: string): WireError => wireError({ code: SockwayErrorCode.ResumeFailed, message });
+    if (this.role !== 'gateway' || !this.#canResume()) return refuse('the session can no longer be resumed');
+    if (!equalBytes(frame.resumeToken, this.#resumeToken)) return refuse('invalid resume token');
+    if (frame.received < this.#replayBase || frame.received > this.#sentReliable) {
+      const error = refuse(`the client has ${frame.received} frames; the gateway can replay after ${this.#replayBase} up to ${this.#sentReliable}`);
+      this.close(error, CloseCode.PolicyViolation);
+      return error;
+    }
+    const previous = this.#transport;
+    this.#attach(transport);
+    // The latest authenticated client wins; the older connection may be a blackhole.
+    if (previous !== DETACHED) abortTransport(previous, 'the session was resumed on another connection');
+    this.#resumeToken = (this.#options.randomBytes ?? defaultRandomBytes)(SESSION_ID_LENGTH);
+    this.#sendNow({ type: 'welcome', streamId: 0, version: this.#version, limits: this.#limits, sessionId: this.#sessionId, resumeToken: this.#resumeToken });
+    // ACK right after WELCOME, ahead of the replay (PROTOCOL.md#resume).
+    this.#ackNow(false);
+    this.#sendNow({ type: 'ack', streamId: 0, received: this.#receivedReliable });
+    this.#resumed(frame.received);
+    return null;
+  }
+
+  /**
+   * Drops the transport as a network failure would (keepalive timeout, tests): a
+   * resumable session detaches at once (onDetach), any other fails when it closes.
+   */
+  dropTransport(reason = 'connection dropped'): void {
+    const transport = this.#transport;
+    if (this.#state === 'closed' || transport === DETACHED) return;
+    if (this.#canResume()) this.#detach({ code: CloseCode.Abnormal, reason, wasOpen: true });
+    abortTransport(transport, reason);
+  }
+
+  /**
+   * Graceful GOAWAY (PROTOCOL.md#drain): announces the end, refuses the peer's new streams
+   * and opens none, while open streams finish. The owner calls close() once streamCount
+   * is 0 or its deadline has passed.
+   */
+  goAway(error: WireError = NORMAL_CLOSE): void {
+    if (this.#state !== 'open' || this.#goAwaySent) return;
+    this.#goingAway = true;
+    this.#goAwaySent = true;
+    this.#sendControl({ type: 'goaway', streamId: 0, lastStreamId: this.#lastPeerId, error });
   }
 
   /** Number of live streams. */
@@ -632,6 +940,20 @@ export class Session {
   }
 
   /**
+   * Client: asks the gateway's resolver (QUERY, a short-lived stream in `opening`): the
+   * answer arrives as handler.onAnswer, a failure as handler.onReset. Returns null like
+   * open(). @see PROTOCOL.md#query
+   */
+  query(frame: Omit<QueryFrame, 'type' | 'streamId'>, handler: StreamHandler): SessionStream | null {
+    if (this.role !== 'client' || this.#state === 'closing' || this.#state === 'closed' || this.#goingAway) return null;
+    if (this.#nextId > MAX_STREAM_ID) {
+      this.#goingAway = true;
+      return null;
+    }
+    return this.#openLocal({ type: 'query', streamId: this.#nextId, ...frame }, handler, 'query');
+  }
+
+  /**
    * Gateway: opens a stream (ACCEPT, even id, already `open`) for a connection
    * accepted on `listener`, a LISTEN stream this side answered with LISTENING and
    * the client has not ended. Its DATA waits for the client's first WINDOW.
@@ -670,13 +992,16 @@ export class Session {
     this.#closeError = error;
     this.#state = 'closing';
     this.#stopKeepalive();
-    if (wasOpen) {
-      this.#control.length = 0;
-      this.#ready.length = 0;
+    this.#control.length = 0;
+    this.#ready.length = 0;
+    if (wasOpen && !this.#goAwaySent && this.#resumePhase === 'none') {
+      this.#goAwaySent = true;
       this.#sendNow({ type: 'goaway', streamId: 0, lastStreamId: this.#lastPeerId, error });
     }
     this.#failStreams(error);
-    this.#transport.close(closeCode, error.message.slice(0, 120));
+    // A detached session has no transport to report the close: it ends now.
+    if (this.#transport === DETACHED) this.#finish(error);
+    else this.#transport.close(closeCode, error.message.slice(0, 120));
   }
 
   // ---- for SessionStream ----
@@ -722,7 +1047,7 @@ export class Session {
    * The frame is encoded first and the handler made next, so a frame that cannot be
    * encoded (host too long) or a handler factory that throws leaves no stream behind.
    */
-  #openLocal(frame: OpenFrame | ListenFrame | AcceptFrame, handler: StreamHandler | ((stream: SessionStream) => StreamHandler), kind: StreamKind): SessionStream {
+  #openLocal(frame: OpenFrame | ListenFrame | AcceptFrame | QueryFrame, handler: StreamHandler | ((stream: SessionStream) => StreamHandler), kind: StreamKind): SessionStream {
     const encoded = encodeFrame(frame);
     const id = this.#nextId;
     // The peer's window is only known after WELCOME; before that the opener sends
@@ -751,15 +1076,68 @@ export class Session {
     this.#transport.send(encodeFrame(frame));
   }
 
+  /** Sends one encoded frame; a reliable one is numbered and kept until ACKed. */
+  #emit(message: Uint8Array): void {
+    if (this.#reliable && isReliableMessage(message) && !this.#keep(message)) return;
+    this.#transport.send(message);
+  }
+
+  /** Adds a sent frame to the replay buffer; false (and the session failed) past the hard cap. */
+  #keep(message: Uint8Array): boolean {
+    this.#replay.push(message);
+    this.#sentReliable += 1;
+    this.#replaySent = this.#sentReliable;
+    this.#replayBytes += message.length;
+    if (this.#replayBytes > this.#replayPeak) {
+      this.#replayPeak = this.#replayBytes;
+      if (this.#replayBytes > this.#maxReplayBytes) {
+        this.close(wireError({ code: SockwayErrorCode.Limit, message: `replay buffer over its cap of ${this.#maxReplayBytes} bytes: the peer does not acknowledge` }), CloseCode.InternalError);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The peer has `upTo` frames: they leave the replay buffer. */
+  #release(upTo: number): void {
+    while (this.#replayBase < upTo) {
+      const message = this.#replay[this.#replayHead] as Uint8Array;
+      this.#replay[this.#replayHead] = EMPTY_FRAME;
+      this.#replayHead += 1;
+      this.#replayBase += 1;
+      this.#replayBytes -= message.length;
+    }
+    if (this.#replayHead === this.#replay.length) {
+      this.#replay = [];
+      this.#replayHead = 0;
+    } else if (this.#replayHead > 1024 && this.#replayHead * 2 > this.#replay.length) {
+      this.#replay = this.#replay.slice(this.#replayHead);
+      this.#replayHead = 0;
+    }
+  }
+
   /** Control frames first, then one DATA chunk per ready stream in turn (round-robin). */
   #flush(): void {
-    if (this.#flushing || this.#state === 'connecting' || this.#state === 'closed' || !this.#transport.isOpen) return;
+    if (this.#flushing || this.#state === 'connecting' || this.#state === 'closed' || !this.#transport.isOpen || this.#resumePhase !== 'none') return;
     this.#flushing = true;
     try {
       for (;;) {
+        if (this.#state !== 'open') break;
+        if (this.#replaySent < this.#sentReliable) {
+          // Replay after a resume: before anything newer, paced like DATA.
+          if (this.#awaitingDrain) break;
+          if (this.#transport.bufferedAmount >= this.#sendHighWater) {
+            this.#awaitingDrain = true;
+            this.#transport.requestDrain();
+            break;
+          }
+          this.#transport.send(this.#replay[this.#replayHead + this.#replaySent - this.#replayBase] as Uint8Array);
+          this.#replaySent += 1;
+          continue;
+        }
         const control = this.#control.shift();
         if (control !== undefined) {
-          this.#transport.send(control);
+          this.#emit(control);
           continue;
         }
         if (this.#awaitingDrain || !this.#handshaken) break;
@@ -768,13 +1146,15 @@ export class Session {
           this.#transport.requestDrain();
           break;
         }
+        // Unacknowledged bytes are bounded: DATA waits for ACKs past half the replay cap.
+        if (this.#reliable && this.#replayBytes >= this.#replayHighWater) break;
         const stream = this.#ready.shift();
         if (stream === undefined) break;
         stream._scheduled = false;
         if (!stream._hasSendable) continue;
         const message = stream._takeFrame(this.#peerLimits?.maxPayload ?? MIN_PAYLOAD_LIMIT);
         if (this.#options.onFrame) this.#options.onFrame('out', decodeFrame(message));
-        this.#transport.send(message);
+        this.#emit(message);
         if (stream._hasSendable) {
           stream._scheduled = true;
           this.#ready.push(stream);
@@ -787,12 +1167,19 @@ export class Session {
   }
 
   #onTransportOpen(): void {
+    if (this.#resumePhase === 'awaiting-open') {
+      // RESUME carries our count, so it doubles as an ACK.
+      this.#resumePhase = 'awaiting-welcome';
+      this.#ackNow(false);
+      this.#sendNow({ type: 'resume', streamId: 0, sessionId: this.#sessionId, resumeToken: this.#resumeToken, received: this.#receivedReliable });
+      return;
+    }
     if (this.#state !== 'connecting') return;
     if (this.role === 'client') {
       this.#state = 'open';
       // HELLO goes before anything queued while the WebSocket was connecting.
       this.#control.unshift(encodeFrame({
-        type: 'hello', streamId: 0, minVersion: MIN_PROTOCOL_VERSION, maxVersion: PROTOCOL_VERSION, limits: this.#limits,
+        type: 'hello', streamId: 0, minVersion: MIN_PROTOCOL_VERSION, maxVersion: this.#maxVersion, limits: this.#limits,
       }));
       this.#flush();
     } else {
@@ -810,6 +1197,9 @@ export class Session {
       return;
     }
     this.#options.onFrame?.('in', frame);
+    this.#heard += 1;
+    const reliable = this.#reliable && this.#handshaken && isReliableMessage(message);
+    if (reliable) this.#receivedReliable += 1;
     let failure: ProtocolError | null;
     try {
       failure = this.#dispatch(frame);
@@ -818,9 +1208,102 @@ export class Session {
       failure = isProtocolError(error) ? error : new ProtocolError(SockwayErrorCode.Internal, `internal error: ${String(error)}`);
     }
     if (failure !== null) this.#protocolFailure(failure);
+    else if (reliable) this.#maybeAck(frame.type === 'data' ? frame.data.length : 0);
+  }
+
+  /** Cumulative ACK after ACK_FRAMES frames or ACK_BYTES of DATA, else within ACK_DELAY_MS. */
+  #maybeAck(payload: number): void {
+    this.#unackedPayload += payload;
+    if (this.#receivedReliable - this.#ackedReceived >= ACK_FRAMES || this.#unackedPayload >= ACK_BYTES) {
+      this.#ackNow(true);
+      return;
+    }
+    this.#ackTimer ??= this.#timers.setTimeout(() => {
+      this.#ackTimer = null;
+      this.#ackNow(true);
+    }, ACK_DELAY_MS);
+  }
+
+  /** Marks everything received as ACKed; `send` false when RESUME carries the count instead. */
+  #ackNow(send: boolean): void {
+    if (this.#ackTimer !== null) {
+      this.#timers.clearTimeout(this.#ackTimer);
+      this.#ackTimer = null;
+    }
+    if (this.#receivedReliable === this.#ackedReceived) return;
+    this.#ackedReceived = this.#receivedReliable;
+    this.#unackedPayload = 0;
+    if (send) this.#sendControl({ type: 'ack', streamId: 0, received: this.#receivedReliable });
+  }
+
+  #onAck(received: number): ProtocolError | null {
+    if (!this.#reliable) return null; // version 1 ignores ACK
+    if (received > this.#sentReliable) {
+      return new ProtocolError(SockwayErrorCode.Protocol, `ACK of ${received} frames, but only ${this.#sentReliable} were sent`);
+    }
+    const blocked = this.#replayBytes >= this.#replayHighWater;
+    this.#release(received);
+    if (blocked && this.#replayBytes < this.#replayHighWater) this.#flush();
+    return null;
+  }
+
+  /** Client, between RESUME and the end of the resume handshake: only WELCOME, then ACK (or GOAWAY). */
+  #onResuming(frame: Frame): ProtocolError | null {
+    if (frame.type === 'goaway') return this.#onGoAway(frame.lastStreamId, frame.error);
+    if (frame.type === 'welcome' && this.#resumePhase === 'awaiting-welcome') {
+      if (!equalBytes(frame.sessionId, this.#sessionId)) return new ProtocolError(SockwayErrorCode.Protocol, 'WELCOME after RESUME names another session');
+      this.#resumeToken = frame.resumeToken;
+      this.#resumePhase = 'awaiting-ack';
+      return null;
+    }
+    if (frame.type === 'ack' && this.#resumePhase === 'awaiting-ack') {
+      if (frame.received < this.#replayBase || frame.received > this.#sentReliable) {
+        return new ProtocolError(SockwayErrorCode.ResumeFailed, `the gateway has ${frame.received} frames; the client can replay after ${this.#replayBase} up to ${this.#sentReliable}`);
+      }
+      this.#resumed(frame.received);
+      return null;
+    }
+    return new ProtocolError(SockwayErrorCode.Protocol, `${frame.type.toUpperCase()} while resuming`);
+  }
+
+  /** Both handshakes done: replay what the peer lacks (from `peerReceived`), then carry on. */
+  #resumed(peerReceived: number): void {
+    this.#release(peerReceived);
+    this.#replaySent = peerReceived;
+    this.#resumePhase = 'none';
+    this.#detached = false;
+    this.#awaitingDrain = false;
+    this.#resumes += 1;
+    this.#startKeepalive();
+    this.#options.onResume?.();
+    this.#flush();
+  }
+
+  #canResume(): boolean {
+    return this.#resumable && this.#reliable && this.#handshaken && this.#state === 'open' && this.#closeError === null && !this.#goingAway;
+  }
+
+  /** The transport is gone but the session stays: streams keep their state, writes queue. */
+  #detach(info: TransportCloseInfo): void {
+    this.#transport = DETACHED;
+    this.#detached = true;
+    this.#resumePhase = 'none';
+    this.#awaitingDrain = false;
+    this.#stopKeepalive();
+    this.#options.onDetach?.(info);
+  }
+
+  /** The transport now carries another session (gateway RESUME): this one ends without touching it. */
+  #handOver(): void {
+    this.#transport = DETACHED;
+    this.#state = 'closed';
+    this.#stopKeepalive();
+    this.#control.length = 0;
+    this.#ready.length = 0;
   }
 
   #dispatch(frame: Frame): ProtocolError | null {
+    if (this.#resumePhase !== 'none') return this.#onResuming(frame);
     // GOAWAY may come instead of WELCOME (version refused, bad limits, resume refused).
     if (!this.#handshaken && frame.type !== 'hello' && frame.type !== 'welcome' && frame.type !== 'resume' && frame.type !== 'goaway') {
       // Pipelined OPENs are fine only after HELLO has been seen by the gateway.
@@ -828,13 +1311,18 @@ export class Session {
     }
     switch (frame.type) {
       case 'hello': return this.#onHello(frame.minVersion, frame.maxVersion, frame.limits);
-      case 'welcome': return this.#onWelcome(frame.version, frame.limits, frame.sessionId);
-      case 'resume':
+      case 'welcome': return this.#onWelcome(frame.version, frame.limits, frame.sessionId, frame.resumeToken);
+      case 'resume': {
         if (this.role !== 'gateway' || this.#handshaken) return this.#unexpected(frame.type);
-        // Resumption is specified (PROTOCOL.md#resume) but not offered by this version.
-        this.close(wireError({ code: SockwayErrorCode.Unsupported, message: 'session resumption is not supported by this gateway' }), CloseCode.PolicyViolation);
+        const onResumeRequest = this.#options.onResumeRequest;
+        const refused = onResumeRequest === undefined
+          ? wireError({ code: SockwayErrorCode.Unsupported, message: 'session resumption is not supported by this gateway' })
+          : onResumeRequest(frame, this.#transport);
+        if (refused === null) this.#handOver();
+        else this.close(refused, CloseCode.PolicyViolation);
         return null;
-      case 'ack': return null;
+      }
+      case 'ack': return this.#onAck(frame.received);
       case 'ping':
         this.#sendControl({ type: 'pong', streamId: 0, payload: frame.payload });
         return null;
@@ -842,6 +1330,7 @@ export class Session {
       case 'goaway': return this.#onGoAway(frame.lastStreamId, frame.error);
       case 'open': return this.#onPeerStream(frame, this.#options.onOpen, 'gateway');
       case 'listen': return this.#onPeerStream(frame, this.#options.onListen, 'gateway');
+      case 'query': return this.#onPeerStream(frame, this.#options.onQuery, 'gateway');
       case 'accept': {
         const acceptor = this.#acceptorFor(frame);
         return isProtocolError(acceptor) ? acceptor : this.#onPeerStream(frame, acceptor, 'client');
@@ -852,10 +1341,15 @@ export class Session {
       case 'end':
       case 'reset':
       case 'window':
-      case 'listening': {
+      case 'listening':
+      case 'starttls':
+      case 'secured':
+      case 'answer': {
+        if (frame.type === 'starttls' && this.role !== 'gateway') return this.#unexpected(frame.type);
+        if ((frame.type === 'secured' || frame.type === 'answer') && this.role !== 'client') return this.#unexpected(frame.type);
         const stream = this.#streams.get(frame.streamId);
         if (stream === undefined) return this.#unknownStream(frame);
-        if ((frame.type === 'resolved' || frame.type === 'opened' || frame.type === 'listening') && !this.#isLocalId(frame.streamId)) {
+        if ((frame.type === 'resolved' || frame.type === 'opened' || frame.type === 'listening' || frame.type === 'secured' || frame.type === 'answer') && !this.#isLocalId(frame.streamId)) {
           // Only the side that received OPEN/LISTEN answers it.
           return new ProtocolError(SockwayErrorCode.Protocol, `${frame.type.toUpperCase()} on stream ${frame.streamId}, which the peer opened`);
         }
@@ -870,11 +1364,11 @@ export class Session {
 
   #onHello(minVersion: number, maxVersion: number, limits: Limits): ProtocolError | null {
     if (this.role !== 'gateway' || this.#handshaken) return this.#unexpected('hello');
-    const version = Math.min(maxVersion, PROTOCOL_VERSION);
+    const version = Math.min(maxVersion, this.#maxVersion);
     if (version < Math.max(minVersion, MIN_PROTOCOL_VERSION)) {
       this.close(wireError({
         code: SockwayErrorCode.Version,
-        message: `no common protocol version: client speaks ${minVersion}-${maxVersion}, gateway ${MIN_PROTOCOL_VERSION}-${PROTOCOL_VERSION}`,
+        message: `no common protocol version: client speaks ${minVersion}-${maxVersion}, gateway ${MIN_PROTOCOL_VERSION}-${this.#maxVersion}`,
       }), CloseCode.ProtocolError);
       return null;
     }
@@ -882,28 +1376,36 @@ export class Session {
     if (isProtocolError(peer)) return peer;
     this.#peerLimits = peer;
     this.#version = version;
+    this.#reliable = this.#resumable && version >= RESUME_PROTOCOL_VERSION;
     this.#handshaken = true;
     const random = this.#options.randomBytes ?? defaultRandomBytes;
     this.#sessionId = random(SESSION_ID_LENGTH);
+    this.#resumeToken = random(SESSION_ID_LENGTH);
     this.#sendControl({
       type: 'welcome', streamId: 0, version, limits: this.#limits,
-      sessionId: this.#sessionId, resumeToken: random(SESSION_ID_LENGTH),
+      sessionId: this.#sessionId, resumeToken: this.#resumeToken,
     });
     this.#options.onReady?.();
     this.#flush();
     return null;
   }
 
-  #onWelcome(version: number, limits: Limits, sessionId: Uint8Array): ProtocolError | null {
+  #onWelcome(version: number, limits: Limits, sessionId: Uint8Array, resumeToken: Uint8Array): ProtocolError | null {
     if (this.role !== 'client' || this.#handshaken) return this.#unexpected('welcome');
-    if (version < MIN_PROTOCOL_VERSION || version > PROTOCOL_VERSION) {
-      return new ProtocolError(SockwayErrorCode.Version, `gateway chose protocol version ${version}, client speaks ${MIN_PROTOCOL_VERSION}-${PROTOCOL_VERSION}`);
+    if (version < MIN_PROTOCOL_VERSION || version > this.#maxVersion) {
+      return new ProtocolError(SockwayErrorCode.Version, `gateway chose protocol version ${version}, client speaks ${MIN_PROTOCOL_VERSION}-${this.#maxVersion}`);
     }
     const peer = this.#checkPeerLimits(limits);
     if (isProtocolError(peer)) return peer;
     this.#peerLimits = peer;
     this.#version = version;
     this.#sessionId = sessionId;
+    this.#resumeToken = resumeToken;
+    if (version < RESUME_PROTOCOL_VERSION && this.#reliable) {
+      // A version-1 gateway: nothing is ACKed, so nothing is kept.
+      this.#release(this.#sentReliable);
+      this.#reliable = false;
+    }
     this.#handshaken = true;
     this.#startKeepalive();
     this.#options.onReady?.();
@@ -920,7 +1422,7 @@ export class Session {
   }
 
   #onPeerStream(
-    frame: OpenFrame | ListenFrame | AcceptFrame,
+    frame: OpenFrame | ListenFrame | AcceptFrame | QueryFrame,
     accept: ((stream: SessionStream, frame: never) => StreamHandler | WireError) | undefined,
     expectedRole: SessionRole,
   ): ProtocolError | null {
@@ -933,7 +1435,7 @@ export class Session {
     this.#lastPeerId = id;
     const peerWindow = (this.#peerLimits as Limits).streamWindow;
     // An accepted connection is already connected at the gateway: it starts open.
-    const kind: StreamKind = frame.type === 'open' ? 'connect' : frame.type === 'listen' ? 'listener' : 'accepted';
+    const kind: StreamKind = frame.type === 'open' ? 'connect' : frame.type === 'listen' ? 'listener' : frame.type === 'query' ? 'query' : 'accepted';
     const stream = new SessionStream(this, id, kind === 'accepted' ? 'open' : 'opening', peerWindow, this.#limits.streamWindow, kind);
     const refuse = (error: WireError): null => {
       this.#sendControl({ type: 'reset', streamId: id, error });
@@ -1029,15 +1531,26 @@ export class Session {
 
   #onTransportClose(info: TransportCloseInfo): void {
     if (this.#state === 'closed') return;
+    if (this.#canResume()) {
+      this.#detach(info);
+      return;
+    }
     const error = this.#closeError ?? (info.wasOpen || this.#state === 'open'
       ? wireError({ code: SockwayErrorCode.GatewayClosed, message: `the connection to the ${this.role === 'client' ? 'gateway' : 'client'} closed (code ${info.code}${info.reason ? `: ${info.reason}` : ''})` })
       : wireError({ code: SockwayErrorCode.GatewayUnreachable, message: `could not connect to the gateway (code ${info.code}${info.reason ? `: ${info.reason}` : ''})` }));
+    this.#finish(error);
+  }
+
+  /** The session is over: every stream fails with `error`, buffers are freed, onClose. */
+  #finish(error: WireError): void {
     this.#state = 'closed';
     this.#closeError = error;
+    this.#detached = false;
     this.#stopKeepalive();
     this.#control.length = 0;
     this.#ready.length = 0;
     this.#failStreams(error);
+    this.#release(this.#sentReliable);
     this.#options.onClose?.(error === NORMAL_CLOSE ? null : error);
   }
 
@@ -1063,8 +1576,25 @@ export class Session {
     this.#pingSentAt = Date.now();
     this.#sendControl({ type: 'ping', streamId: 0, payload });
     const timeout = this.#options.keepaliveTimeout ?? 10_000;
+    this.#armPongTimer(timeout, this.#heard);
+  }
+
+  /**
+   * The link is dead when nothing at all arrives for `timeout` ms after a PING: a PONG
+   * stuck behind a burst of DATA (or a replay) is no reason to tear a working link down.
+   */
+  #armPongTimer(timeout: number, heard: number): void {
     this.#pongTimer = this.#timers.setTimeout(() => {
       this.#pongTimer = null;
+      if (this.#heard !== heard) {
+        this.#armPongTimer(timeout, this.#heard);
+        return;
+      }
+      // A resumable session treats a dead link as a drop: detach and resume elsewhere.
+      if (this.#canResume()) {
+        this.dropTransport(`no PONG within ${timeout} ms`);
+        return;
+      }
       this.close(wireError({ code: SockwayErrorCode.GatewayTimeout, message: `the gateway did not answer a keepalive ping within ${timeout} ms` }), CloseCode.GoingAway);
     }, timeout);
   }
@@ -1081,8 +1611,10 @@ export class Session {
   #stopKeepalive(): void {
     if (this.#keepaliveTimer !== null) this.#timers.clearTimeout(this.#keepaliveTimer);
     if (this.#pongTimer !== null) this.#timers.clearTimeout(this.#pongTimer);
+    if (this.#ackTimer !== null) this.#timers.clearTimeout(this.#ackTimer);
     this.#keepaliveTimer = null;
     this.#pongTimer = null;
+    this.#ackTimer = null;
   }
 }
 

@@ -28,7 +28,10 @@ export interface MessageTransport {
   readonly isOpen: boolean;
   /** Bytes accepted by send() and not yet handed to the network. */
   readonly bufferedAmount: number;
-  /** Registers the session's callbacks (exactly once, before anything is delivered). */
+  /**
+   * Registers the session's callbacks, before anything is delivered. A later call
+   * replaces them: a resumed session takes over the transport of a new connection.
+   */
   attach(sink: TransportSink): void;
   /** Sends one message; the bytes may be kept until sent, so callers must not reuse them. */
   send(message: Uint8Array): void;
@@ -36,6 +39,8 @@ export interface MessageTransport {
   requestDrain(): void;
   /** Closes with a WebSocket close code; sink.onClose follows. */
   close(code: number, reason: string): void;
+  /** Drops the connection now, without a close handshake (a dead link never answers one). */
+  abort?(): void;
 }
 
 /** Timer functions, injected so shared/ needs no environment types and tests control time. */

@@ -1,68 +1,189 @@
 /**
  * The Vite plugin's hooks in isolation. What they do inside Vite (dev pre-bundling,
- * build, workers) is covered in Chromium by e2e/vite-plugin.e2e.ts and the e2e page.
+ * build, workers) is covered in Chromium by e2e/vite-plugin.e2e.ts, the e2e page and
+ * the client-library apps (e2e/clients).
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { test } from 'node:test';
-import type { Plugin, UserConfig } from 'vite';
+import { fileURLToPath } from 'node:url';
+import type { Plugin, Rolldown, UserConfig } from 'vite';
+import { EMPTY_BUILTINS, PACKAGE_BUILTINS, builtinTable } from './builtins.ts';
 import sockwayDefault, { sockway } from './index.ts';
 
 type Hook = (this: unknown, ...args: unknown[]) => unknown;
-const call = (plugin: Plugin, hook: 'resolveId' | 'load' | 'config', ...args: unknown[]): unknown => (plugin[hook] as unknown as Hook).call({}, ...args);
+type HookName = 'resolveId' | 'load' | 'config' | 'configResolved';
+const call = (plugin: Plugin | Rolldown.Plugin, hook: HookName, ...args: unknown[]): unknown => ((plugin as unknown as Record<string, unknown>)[hook] as Hook).call(context, ...args);
+
+const CLIENT = fileURLToPath(new URL('../client/', import.meta.url));
+const NET_ENTRY = `${CLIENT}net-entry.ts`;
+
+/** A plugin context whose resolve() echoes what it was asked, as Vite's would resolve it. */
+const resolveCalls: { request: string; importer: string; skipSelf: boolean }[] = [];
+const context = {
+  resolve: async (request: string, importer: string, options: { skipSelf?: boolean }) => {
+    resolveCalls.push({ request, importer, skipSelf: options.skipSelf === true });
+    return { id: `/resolved/${request}` };
+  },
+  error: (message: string): never => {
+    throw new Error(message);
+  },
+};
+
+async function resolve(plugin: Plugin | Rolldown.Plugin, id: string): Promise<unknown> {
+  return call(plugin, 'resolveId', id, '/app/src/main.ts', { kind: 'import-statement' });
+}
 
 test('the default export is the named one', () => {
   assert.equal(sockwayDefault, sockway);
 });
 
-test('rejects a gateway that is not a non-empty string', () => {
+test('rejects a gateway that is not a non-empty string, and an unknown crypto choice', () => {
   assert.throws(() => sockway({ gateway: '' }), { name: 'TypeError', message: /options\.gateway must be a non-empty URL string, got ""/ });
   assert.throws(() => sockway({ gateway: 42 as unknown as string }), { name: 'TypeError' });
+  assert.throws(() => sockway({ crypto: 'yes' as unknown as 'basic' }), { name: 'TypeError', message: `sockway(): options.crypto must be 'basic', 'full' or false, got "yes"` });
 });
 
-test('resolves net and node:net, and nothing else, before Vite turns builtins into stubs', () => {
+test('net, tls, dns and dns/promises (bare and node:) become virtual modules that bind the gateway', async () => {
   const plugin = sockway({ gateway: 'ws://localhost:8080/sockway' });
   assert.equal(plugin.enforce, 'pre');
-  assert.equal(call(plugin, 'resolveId', 'net'), '\0sockway:net');
-  assert.equal(call(plugin, 'resolveId', 'node:net'), '\0sockway:net');
-  for (const other of ['net/', 'netx', 'node:tls', 'sockway/net', './net']) assert.equal(call(plugin, 'resolveId', other), null, other);
+  const expected: Record<string, string> = { net: 'net-entry', tls: 'tls', dns: 'dns', 'dns/promises': 'dns-promises' };
+  for (const [specifier, name] of Object.entries(expected)) {
+    assert.equal(await resolve(plugin, specifier), `\0sockway:${name}`, specifier);
+    assert.equal(await resolve(plugin, `node:${specifier}`), `\0sockway:${name}`, `node:${specifier}`);
+  }
+  for (const other of ['net/', 'netx', 'sockway/net', './net', 'tls/x', 'dnsx', 'http2', 'zlibx', 'pg']) assert.equal(await resolve(plugin, other), null, other);
 });
 
-test('the net module binds the gateway as a default that configure() can replace', () => {
-  const code = call(sockway({ gateway: 'ws://localhost:8080/sock"way' }), 'load', '\0sockway:net') as string;
-  assert.match(code, /^import net from ".*[\\/]client[\\/]net-entry\.ts";$/m);
-  assert.match(code, /^if \(getDefaultTunnel\(\) === null\) configure\(\{ url: toWebSocketUrl\("ws:\/\/localhost:8080\/sock\\"way"\) \}\);$/m);
-  assert.match(code, /^export \* from ".*net-entry\.ts";\nexport default net;$/m);
-  const netEntry = /^import net from (".*");$/m.exec(code)?.[1];
-  assert.equal(call(sockway(), 'load', '\0sockway:net'), `import net from ${netEntry};\nexport * from ${netEntry};\nexport default net;\n`, 'no gateway: no configure()');
+test('the tunnel modules re-export sockway\'s, with the gateway as a default that configure() can replace', () => {
+  for (const name of ['net-entry', 'tls', 'dns', 'dns-promises']) {
+    const code = call(sockway({ gateway: 'ws://localhost:8080/sock"way' }), 'load', `\0sockway:${name}`) as string;
+    const file = JSON.stringify(`${CLIENT}${name}.ts`);
+    assert.match(code, /^import \{ configure, getDefaultTunnel \} from ".*[\\/]client[\\/]config\.ts";$/m);
+    assert.match(code, /^if \(getDefaultTunnel\(\) === null\) configure\(\{ url: toWebSocketUrl\("ws:\/\/localhost:8080\/sock\\"way"\) \}\);$/m);
+    assert.ok(code.endsWith(`export * from ${file};\nexport { default } from ${file};\n`), code);
+    assert.equal(call(sockway(), 'load', `\0sockway:${name}`), `export * from ${file};\nexport { default } from ${file};\n`, 'no gateway: no configure()');
+  }
   assert.equal(call(sockway(), 'load', '/src/main.ts'), null);
+  assert.equal(call(sockway(), 'load', '\0sockway:other'), null);
 });
 
-test('server-side environments (SSR) keep Node net', () => {
+test('buffer, diagnostics_channel and crypto are sockway modules; crypto follows the option', async () => {
+  const plugin = sockway();
+  for (const prefix of ['', 'node:']) {
+    assert.equal(await resolve(plugin, `${prefix}buffer`), `${CLIENT}shims/buffer.ts`);
+    assert.equal(await resolve(plugin, `${prefix}diagnostics_channel`), `${CLIENT}shims/diagnostics-channel.ts`);
+    assert.equal(await resolve(plugin, `${prefix}crypto`), `${CLIENT}crypto/basic.ts`);
+    assert.equal(await resolve(sockway({ crypto: 'full' }), `${prefix}crypto`), `${CLIENT}crypto/full.ts`);
+    assert.equal(await resolve(sockway({ crypto: false }), `${prefix}crypto`), null, 'crypto: false leaves it to Vite');
+  }
+});
+
+test('the other built-ins resolve to npm packages as if sockway\'s client imported them', async () => {
+  const plugin = sockway();
+  resolveCalls.length = 0;
+  assert.deepEqual(await resolve(plugin, 'stream'), { id: '/resolved/readable-stream' });
+  assert.deepEqual(await resolve(plugin, 'node:util/types'), { id: '/resolved/util/support/types.js' });
+  assert.deepEqual(await resolve(plugin, 'timers'), { id: '/resolved/timers-browserify' });
+  assert.deepEqual(await resolve(plugin, 'os'), { id: '/resolved/os-browserify' });
+  assert.deepEqual(resolveCalls, [
+    { request: 'readable-stream', importer: NET_ENTRY, skipSelf: true },
+    { request: 'util/support/types.js', importer: NET_ENTRY, skipSelf: true },
+    { request: 'timers-browserify', importer: NET_ENTRY, skipSelf: true },
+    { request: 'os-browserify', importer: NET_ENTRY, skipSelf: true },
+  ]);
+});
+
+test('every module the table names exists, and every package resolves from the client folder', () => {
+  const require = createRequire(NET_ENTRY);
+  for (const crypto of ['basic', 'full'] as const) {
+    for (const [specifier, target] of builtinTable(crypto)) {
+      if (target.kind === 'tunnel' || target.kind === 'client') assert.ok(existsSync(`${CLIENT}${target.name}.ts`), `${specifier} → client/${target.name}.ts`);
+      // A trailing slash: the npm package even where Node has a built-in of that name.
+      if (target.kind === 'package') assert.ok(existsSync(require.resolve(target.request.includes('/') ? target.request : `${target.request}/`)), `${specifier} → ${target.request}`);
+    }
+  }
+  assert.deepEqual(Object.keys(PACKAGE_BUILTINS).sort(), ['assert', 'events', 'os', 'process', 'stream', 'stream/promises', 'string_decoder', 'timers', 'url', 'util', 'util/types']);
+});
+
+test('what a page cannot have is an empty module: CommonJS in builds, ESM when Vite serves it', async () => {
+  const plugin = sockway();
+  for (const name of EMPTY_BUILTINS) {
+    assert.equal(await resolve(plugin, name), `\0sockway:empty:${name}`);
+    assert.equal(await resolve(plugin, `node:${name}`), `\0sockway:empty:${name}`);
+  }
+  assert.deepEqual([...EMPTY_BUILTINS].sort(), ['child_process', 'cluster', 'dgram', 'fs', 'fs/promises', 'inspector', 'perf_hooks', 'readline', 'tty', 'v8', 'vm', 'worker_threads']);
+  call(plugin, 'configResolved', { command: 'build' });
+  assert.equal(call(plugin, 'load', '\0sockway:empty:fs'), 'module.exports = {};\n');
+  call(plugin, 'configResolved', { command: 'serve' });
+  assert.equal(call(plugin, 'load', '\0sockway:empty:fs'), 'export default {};\n');
+});
+
+test('optional native addons (pg-native, cpu-features, *.node) throw MODULE_NOT_FOUND when required', async () => {
+  const plugin = sockway();
+  call(plugin, 'configResolved', { command: 'build' });
+  for (const id of ['pg-native', 'cpu-features', '../build/Release/sshcrypto.node']) {
+    const resolved = (await resolve(plugin, id)) as string;
+    assert.equal(resolved, `\0sockway:missing:${id}`);
+    const code = call(plugin, 'load', resolved) as string;
+    const module = { exports: {} };
+    // The module body, run as a CommonJS wrapper would: require() of it throws.
+    assert.throws(() => new Function('module', 'exports', code)(module, module.exports), { code: 'MODULE_NOT_FOUND', message: `Cannot find module '${id}' (a native addon; not available in a browser)` });
+  }
+});
+
+test('server-side environments (SSR) keep Node\'s modules', () => {
   const plugin = sockway();
   const applies = plugin.applyToEnvironment as (environment: { config: { consumer: string } }) => boolean;
   assert.equal(applies({ config: { consumer: 'client' } }), true);
   assert.equal(applies({ config: { consumer: 'server' } }), false);
 });
 
-test('config: pre-bundled dependencies import net from the app, get Buffer and process injected', () => {
+test('config: pre-bundled dependencies keep net/tls/dns as imports, get the shims, and globals injected', async () => {
   const config = call(sockway(), 'config') as UserConfig;
-  assert.deepEqual(config.optimizeDeps?.exclude, ['net', 'node:net', 'sockway']);
-  assert.deepEqual(config.optimizeDeps?.include, ['buffer', 'process', 'readable-stream', 'events']);
-  const inject = (config.optimizeDeps?.rolldownOptions as { transform: { inject: { Buffer: [string, string]; process: string } } }).transform.inject;
-  assert.equal(inject.Buffer[1], 'Buffer');
-  assert.match(inject.Buffer[0], /node_modules[\\/]buffer[\\/]index\.js$/);
-  assert.match(inject.process, /node_modules[\\/]process[\\/]browser\.js$/);
-  assert.ok(existsSync(inject.Buffer[0]) && existsSync(inject.process));
-  assert.deepEqual(config.build?.rolldownOptions, config.optimizeDeps?.rolldownOptions, 'vite build injects the same');
-  assert.deepEqual(config.worker?.rolldownOptions, config.optimizeDeps?.rolldownOptions, 'and so do worker bundles');
+  assert.deepEqual(config.optimizeDeps?.exclude, ['net', 'node:net', 'tls', 'node:tls', 'dns', 'node:dns', 'dns/promises', 'node:dns/promises', 'sockway']);
+  assert.deepEqual(config.optimizeDeps?.include, ['buffer', 'events', 'readable-stream', 'readable-stream/lib/stream/promises.js', 'string_decoder', 'process', 'util', 'util/support/types.js', 'timers-browserify', 'assert', 'url', 'os-browserify']);
+  const options = config.optimizeDeps?.rolldownOptions as { transform: { inject: Record<string, string | [string, string]> }; plugins: Rolldown.Plugin[] };
+  const inject = options.transform.inject;
+  assert.deepEqual(Object.keys(inject), ['Buffer', '__dirname', '__filename', 'process', 'global', 'setImmediate']);
+  assert.equal((inject['Buffer'] as [string, string])[0], `${CLIENT}shims/buffer.ts`);
+  assert.deepEqual(inject['__dirname'], [`${CLIENT}shims/dirname.ts`, '__dirname']);
+  assert.equal((inject['Buffer'] as [string, string])[1], 'Buffer');
+  assert.match(inject['process'] as string, /node_modules[\\/]process[\\/]browser\.js$/);
+  assert.equal(inject['global'], `${CLIENT}shims/global.ts`);
+  assert.match((inject['setImmediate'] as [string, string])[0], /node_modules[\\/]timers-browserify[\\/]main\.js$/);
+  for (const value of Object.values(inject)) assert.ok(existsSync(typeof value === 'string' ? value : value[0]));
+  assert.deepEqual(config.build?.rolldownOptions, { transform: options.transform }, 'vite build injects the same');
+  assert.deepEqual(config.worker?.rolldownOptions, { transform: options.transform }, 'and so do worker bundles');
   const workerPlugins = (config.worker?.plugins as () => Plugin[])();
-  assert.deepEqual(workerPlugins.map((p) => p.name), ['sockway:net']);
+  assert.deepEqual(workerPlugins.map((p) => p.name), ['sockway:builtins']);
   assert.equal(workerPlugins[0]?.config, undefined, 'the worker copy adds no config of its own');
+
+  // The pre-bundler's plugin: the same table, except what must stay one instance with the app.
+  const [prebundle] = options.plugins;
+  assert.equal(prebundle?.name, 'sockway:builtins-prebundle');
+  for (const shared of ['net', 'node:tls', 'dns', 'dns/promises']) assert.equal(await resolve(prebundle!, shared), null, shared);
+  assert.equal(await resolve(prebundle!, 'node:buffer'), `${CLIENT}shims/buffer.ts`);
+  assert.equal(await resolve(prebundle!, 'crypto'), `${CLIENT}crypto/basic.ts`);
+  assert.equal(await resolve(prebundle!, 'fs'), '\0sockway:empty:fs');
+  assert.deepEqual(await resolve(prebundle!, 'node:stream'), { id: '/resolved/readable-stream' });
+  assert.equal(await resolve(prebundle!, 'left-pad'), null);
+  assert.equal(call(prebundle!, 'load', '\0sockway:empty:fs'), 'module.exports = {};\n', 'pre-bundles are CommonJS-aware');
 });
 
-test('config with globals: false injects nothing', () => {
-  const config = call(sockway({ globals: false }), 'config') as UserConfig;
-  assert.deepEqual(config.optimizeDeps?.rolldownOptions, {});
+test('config with globals: false injects nothing; crypto: false leaves crypto to Vite in pre-bundles too', async () => {
+  const config = call(sockway({ globals: false, crypto: false }), 'config') as UserConfig;
+  const options = config.optimizeDeps?.rolldownOptions as { transform?: unknown; plugins: Rolldown.Plugin[] };
+  assert.equal(options.transform, undefined);
   assert.deepEqual(config.build?.rolldownOptions, {});
+  assert.equal(await resolve(options.plugins[0]!, 'crypto'), null);
+});
+
+test('a package that cannot be resolved is a build error naming it', async () => {
+  // A broken install: Vite's resolver finds nothing.
+  const broken = { ...context, resolve: async () => null };
+  await assert.rejects(async () => (sockway().resolveId as Hook).call(broken, 'os', '/app/main.ts', {}), {
+    message: `sockway: cannot resolve 'os-browserify' (for 'os') from ${NET_ENTRY}; is sockway installed completely?`,
+  });
 });

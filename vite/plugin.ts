@@ -1,15 +1,18 @@
 /**
- * The `sockway/vite` plugin: `net`, `node:net` and `require('net')`, in the app and in
- * its dependencies (dev pre-bundling, build, workers), become sockway's `net` bound to
- * one gateway; dependencies that use the `Buffer` and `process` globals get the npm
- * `buffer` and `process` packages, the ones sockway itself runs on.
+ * The `sockway/vite` plugin: `net`, `tls` and `dns` (bare, `node:` and `require()`), in
+ * the app and in its dependencies (dev pre-bundling, build, workers), become sockway's
+ * modules bound to one gateway; the other Node built-ins that client libraries import
+ * (vite/builtins.ts lists them) become browser implementations taken from sockway's own
+ * dependencies; dependencies that use `Buffer`, `process`, `global` and `setImmediate`
+ * as globals get them injected.
  *
  *   import sockway from 'sockway/vite';
  *   export default { plugins: [sockway({ gateway: 'ws://localhost:8080/sockway' })] };
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { Plugin, UserConfig } from 'vite';
+import type { Plugin, Rolldown, UserConfig } from 'vite';
+import { type BuiltinTarget, type CryptoChoice, PACKAGE_BUILTINS, type TunnelModule, SHARED_INSTANCE_BUILTINS, builtinTable, lookupBuiltin } from './builtins.ts';
 
 /** Options of the sockway Vite plugin. */
 export interface SockwayPluginOptions {
@@ -19,13 +22,21 @@ export interface SockwayPluginOptions {
    * `configure({ url })` from 'sockway' before the first connect.
    */
   readonly gateway?: string;
-  /** Provide `Buffer` and `process` to code that uses them as globals (default true). */
+  /** Provide `Buffer`, `process`, `global` and `setImmediate` to code that uses them as globals (default true). */
   readonly globals?: boolean;
+  /**
+   * What `crypto` / `node:crypto` become: 'basic' (default: hashes, HMAC, PBKDF2, random;
+   * enough for pg, ioredis, mqtt), 'full' (sockway/crypto: also ciphers, signatures and key
+   * exchange, for ssh2), or false (not provided: Vite's empty browser stub).
+   */
+  readonly crypto?: CryptoChoice;
 }
 
-/** The id `net` resolves to; `\0` keeps other plugins off it (the Rollup convention). */
-const NET_ID = '\0sockway:net';
-const NET_SPECIFIERS = new Set(['net', 'node:net']);
+/** Ids of the plugin's virtual modules; `\0` keeps other plugins off them (the Rollup convention). */
+const TUNNEL_PREFIX = '\0sockway:';
+const EMPTY_PREFIX = '\0sockway:empty:';
+const MISSING_PREFIX = '\0sockway:missing:';
+const TUNNEL_MODULES: readonly TunnelModule[] = ['net-entry', 'tls', 'dns', 'dns-promises'];
 
 // This file runs as vite/plugin.ts in the repository and as dist/vite/plugin.js when
 // installed; the client modules sit beside it with the same extension.
@@ -34,16 +45,25 @@ function clientFile(name: string): string {
   return fileURLToPath(new URL(`../client/${name}${EXTENSION}`, import.meta.url));
 }
 
-/** Where the shims live: resolved from the client, as its own imports resolve them. */
-function shimFiles(): { buffer: string; process: string } {
-  const require = createRequire(clientFile('net-entry'));
-  return { buffer: require.resolve('buffer/'), process: require.resolve('process/browser.js') };
+/** The importer the shims are resolved from: sockway's client, so a nested install finds its own. */
+const CLIENT_IMPORTER = clientFile('net-entry');
+
+/** Where the injected globals come from. */
+function globalFiles(): { process: string; timers: string } {
+  const require = createRequire(CLIENT_IMPORTER);
+  return {
+    process: require.resolve('process/browser.js'),
+    timers: require.resolve('timers-browserify'),
+  };
 }
 
-/** The module `net` resolves to: sockway/net, bound to the gateway when one is given. */
-function netModuleCode(gateway: string | undefined): string {
-  const netEntry = JSON.stringify(clientFile('net-entry'));
-  const lines = [`import net from ${netEntry};`];
+/**
+ * The module `net` (or tls, dns, dns/promises) resolves to: sockway's, with the tunnel
+ * bound to the gateway first when one is given.
+ */
+function tunnelModuleCode(name: TunnelModule, gateway: string | undefined): string {
+  const file = JSON.stringify(clientFile(name));
+  const lines: string[] = [];
   if (gateway !== undefined) {
     lines.push(
       `import { configure, getDefaultTunnel } from ${JSON.stringify(clientFile('config'))};`,
@@ -52,53 +72,144 @@ function netModuleCode(gateway: string | undefined): string {
       `if (getDefaultTunnel() === null) configure({ url: toWebSocketUrl(${JSON.stringify(gateway)}) });`,
     );
   }
-  lines.push(`export * from ${netEntry};`, 'export default net;');
+  lines.push(`export * from ${file};`, `export { default } from ${file};`);
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * An empty or missing module. `commonjs`: CommonJS, so that `require('fs').existsSync` and
+ * `import { readFile } from 'fs'` both give undefined rather than a bundling error; Vite's
+ * dev server serves ES modules only, hence the ESM form there.
+ */
+function placeholderCode(kind: 'empty' | 'missing', name: string, commonjs: boolean): string {
+  if (kind === 'empty') return commonjs ? 'module.exports = {};\n' : 'export default {};\n';
+  // Thrown when required, as Node does for an optional dependency that is not installed:
+  // the library's try/catch takes its pure-JavaScript path.
+  const message = JSON.stringify(`Cannot find module '${name}' (a native addon; not available in a browser)`);
+  const lines = [`const error = new Error(${message});`, "error.code = 'MODULE_NOT_FOUND';"];
+  lines.push(commonjs ? 'module.exports = {};\nthrow error;' : 'throw error;');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Loads the virtual modules; null for other ids. */
+function loadVirtual(id: string, gateway: string | undefined, commonjs: boolean): string | null {
+  if (id.startsWith(EMPTY_PREFIX)) return placeholderCode('empty', id.slice(EMPTY_PREFIX.length), commonjs);
+  if (id.startsWith(MISSING_PREFIX)) return placeholderCode('missing', id.slice(MISSING_PREFIX.length), commonjs);
+  const tunnelModule = TUNNEL_MODULES.find((name) => id === TUNNEL_PREFIX + name);
+  return tunnelModule === undefined ? null : tunnelModuleCode(tunnelModule, gateway);
+}
+
+/** The id a target resolves to, for every kind but 'package' (which needs a resolver). */
+function virtualOrFile(target: Exclude<BuiltinTarget, { kind: 'package' }>, id: string): string {
+  switch (target.kind) {
+    case 'tunnel':
+      return TUNNEL_PREFIX + target.name;
+    case 'client':
+      return clientFile(target.name);
+    case 'empty':
+      return EMPTY_PREFIX + id.replace(/^node:/, '');
+    case 'missing':
+      return MISSING_PREFIX + id;
+    default:
+      return assertNever(target);
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected built-in target ${JSON.stringify(value)}`);
+}
+
 /** The resolve/load half, shared by the app's plugin and the one Vite runs for worker bundles. */
-function netAliasPlugin(gateway: string | undefined): Plugin {
+function builtinsPlugin(gateway: string | undefined, crypto: CryptoChoice): Plugin {
+  const table = builtinTable(crypto);
+  let serving = false;
   return {
-    name: 'sockway:net',
-    // Before vite:resolve, which would turn the builtin into an empty browser stub.
+    name: 'sockway:builtins',
+    // Before vite:resolve, which would turn a builtin into an empty browser stub.
     enforce: 'pre',
-    // Server-side code (SSR) keeps Node's own net.
+    // Server-side code (SSR) keeps Node's own modules.
     applyToEnvironment: (environment) => environment.config.consumer === 'client',
-    resolveId(id) {
-      return NET_SPECIFIERS.has(id) ? NET_ID : null;
+    configResolved(config) {
+      serving = config.command === 'serve';
+    },
+    async resolveId(id, _importer, options) {
+      const target = lookupBuiltin(table, id);
+      if (target === undefined) return null;
+      if (target.kind !== 'package') return virtualOrFile(target, id);
+      // As if sockway's client imported it: Vite applies browser fields and, in dev,
+      // finds the pre-bundled copy (optimizeDeps.include below).
+      const resolved = await this.resolve(target.request, CLIENT_IMPORTER, { ...options, skipSelf: true });
+      if (resolved === null) this.error(`sockway: cannot resolve '${target.request}' (for '${id}') from ${CLIENT_IMPORTER}; is sockway installed completely?`);
+      return resolved;
     },
     load(id) {
-      return id === NET_ID ? netModuleCode(gateway) : null;
+      return loadVirtual(id, gateway, !serving);
+    },
+  };
+}
+
+/**
+ * The same table for Vite's dependency pre-bundler (dev), which resolves with its own
+ * resolver rather than the app's plugins. The shared-instance built-ins (net, tls, dns)
+ * stay imports there (optimizeDeps.exclude), resolved in the browser by builtinsPlugin.
+ */
+function prebundlePlugin(crypto: CryptoChoice): Rolldown.Plugin {
+  const table = builtinTable(crypto);
+  const shared = new Set<string>(SHARED_INSTANCE_BUILTINS);
+  return {
+    name: 'sockway:builtins-prebundle',
+    async resolveId(id, _importer, options) {
+      if (shared.has(id)) return null;
+      const target = lookupBuiltin(table, id);
+      if (target === undefined) return null;
+      if (target.kind !== 'package') return virtualOrFile(target, id);
+      return this.resolve(target.request, CLIENT_IMPORTER, { ...options, skipSelf: true });
+    },
+    load(id) {
+      return loadVirtual(id, undefined, true);
     },
   };
 }
 
 /** Creates the sockway Vite plugin. */
 export function sockway(options: SockwayPluginOptions = {}): Plugin {
-  const { gateway, globals = true } = options;
+  const { gateway, globals = true, crypto = 'basic' } = options;
   if (gateway !== undefined && (typeof gateway !== 'string' || gateway === '')) {
     throw new TypeError(`sockway(): options.gateway must be a non-empty URL string, got ${JSON.stringify(gateway)}`);
   }
-  const plugin = netAliasPlugin(gateway);
+  if (crypto !== 'basic' && crypto !== 'full' && crypto !== false) {
+    throw new TypeError(`sockway(): options.crypto must be 'basic', 'full' or false, got ${JSON.stringify(crypto)}`);
+  }
+  const plugin = builtinsPlugin(gateway, crypto);
   return {
     ...plugin,
     config(): UserConfig {
-      const shims = shimFiles();
-      // Rolldown's inject (as esbuild's): a free `Buffer`/`process` becomes an import.
-      const transform = globals ? { transform: { inject: { Buffer: [shims.buffer, 'Buffer'] as [string, string], process: shims.process } } } : {};
+      const files = globalFiles();
+      // Rolldown's inject (as esbuild's): a free `Buffer`/`process`/… becomes an import.
+      const inject = {
+        // The shim: npm buffer plus Node's per-encoding methods (utf8Write, latin1Slice…).
+        Buffer: [clientFile('shims/buffer'), 'Buffer'] as [string, string],
+        __dirname: [clientFile('shims/dirname'), '__dirname'] as [string, string],
+        __filename: [clientFile('shims/dirname'), '__filename'] as [string, string],
+        process: files.process,
+        global: clientFile('shims/global'),
+        setImmediate: [files.timers, 'setImmediate'] as [string, string],
+      };
+      const transform = globals ? { transform: { inject } } : {};
       // Installed, sockway's own CommonJS dependencies are only reachable through it.
-      const insideNodeModules = /[\\/]node_modules[\\/]/.test(clientFile('net-entry'));
-      const include = ['buffer', 'process', 'readable-stream', 'events'].map((dep) => (insideNodeModules ? `sockway > ${dep}` : dep));
+      const insideNodeModules = /[\\/]node_modules[\\/]/.test(CLIENT_IMPORTER);
+      const packages = [...new Set(['buffer', ...Object.values(PACKAGE_BUILTINS)])];
+      const include = packages.map((dep) => (insideNodeModules ? `sockway > ${dep}` : dep));
       return {
         optimizeDeps: {
-          // Pre-bundled dependencies keep `net` as an import that this plugin resolves
-          // in the browser, so they share the app's instance (and its configure()).
-          exclude: ['net', 'node:net', 'sockway'],
+          // Pre-bundled dependencies keep `net` (and tls, dns) as an import that this plugin
+          // resolves in the browser, so they share the app's instance (and its configure()).
+          exclude: [...SHARED_INSTANCE_BUILTINS, 'sockway'],
           include,
-          rolldownOptions: { ...transform },
+          rolldownOptions: { ...transform, plugins: [prebundlePlugin(crypto)] },
         },
         build: { rolldownOptions: { ...transform } },
-        worker: { plugins: () => [netAliasPlugin(gateway)], rolldownOptions: { ...transform } },
+        worker: { plugins: () => [builtinsPlugin(gateway, crypto)], rolldownOptions: { ...transform } },
       };
     },
   };

@@ -19,7 +19,7 @@ import { launchChromium } from '../fixtures/chromium.ts';
 import { type PageServer, removeBuild, startPageServer } from '../fixtures/e2e-page.ts';
 import { deviationsFor } from './deviations.ts';
 import { diffTraces, firstDifference, type NetLike, renumber, runScenario, SERVER_NAMES, type ServerName } from './harness.ts';
-import { CONFORMANCE_ALLOW } from './node-env.ts';
+import { CONFORMANCE_ALLOW, CONFORMANCE_ALLOW_LISTEN } from './node-env.ts';
 import { startConformanceServers, type ConformanceServers } from './servers.ts';
 import { allScenarios } from './scenarios/index.ts';
 
@@ -57,6 +57,15 @@ export const CHROMIUM_SUBSET: readonly string[] = [
   'onread with a static buffer: callbacks instead of data',
   'the same Socket reconnected 5 times, setEncoding kept',
   'net.isIP over the table, mutations and non-strings',
+  // net.Server in the page, listening through the gateway; the peers are the page's own sockets.
+  "listen(port, host, cb): 'listening' listeners and the callback in registration order",
+  "accepted connection: 'connection' argument, data, end, finish, close(false); the peer sees end",
+  'allowHalfOpen server: the peer ends first, the accepted socket replies after the FIN',
+  'getConnections over time: 0 before listen, 1, 2 as peers connect, 1, 0 as they close',
+  "maxConnections: a connection beyond it is dropped with 'drop' and its endpoints; the peer sees end",
+  'pauseOnConnect: the accepted socket is paused, reads nothing until resume()',
+  'server.close() with a connection open: not listening at once, close only after the connection ends',
+  'the peer resets an accepted connection: ECONNRESET on the server side, close(true)',
 ];
 
 const PAGE_ROOT = fileURLToPath(new URL('./page/', import.meta.url));
@@ -78,7 +87,7 @@ before(async () => {
     build: { outDir: pageDir, emptyOutDir: true, minify: false, reportCompressedSize: false },
   });
   [servers, browser] = await Promise.all([startConformanceServers(), launchChromium()]);
-  server = await startPageServer(pageDir, { allow: CONFORMANCE_ALLOW });
+  server = await startPageServer(pageDir, { allow: CONFORMANCE_ALLOW, allowListen: CONFORMANCE_ALLOW_LISTEN });
   page = await (await browser.newContext()).newPage();
   await page.exposeFunction('conformancePeer', (name: ServerName, since: number) => servers.peer(name, since));
   await page.goto(server.url);
@@ -117,6 +126,7 @@ for (const name of CHROMIUM_SUBSET) {
       setImmediate: (callback) => void setImmediate(callback),
       listenerCount: (target, type) => getEventListeners(target as EventTarget, type).length,
       features: new Set(),
+      peerNet: nodeNet as unknown as NetLike,
     })));
     const since = nodeEnvSince();
     const actual = renumber(await page.evaluate(

@@ -59,6 +59,16 @@ export const KNOWN_DEVIATIONS: readonly KnownDeviation[] = [
     mask: (line) => line.replace(/cause=Error\{name="AbortError" code=20 message="[^"]*"\}/g, 'cause=Error{name="AbortError" code=20 message=<runtime>}'),
   },
   {
+    id: 'listen-bind-at-gateway',
+    reason:
+      "listen(port) without a host: Node binds synchronously, so `listening` is true and address() answers " +
+      "right after listen(). The bind happens at the gateway, one WebSocket round trip later: sockway's " +
+      "`listening` is false and address() null until 'listening' (as Node's are for listen(port, host)). " +
+      'Everything else (ERR_SERVER_ALREADY_LISTEN at once, the bound address, close) is as in Node.',
+    scenarios: ['listen(0) without a host binds every interface at once in Node (address() right away); then ERR_SERVER_ALREADY_LISTEN'],
+    mask: (line) => line.replace(/^(note right after listen\(0\)) .*$/, '$1 <masked>'),
+  },
+  {
     id: 'ipc',
     reason:
       'IPC (`path`) sockets: a browser has no Unix domain sockets or named pipes, and the gateway does not ' +

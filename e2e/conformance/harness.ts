@@ -106,6 +106,12 @@ export interface ScenarioEnv {
   listenerCount(target: object, type: string): number;
   /** Features this environment offers. */
   readonly features: ReadonlySet<Feature>;
+  /**
+   * The `net` of the remote peers server scenarios connect with: node:net in Node (a
+   * real TCP client, as a remote peer is), the page's own net in a browser (it has no
+   * other; its connection then reaches the gateway's listener from the gateway).
+   */
+  readonly peerNet: NetLike;
 }
 
 /** One conformance scenario: written once, run against every `net`. */
@@ -227,26 +233,79 @@ function bytesText(value: Uint8Array): string {
 /** The fields of an error a trace compares. */
 export const ERROR_FIELDS = ['name', 'code', 'errno', 'syscall', 'address', 'port', 'hostname', 'message'] as const;
 
-/** Collects the lines of one run. */
-export class Tracer {
-  readonly lines: string[] = [];
-  readonly norm = new Normalizer();
-  #frozen = false;
+/** State one run's tracers share: the lanes, the normalizer, close counts, 'data' runs. */
+interface TraceStore {
+  /** Lines per lane, in the order the lanes were declared (MAIN_LANE first). */
+  readonly lanes: Map<string, string[]>;
+  readonly norm: Normalizer;
+  frozen: boolean;
   /** 'close' events seen per watched socket, and how many closed() has handed out. */
-  readonly #closes = new WeakMap<object, { seen: number; consumed: number }>();
-  /** Pending coalesced 'data' per socket label. */
-  readonly #dataRuns = new Map<string, { index: number; parts: unknown[] }>();
+  readonly closes: WeakMap<object, { seen: number; consumed: number }>;
+  /** Pending coalesced 'data' per lane and socket label. */
+  readonly dataRuns: Map<string, { index: number; parts: unknown[] }>;
+}
+
+/** The lane of a tracer made with `new Tracer()`: the scenario's own steps. */
+export const MAIN_LANE = 'main';
+
+/**
+ * Collects the lines of one run.
+ *
+ * Lines go to lanes. A scenario with one endpoint uses the main lane only, and
+ * its trace is that lane. A scenario with several endpoints (a server, the
+ * sockets it accepted, the peers connecting to it) gives each endpoint its own
+ * lane with `t.lane(name)`: every lane is ordered on its own, and the trace is
+ * the lanes one after another (`== <lane>` headers), in the order the scenario
+ * declared them. Node orders events within one endpoint, never across two
+ * connected through the network; through a tunnel the extra hop interleaves the
+ * endpoints differently, so only the per-endpoint order is compared. The
+ * scenario makes each lane deterministic with explicit synchronization (wait for
+ * the server's 'connection' before the peer writes, and so on).
+ */
+export class Tracer {
+  readonly norm: Normalizer;
+  /** This tracer's lane name. */
+  readonly laneName: string;
+  readonly #store: TraceStore;
+
+  constructor(store?: TraceStore, lane: string = MAIN_LANE) {
+    this.#store = store ?? {
+      lanes: new Map([[MAIN_LANE, []]]),
+      norm: new Normalizer(),
+      frozen: false,
+      closes: new WeakMap(),
+      dataRuns: new Map(),
+    };
+    this.norm = this.#store.norm;
+    this.laneName = lane;
+    if (!this.#store.lanes.has(lane)) this.#store.lanes.set(lane, []);
+  }
+
+  /** A tracer writing into lane `name` of this run (declared now, if new: lanes print in declaration order). */
+  lane(name: string): Tracer {
+    return new Tracer(this.#store, name);
+  }
+
+  /** The trace: the main lane alone, or every lane under a `== <lane>` header once there are several. */
+  get lines(): string[] {
+    const lanes = this.#store.lanes;
+    if (lanes.size === 1) return [...(lanes.get(MAIN_LANE) ?? [])];
+    return [...lanes].flatMap(([name, lines]) => [`== ${name}`, ...lines]);
+  }
+
+  get #lines(): string[] {
+    return this.#store.lanes.get(this.laneName) as string[];
+  }
 
   /** Stops recording (late events after the run are not part of the trace). */
   freeze(): void {
-    this.#frozen = true;
+    this.#store.frozen = true;
   }
 
-  /** Appends one line. */
+  /** Appends one line to this lane. */
   line(text: string): void {
-    if (this.#frozen) return;
-    this.#closeDataRuns();
-    this.lines.push(text);
+    if (this.#store.frozen) return;
+    this.#lines.push(text);
   }
 
   /** Records a labelled value. */
@@ -282,24 +341,26 @@ export class Tracer {
   watch(socket: SocketLike, label = 'c', options: WatchOptions = {}): SocketLike {
     const events = [...(options.events ?? DEFAULT_EVENTS), ...(options.extra ?? [])];
     const withProps = options.props ?? true;
-    if (!this.#closes.has(socket)) {
+    if (!this.#store.closes.has(socket)) {
       const count = { seen: 0, consumed: 0 };
-      this.#closes.set(socket, count);
+      this.#store.closes.set(socket, count);
       socket.on('close', () => count.seen++);
     }
     for (const name of events) {
       socket.on(name, (...args: unknown[]) => {
-        if (this.#frozen) return;
+        if (this.#store.frozen) return;
         if (name === 'data' && !options.chunks) {
-          const run = this.#dataRuns.get(label);
-          if (run !== undefined && this.lines.length === run.index + 1) {
+          // Consecutive chunks of one socket merge while nothing else was written to its lane.
+          const lines = this.#lines;
+          const key = `${this.laneName}\u0000${label}`;
+          const run = this.#store.dataRuns.get(key);
+          if (run !== undefined && lines.length === run.index + 1) {
             run.parts.push(args[0]);
-            this.lines[run.index] = this.#dataLine(label, run.parts, socket, withProps);
+            lines[run.index] = this.#dataLine(label, run.parts, socket, withProps);
             return;
           }
-          this.#closeDataRuns();
-          this.lines.push(this.#dataLine(label, [args[0]], socket, withProps));
-          this.#dataRuns.set(label, { index: this.lines.length - 1, parts: [args[0]] });
+          lines.push(this.#dataLine(label, [args[0]], socket, withProps));
+          this.#store.dataRuns.set(key, { index: lines.length - 1, parts: [args[0]] });
           return;
         }
         this.line(`${label}:${name}(${this.#eventArgs(name, args)})${withProps ? ` | ${this.props(socket)}` : ''}`);
@@ -313,10 +374,10 @@ export class Tracer {
    * the ones that already happened), or after `ms` with a TIMEOUT line.
    */
   closed(socket: SocketLike, ms = 4000): Promise<void> {
-    let count = this.#closes.get(socket);
+    let count = this.#store.closes.get(socket);
     if (count === undefined) {
       count = { seen: 0, consumed: 0 };
-      this.#closes.set(socket, count);
+      this.#store.closes.set(socket, count);
       const c = count;
       socket.on('close', () => c.seen++);
     }
@@ -418,11 +479,6 @@ export class Tracer {
     return `${label}:data(${body})${withProps ? ` | ${this.props(socket)}` : ''}`;
   }
 
-  /** Ends every merged 'data' run (its line keeps the props sampled at its last chunk). */
-  #closeDataRuns(): void {
-    this.#dataRuns.clear();
-  }
-
   /** A value as it prints in a trace. */
   value(value: unknown, depth = 0): string {
     if (value === null || value === undefined) return String(value);
@@ -437,7 +493,8 @@ export class Tracer {
     if (depth > 3) return '…';
     if (Array.isArray(value)) return `[${value.map((v) => this.value(v, depth + 1)).join(', ')}]`;
     const keys = Object.keys(value).sort();
-    return `{${keys.map((k) => `${k}:${k === 'port' ? this.norm.port((value as Record<string, unknown>)[k]) : this.value((value as Record<string, unknown>)[k], depth + 1)}`).join(', ')}}`;
+    // 'port', and 'localPort'/'remotePort' (a server's 'drop' argument), print as port symbols.
+    return `{${keys.map((k) => `${k}:${/^port$|Port$/.test(k) ? this.norm.port((value as Record<string, unknown>)[k]) : this.value((value as Record<string, unknown>)[k], depth + 1)}`).join(', ')}}`;
   }
 
   #error(error: Error, depth: number): string {

@@ -4,12 +4,16 @@
  * conformance.test.ts and by the Chromium run (which records node:net here).
  */
 import { getEventListeners } from 'node:events';
+import nodeNet from 'node:net';
 import { startGateway, type GatewayFixture } from '../fixtures/start-gateway.ts';
-import { type Feature, SERVER_NAMES, type ScenarioEnv, type Tracer } from './harness.ts';
+import { type Feature, type NetLike, SERVER_NAMES, type ScenarioEnv, type Tracer } from './harness.ts';
 import { startConformanceServers, type ConformanceServers } from './servers.ts';
 
 /** Destinations the conformance gateway allows: loopback (v4, v6, by name) and the never-resolving .invalid. */
 export const CONFORMANCE_ALLOW = ['127.0.0.0/8:*', '[::1]:*', 'localhost:*', '*.invalid:*'];
+
+/** Where the conformance gateway lets net.Server scenarios listen: loopback (v4, v6) and every interface (`listen(0)`), any port. */
+export const CONFORMANCE_ALLOW_LISTEN = ['127.0.0.1:*', '[::1]:*', '[::]:*'];
 
 /** Servers plus gateway plus tunnel. */
 export interface ConformanceWorld {
@@ -25,7 +29,7 @@ const NODE_FEATURES: ReadonlySet<Feature> = new Set<Feature>(['listenerCounts', 
 /** Starts the servers and the gateway. */
 export async function startConformanceWorld(): Promise<ConformanceWorld> {
   const servers = await startConformanceServers();
-  const gateway = await startGateway({ allow: CONFORMANCE_ALLOW, allowListen: ['127.0.0.1:*'] });
+  const gateway = await startGateway({ allow: CONFORMANCE_ALLOW, allowListen: CONFORMANCE_ALLOW_LISTEN });
   return {
     servers,
     gateway,
@@ -40,6 +44,7 @@ export async function startConformanceWorld(): Promise<ConformanceWorld> {
         setImmediate: (callback) => void setImmediate(callback),
         listenerCount: (target, type) => getEventListeners(target as EventTarget, type).length,
         features: NODE_FEATURES,
+        peerNet: nodeNet as unknown as NetLike,
       };
     },
     async close() {

@@ -36,6 +36,7 @@ async function run(args: RunArgs): Promise<string[]> {
       throw new Error('a page has no events.getEventListeners');
     },
     features: FEATURES,
+    peerNet: net as unknown as NetLike,
   }));
 }
 

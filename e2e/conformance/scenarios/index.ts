@@ -32,12 +32,10 @@ export const clientScenarios: Scenario[] = [
 ];
 
 /**
- * Server-side scenarios (listen forms and errors, address(), close, getConnections,
- * maxConnections/'drop', pauseOnConnect, listening, ERR_SERVER_ALREADY_LISTEN).
- * Empty until sockway has net.Server: its createServer throws
- * ERR_FEATURE_UNAVAILABLE_ON_PLATFORM. Add them here with the same `scenario()`
- * shape; a server scenario gets `net` and creates its server with
- * `net.createServer`, then connects to it with `net.connect`.
+ * Server-side scenarios (net.Server: listen forms and errors, address(), close,
+ * accepted connections, getConnections, maxConnections/'drop', pauseOnConnect,
+ * resets, unref/ref). Created with `net.createServer`; the peers connecting to
+ * it come from `env.peerNet`, and each endpoint is traced in its own lane.
  */
 export const serverScenarios: Scenario[] = serverOnes;
 

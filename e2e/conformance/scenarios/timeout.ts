@@ -95,7 +95,8 @@ export const timeoutScenarios: Scenario[] = [
   scenario('timeout', 'the idle timer fires once per idle period, again after I/O', async (net, { t, port }) => {
     const s = t.watch(net.connect(port('echo'), HOST));
     let n = 0;
-    s.setTimeout(15);
+    // Armed once connected: a tunnel's connect can take longer than the 15 ms idle period.
+    s.once('connect', () => s.setTimeout(15));
     s.on('timeout', () => {
       n++;
       if (n === 1) setTimeout(() => s.write('x'), 40);

@@ -1,0 +1,2 @@
+/** The value injected for Node's `global`: the page's global object. */
+export default globalThis;
