@@ -10,6 +10,7 @@ import * as nodeDns from 'node:dns';
 import { startGateway, type GatewayFixture } from '../e2e/fixtures/start-gateway.ts';
 import { type DnsServer, startDnsServer } from '../e2e/fixtures/dns-server.ts';
 import type { DnsModule, LookupCallback, LookupOptions } from './dns-module.ts';
+import { dnsOver } from './tunnel-modules.ts';
 
 let fixture: GatewayFixture;
 let server: DnsServer;
@@ -31,7 +32,7 @@ before(async () => {
     deny: ['secret.sockway.test:*'],
     dnsServers: [server.address],
   });
-  dns = fixture.tunnel.dns;
+  dns = dnsOver(fixture.tunnel);
   nodeResolver = new nodeDns.promises.Resolver();
   nodeResolver.setServers([server.address]);
 });

@@ -7,6 +7,7 @@
  */
 export { createTunnel, type Tunnel, type TunnelEvents, type TunnelListener, type TunnelOptions } from './tunnel.ts';
 export { configure, getDefaultTunnel } from './config.ts';
+export { tlsOver, dnsOver } from './tunnel-modules.ts';
 export type { NetModule } from './net.ts';
 export type { TlsModule, ConnectionOptions as TlsConnectionOptions, DetailedPeerCertificate } from './tls-module.ts';
 export type { DnsModule, DnsPromises } from './dns-module.ts';

@@ -16,6 +16,7 @@ import type { ConnectionOptions, TlsModule } from './tls-module.ts';
 import { configure } from './config.ts';
 import defaultTls from './tls.ts';
 import defaultNet from './net-entry.ts';
+import { tlsOver } from './tunnel-modules.ts';
 
 interface TlsServer {
   readonly port: number;
@@ -73,7 +74,7 @@ before(async () => {
   certs = testCertificates();
   fixture = await startGateway({ allow: ['127.0.0.1:*', 'localhost:*'] });
   net = fixture.tunnel.net;
-  tls = fixture.tunnel.tls;
+  tls = tlsOver(fixture.tunnel);
   const chain = `${certs.cert}${certs.ca}`;
   direct = await startTlsServer({ key: certs.key, cert: chain }, 'direct');
   alpn = await startTlsServer({ key: certs.key, cert: chain, ALPNProtocols: ['postgresql', 'h2'] }, 'direct');

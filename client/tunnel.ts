@@ -10,8 +10,6 @@ import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts
 import { type Limits, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from '../shared/protocol.ts';
 import { Session, type SessionStats, type StreamStats } from '../shared/session.ts';
 import { createNet, type NetModule } from './net.ts';
-import { createTls, type TlsModule } from './tls-module.ts';
-import { createDns, type DnsModule } from './dns-module.ts';
 import type { TunnelCore } from './tunnel-core.ts';
 import { type WebSocketConstructor, WebSocketTransport } from './websocket-transport.ts';
 
@@ -64,10 +62,6 @@ export type TunnelListener<E extends keyof TunnelEvents> = (event: TunnelEvents[
 export interface Tunnel {
   /** Node's `net` surface, carried by this tunnel. */
   readonly net: NetModule;
-  /** Node's `tls` client surface: TLS originated by the gateway on this tunnel's streams. */
-  readonly tls: TlsModule;
-  /** Node's `dns` surface, answered by the gateway's resolver. */
-  readonly dns: DnsModule;
   /** The gateway URL. */
   readonly url: string;
   /** Per-stream counters of the live session, and its reliability counters (replay buffer, resumes). */
@@ -106,8 +100,6 @@ const unrefTimers = {
 class TunnelImpl implements TunnelCore, Tunnel {
   readonly url: string;
   readonly net: NetModule;
-  readonly tls: TlsModule;
-  readonly dns: DnsModule;
   readonly #options: TunnelOptions;
   #session: Session | null = null;
   #transport: WebSocketTransport | null = null;
@@ -124,8 +116,6 @@ class TunnelImpl implements TunnelCore, Tunnel {
     this.#options = options;
     this.url = options.url;
     this.net = createNet(() => this);
-    this.tls = createTls(this.net);
-    this.dns = createDns(() => this);
   }
 
   openStream(...[open, handler]: Parameters<TunnelCore['openStream']>): ReturnType<TunnelCore['openStream']> {

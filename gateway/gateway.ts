@@ -101,7 +101,7 @@ export interface GatewayOptions extends GatewayLimitOptions {
    * PROTOCOL.md#drain). New streams are refused meanwhile. Default 0: reset at once.
    */
   readonly drainTimeout?: number;
-  /** Hard cap on a session's replay buffer in bytes; exceeding it fails the session. Default 32 MiB. */
+  /** Hard cap on a session's replay buffer in bytes (DATA pauses at half of it; exceeding it fails the session). Default 64 MiB. */
   readonly maxReplayBytes?: number;
   /** Host name resolver (dns.lookup with all: true); for tests and custom DNS. Also answers the page's dns.lookup(). */
   readonly lookup?: LookupAll;

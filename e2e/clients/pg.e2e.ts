@@ -5,14 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../fixtures/chromium.ts';
 import { type PostgresServer, startPostgres } from '../fixtures/servers/postgres.ts';
-import { makeTestCertificates } from '../fixtures/servers/test-ca.ts';
+import { testCertificates } from '../fixtures/tls-certs.ts';
 import type { PgApp, PgTarget } from './app/pg.ts';
 import { type AppPage, type AppServer, type BuiltApp, buildClientApp, kib, openAppPage, removeClientApp, scenarioRunner, serveClientApp } from './client-app.ts';
 
@@ -135,14 +132,8 @@ test('TLS: ssl: { ca } (SSLRequest, then tls.connect({ socket }) with the gatewa
 });
 
 test('TLS: a certificate from another CA is rejected', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sockway-other-ca-'));
-  try {
-    const other = makeTestCertificates(dir);
-    const error = await run('connectError', target('scram', { ca: other.ca }));
-    assert.equal(error.code, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', JSON.stringify(error));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const error = await run('connectError', target('scram', { ca: testCertificates().otherCa }));
+  assert.equal(error.code, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', JSON.stringify(error));
 });
 
 test('no uncaught errors and no CSP violation (the page runs without unsafe-eval)', async () => {
