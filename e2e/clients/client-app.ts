@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -15,6 +16,7 @@ import { type Logger, build, createLogger } from 'vite';
 import { serveStatic } from '../../demo/static-files.ts';
 import { type Gateway, type GatewayOptions, createGateway } from '../../gateway/index.ts';
 import { sockway } from '../../vite/index.ts';
+import { launchChromium } from '../fixtures/chromium.ts';
 
 /** The app's root. */
 export const APP_ROOT = fileURLToPath(new URL('./app/', import.meta.url));
@@ -145,5 +147,56 @@ export function scenarioRunner<App extends Scenarios>(getPage: () => Page, api: 
       [api, name, args as unknown[]] as const,
     );
     return result as Awaited<ReturnType<App[K]>>;
+  };
+}
+
+/** A server the test starts for the library (PostgreSQL, Redis, Mosquitto). */
+interface StartedServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** What useClientApp() gives the test file once its `before` has run. */
+export interface ClientAppSuite<S extends StartedServer> {
+  readonly server: S;
+  readonly app: BuiltApp;
+  readonly page: AppPage;
+}
+
+/**
+ * The setup every client-library test file shares: starts the library's server, builds
+ * its page and launches Chromium (in parallel), reports the bundle size, serves the page
+ * with a gateway allowing exactly that server, and tears all of it down after.
+ */
+export function useClientApp<S extends StartedServer>(entry: ClientEntry, startServer: () => Promise<S>): ClientAppSuite<S> {
+  const parts: { server?: S; app?: BuiltApp; browser?: Browser; site?: AppServer; page?: AppPage } = {};
+  before(async () => {
+    // Assigned one by one, so that after() stops whatever started when another part fails.
+    await Promise.all([
+      startServer().then((started) => (parts.server = started)),
+      buildClientApp(entry).then((built) => (parts.app = built)),
+      launchChromium().then((launched) => (parts.browser = launched)),
+    ]);
+    const { server, app, browser } = parts as Required<typeof parts>;
+    process.stderr.write(`${entry} page bundle: ${kib(app.jsBytes)} minified, ${kib(app.jsGzip)} gzip\n`);
+    parts.site = await serveClientApp(app.outDir, { allow: [`127.0.0.1:${String(server.port)}`] });
+    parts.page = await openAppPage(browser, parts.site.url, entry);
+  });
+  after(async () => {
+    await parts.page?.close();
+    await parts.browser?.close();
+    await parts.site?.close();
+    await parts.server?.close();
+    removeClientApp(parts.app);
+  });
+  const started = <K extends 'server' | 'app' | 'page'>(key: K): NonNullable<(typeof parts)[K]> => {
+    const value = parts[key];
+    if (value === undefined) throw new Error(`the ${entry} test setup did not finish (no ${key})`);
+    return value as NonNullable<(typeof parts)[K]>;
+  };
+  return {
+    get server() { return started('server'); },
+    get app() { return started('app'); },
+    get page() { return started('page'); },
   };
 }

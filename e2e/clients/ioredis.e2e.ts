@@ -4,44 +4,18 @@
  * through a gateway that allows that one host:port.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from '../fixtures/chromium.ts';
-import { type RedisServer, startRedis } from '../fixtures/servers/redis.ts';
+import { test } from 'node:test';
+import { startRedis } from '../fixtures/servers/redis.ts';
 import type { RedisApp, RedisTarget } from './app/ioredis.ts';
-import { type AppPage, type AppServer, type BuiltApp, buildClientApp, kib, openAppPage, removeClientApp, scenarioRunner, serveClientApp } from './client-app.ts';
+import { scenarioRunner, useClientApp } from './client-app.ts';
 
-let redis: RedisServer;
-let app: BuiltApp;
-let server: AppServer;
-let browser: Browser;
-let page: AppPage;
+const suite = useClientApp('ioredis', startRedis);
 
-before(async () => {
-  // Assigned one by one, so that after() stops whatever started when another part fails.
-  await Promise.all([
-    startRedis().then((started) => (redis = started)),
-    buildClientApp('ioredis').then((built) => (app = built)),
-    launchChromium().then((launched) => (browser = launched)),
-  ]);
-  process.stderr.write(`ioredis page bundle: ${kib(app.jsBytes)} minified, ${kib(app.jsGzip)} gzip\n`);
-  server = await serveClientApp(app.outDir, { allow: [`127.0.0.1:${String(redis.port)}`] });
-  page = await openAppPage(browser, server.url, 'ioredis');
-});
-
-after(async () => {
-  await page?.close();
-  await browser?.close();
-  await server?.close();
-  await redis?.close();
-  removeClientApp(app);
-});
-
-const run = scenarioRunner<RedisApp>(() => page.page, 'redisApp');
-const target = (): RedisTarget => ({ host: redis.host, port: redis.port, password: redis.password });
+const run = scenarioRunner<RedisApp>(() => suite.page.page, 'redisApp');
+const target = (): RedisTarget => ({ host: suite.server.host, port: suite.server.port, password: suite.server.password });
 
 test('the build names no Node built-in as externalized for the browser', () => {
-  assert.deepEqual(app.warnings.filter((warning) => /externalized for browser compatibility/.test(warning)), []);
+  assert.deepEqual(suite.app.warnings.filter((warning) => /externalized for browser compatibility/.test(warning)), []);
 });
 
 test('AUTH with requirepass; a wrong or missing password is refused', async () => {
@@ -92,5 +66,5 @@ test('pub/sub: SUBSCRIBE and PSUBSCRIBE get what another connection PUBLISHes', 
 });
 
 test('no uncaught errors and no CSP violation (the page runs without unsafe-eval)', async () => {
-  assert.deepEqual(await page.problems(), []);
+  assert.deepEqual(await suite.page.problems(), []);
 });

@@ -5,48 +5,22 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from '../fixtures/chromium.ts';
-import { type PostgresServer, startPostgres } from '../fixtures/servers/postgres.ts';
+import { test } from 'node:test';
+import { startPostgres } from '../fixtures/servers/postgres.ts';
 import { testCertificates } from '../fixtures/tls-certs.ts';
 import type { PgApp, PgTarget } from './app/pg.ts';
-import { type AppPage, type AppServer, type BuiltApp, buildClientApp, kib, openAppPage, removeClientApp, scenarioRunner, serveClientApp } from './client-app.ts';
+import { scenarioRunner, useClientApp } from './client-app.ts';
 
-let postgres: PostgresServer;
-let app: BuiltApp;
-let server: AppServer;
-let browser: Browser;
-let page: AppPage;
+const suite = useClientApp('pg', startPostgres);
 
-before(async () => {
-  // Assigned one by one, so that after() stops whatever started when another part fails.
-  await Promise.all([
-    startPostgres().then((started) => (postgres = started)),
-    buildClientApp('pg').then((built) => (app = built)),
-    launchChromium().then((launched) => (browser = launched)),
-  ]);
-  process.stderr.write(`pg page bundle: ${kib(app.jsBytes)} minified, ${kib(app.jsGzip)} gzip\n`);
-  server = await serveClientApp(app.outDir, { allow: [`127.0.0.1:${String(postgres.port)}`] });
-  page = await openAppPage(browser, server.url, 'pg');
-});
-
-after(async () => {
-  await page?.close();
-  await browser?.close();
-  await server?.close();
-  await postgres?.close();
-  removeClientApp(app);
-});
-
-const run = scenarioRunner<PgApp>(() => page.page, 'pgApp');
+const run = scenarioRunner<PgApp>(() => suite.page.page, 'pgApp');
 
 function target(login: 'scram' | 'md5', extra: Partial<PgTarget> = {}): PgTarget {
-  return { host: postgres.host, port: postgres.port, database: postgres.database, ...postgres[login], ...extra };
+  return { host: suite.server.host, port: suite.server.port, database: suite.server.database, ...suite.server[login], ...extra };
 }
 
 test('the build names no Node built-in as externalized for the browser', () => {
-  assert.deepEqual(app.warnings.filter((warning) => /externalized for browser compatibility/.test(warning)), []);
+  assert.deepEqual(suite.app.warnings.filter((warning) => /externalized for browser compatibility/.test(warning)), []);
 });
 
 test('SCRAM-SHA-256 login; a wrong password fails with 28P01', async () => {
@@ -79,7 +53,7 @@ test('DDL and parameterised queries: int, numeric, timestamptz, json, bool, arra
     rowCount: 1,
     fields: ['id', 'count', 'amount', 'at', 'doc', 'ok', 'tags', 'samples', 'big', 'label'],
   });
-  const fromNode = await postgres.query<{ count: number; label: string }>('SELECT count, label FROM readings');
+  const fromNode = await suite.server.query<{ count: number; label: string }>('SELECT count, label FROM readings');
   assert.deepEqual(fromNode.rows, [{ count: 42, label: 'first' }], 'the row is really in the database');
 });
 
@@ -125,7 +99,7 @@ test('a Pool spreads concurrent queries over at most max connections; a checked-
 });
 
 test('TLS: ssl: { ca } (SSLRequest, then tls.connect({ socket }) with the gateway originating TLS), verified against the test CA', async () => {
-  const result = await run('login', target('scram', { ca: postgres.ca }));
+  const result = await run('login', target('scram', { ca: suite.server.ca }));
   assert.equal(result.user, 'scram_user');
   assert.equal(result.ssl, true, 'pg_stat_ssl says the connection is encrypted');
   assert.equal(result.wrongPassword.code, '28P01');
@@ -137,5 +111,5 @@ test('TLS: a certificate from another CA is rejected', async () => {
 });
 
 test('no uncaught errors and no CSP violation (the page runs without unsafe-eval)', async () => {
-  assert.deepEqual(await page.problems(), []);
+  assert.deepEqual(await suite.page.problems(), []);
 });
