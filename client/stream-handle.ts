@@ -77,6 +77,8 @@ export class StreamHandle implements StreamHandler {
   #delivering = false;
   #pendingWrite: WriteCallback | null = null;
   #closed = false;
+  /** end() was called: our END is queued behind the bytes written before it. */
+  #ended = false;
   /** An accepted stream's first readStart() grants the gateway its window (PROTOCOL.md#credit). */
   #grantOnRead = false;
   /** Bytes received from the peer (Node's handle.bytesRead). */
@@ -182,6 +184,7 @@ export class StreamHandle implements StreamHandler {
 
   /** Half-closes (END after queued data). */
   end(): void {
+    this.#ended = true;
     this.#stream?.end();
   }
 
@@ -209,7 +212,11 @@ export class StreamHandle implements StreamHandler {
     this.#endPending = false;
     const stream = this.#stream;
     this.#stream = null;
-    if (stream !== null) {
+    // A socket that ended and read the peer's END destroys itself ('end' + 'finish'); its
+    // last writes may still wait in the stream's queue (for credit, or while the tunnel
+    // resumes). Node's close(fd) would still deliver them and the FIN: so do we, no RESET.
+    const finishing = mode === 'destroy' && this.#ended && stream?.state === 'remote-closed';
+    if (stream !== null && !finishing) {
       stream.reset(mode === 'reset'
         ? wireError({ code: 'ECONNRESET', message: 'reset by the client' })
         : wireError({ code: SockwayErrorCode.Closed, message: 'destroyed by the client' }));

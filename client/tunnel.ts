@@ -192,6 +192,10 @@ class TunnelImpl implements TunnelCore, Tunnel {
   #acquire(): Session | WireError {
     const current = this.#session;
     if (current !== null && current.closeError === null) return current;
+    // A failed session may still be closing its WebSocket (onClose comes after the close
+    // handshake) when a socket opens anew: it is over for the tunnel now, and its later
+    // onClose is ignored, so its reconnect state ends (and 'reconnect-failed' fires) here.
+    if (current !== null) this.#retire(current.closeError);
     const transport = this.#newTransport();
     if (!(transport instanceof WebSocketTransport)) return transport;
     const session: Session = new Session({
@@ -213,11 +217,9 @@ class TunnelImpl implements TunnelCore, Tunnel {
       },
       onClose: (error) => {
         if (this.#session !== session) return;
-        const reconnecting = this.#downSince !== 0;
-        this.#stopRetry();
         this.#session = null;
         this.#transport = null;
-        if (reconnecting && error !== null) this.#emit('reconnect-failed', { error });
+        this.#retire(error);
       },
     });
     this.#session = session;
@@ -269,6 +271,13 @@ class TunnelImpl implements TunnelCore, Tunnel {
       this.#applyRef();
       session.resume(transport);
     }, Math.min(delay, Math.max(0, timeout - (now - this.#downSince))));
+  }
+
+  /** The session is over: stop reconnecting; 'reconnect-failed' if it was. */
+  #retire(error: WireError | null): void {
+    const reconnecting = this.#downSince !== 0;
+    this.#stopRetry();
+    if (reconnecting && error !== null) this.#emit('reconnect-failed', { error });
   }
 
   #stopRetry(): void {

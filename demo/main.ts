@@ -3,6 +3,8 @@
  * sockway Vite plugin makes that import sockway's net, bound to this server's gateway.
  */
 import net from 'net';
+// An app writes `import { getDefaultTunnel } from 'sockway'`; the demo lives inside the repository.
+import { getDefaultTunnel } from '../client/config.ts';
 import { setUpSqlConsole } from './sql-console.ts';
 import { setUpTabs } from './tabs.ts';
 
@@ -26,6 +28,8 @@ const connectButton = element<HTMLButtonElement>('connect');
 const endButton = element<HTMLButtonElement>('end');
 const destroyButton = element<HTMLButtonElement>('destroy');
 const listenButton = element<HTMLButtonElement>('listen');
+const dropButton = element<HTMLButtonElement>('drop');
+const linkStatus = element('link-status');
 const readyStateOut = element('ready-state');
 const bytesReadOut = element('bytes-read');
 const bytesWrittenOut = element('bytes-written');
@@ -68,6 +72,48 @@ function render(): void {
   endButton.disabled = !live || socket?.writableEnded === true;
   lineInput.disabled = !live || socket?.writable !== true;
   sendButton.disabled = lineInput.disabled;
+  const connected = getDefaultTunnel()?.stats().connected === true;
+  dropButton.disabled = !connected;
+  if (connected && linkStatus.dataset['link'] === undefined) showLink('up', 'WebSocket: connected (it carries every socket of this page)');
+  else if (!connected && linkStatus.dataset['link'] === 'up') {
+    delete linkStatus.dataset['link'];
+    linkStatus.textContent = 'WebSocket: closed (the next socket opens a new one)';
+  }
+}
+
+function showLink(state: 'up' | 'down' | 'failed', text: string): void {
+  linkStatus.dataset['link'] = state;
+  linkStatus.textContent = text;
+}
+
+/**
+ * The tunnel behind `net` (the Vite plugin configured it). Drop connection drops its
+ * WebSocket as a network failure would; the tunnel reconnects and resumes the session,
+ * and open sockets carry on without an event: its own events tell the story here.
+ */
+function setUpLink(): void {
+  const tunnel = getDefaultTunnel();
+  if (tunnel === null) return;
+  let lost = '';
+  tunnel.on('disconnect', ({ code, reason }) => {
+    lost = `connection lost (code ${code}${reason === '' ? '' : `: ${reason}`})`;
+    showLink('down', `WebSocket: ${lost}… reconnecting`);
+    append('event', `tunnel 'disconnect': ${lost}; resuming the session`);
+  });
+  tunnel.on('reconnect', ({ downtimeMs, attempts }) => {
+    const resumed = `resumed after ${downtimeMs} ms (${attempts} attempt${attempts === 1 ? '' : 's'})`;
+    showLink('up', `WebSocket: ${lost}… ${resumed}`);
+    append('event', `tunnel 'reconnect': ${resumed}; open sockets carried on`);
+  });
+  tunnel.on('reconnect-failed', ({ error }) => {
+    showLink('failed', `WebSocket: ${lost}… could not resume: ${error.code}: ${error.message}`);
+    append('error', `tunnel 'reconnect-failed': ${error.code}: ${error.message}`);
+  });
+  dropButton.addEventListener('click', () => {
+    append('event', 'tunnel.dropConnection(): the WebSocket drops as a network failure would');
+    tunnel.dropConnection();
+    render();
+  });
 }
 
 function selectedTarget(): { host: string; port: number } | string {
@@ -222,4 +268,5 @@ async function loadTargets(): Promise<void> {
 }
 
 setUpTabs();
+setUpLink();
 loadTargets().catch((error: unknown) => append('error', `Could not load /targets.json: ${String(error)}`));

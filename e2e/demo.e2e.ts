@@ -142,6 +142,47 @@ test('listen mode: the page listens at the gateway; a TCP client (like nc) chats
   await page.close();
 });
 
+test('Drop connection: the WebSocket drops, the page shows the resume, and the open socket keeps working', async (t) => {
+  const page = await browser.newPage({ viewport: { width: 960, height: 760 } });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  await page.goto(url);
+  await page.locator('#target option').nth(2).waitFor({ state: 'attached' });
+  assert.equal(await page.isDisabled('#drop'), true, 'nothing to drop before the first socket');
+  await page.selectOption('#target', { index: 0 });
+  await page.click('#connect');
+  await page.locator('#log li.received', { hasText: 'Welcome to the sockway demo service' }).waitFor();
+  await page.waitForFunction(() => !(document.getElementById('drop') as HTMLButtonElement).disabled);
+  const line = page.locator('#line');
+  await line.pressSequentially('UPPER before the drop');
+  await line.press('Enter');
+  await page.locator('#log li.received', { hasText: 'BEFORE THE DROP' }).waitFor();
+
+  await page.click('#drop');
+  const status = page.locator('#link-status', { hasText: 'resumed after' });
+  await status.waitFor();
+  const text = (await status.textContent()) ?? '';
+  assert.match(text, /^WebSocket: connection lost \(code \d+: dropped by tunnel\.dropConnection\(\)\)… resumed after \d+ ms \(\d+ attempts?\)$/);
+  await page.locator('#log li.event', { hasText: "tunnel 'reconnect': resumed after" }).waitFor();
+  assert.equal(await page.textContent('#ready-state'), 'open', 'the socket never noticed');
+
+  // The same socket: a line typed after the drop is answered.
+  await line.pressSequentially('UPPER typed after the drop');
+  await line.press('Enter');
+  await page.locator('#log li.received', { hasText: 'TYPED AFTER THE DROP' }).waitFor();
+  const events = await logLines(page, 'event');
+  assert.equal(events.filter((e) => e.startsWith("'connect'")).length, 1, 'one connection, before and after the drop');
+  assert.deepEqual(events.filter((e) => e.startsWith("'close'") || e.startsWith("'end'")), [], 'the socket saw no close');
+  assert.deepEqual(await logLines(page, 'error'), []);
+  assert.equal(await page.textContent('#ready-state'), 'open');
+  assert.deepEqual(pageErrors, []);
+  mkdirSync(OUTPUT_DIR, { recursive: true });
+  const screenshot = join(OUTPUT_DIR, 'demo-drop-connection.png');
+  await page.screenshot({ path: screenshot, fullPage: true });
+  t.diagnostic(`screenshot: ${screenshot}`);
+  await page.close();
+});
+
 test('Ctrl-C (SIGINT) stops npm start cleanly', async () => {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.kill('SIGINT');

@@ -899,6 +899,13 @@ class GatewayServer implements Gateway {
       connection.session.close(GOING_AWAY, CloseCode.GoingAway);
       return;
     }
+    // Close code 1001 from the client is the browser's own as a page or worker goes away
+    // (tab closed, navigation): nobody will resume, so its TCP sockets go now, not after the
+    // grace period. (A dropped link shows as 1006; the tunnel never sends 1001.)
+    if (code === CloseCode.GoingAway) {
+      connection.session.close(wireError({ code: SockwayErrorCode.GoingAway, message: 'the client went away (its page or worker closed)' }), CloseCode.GoingAway);
+      return;
+    }
     if (connection.graceTimer !== null) return;
     this.#graceTimers += 1;
     connection.graceTimer = setTimeout(() => {

@@ -726,6 +726,12 @@ export class Session {
   /** DATA stops while this many sent bytes are unacknowledged (half the cap). */
   readonly #replayHighWater: number;
   #resumeToken: Uint8Array = new Uint8Array(0);
+  /**
+   * Gateway: the token the last resume used, still accepted until the client shows it got
+   * the new one (its first frame after WELCOME): a WELCOME lost with the link must not
+   * lock the client out.
+   */
+  #previousToken: Uint8Array | null = null;
   /** Sent reliable frames not yet ACKed, oldest first, from index #replayHead. */
   #replay: Uint8Array[] = [];
   #replayHead = 0;
@@ -854,16 +860,20 @@ export class Session {
   resumeWith(transport: MessageTransport, frame: ResumeFrame): WireError | null {
     const refuse = (message: string): WireError => wireError({ code: SockwayErrorCode.ResumeFailed, message });
     if (this.role !== 'gateway' || !this.#canResume()) return refuse('the session can no longer be resumed');
-    if (!equalBytes(frame.resumeToken, this.#resumeToken)) return refuse('invalid resume token');
+    // Both compared, always, so the time taken says nothing about which matched.
+    const current = equalBytes(frame.resumeToken, this.#resumeToken);
+    const previous = equalBytes(frame.resumeToken, this.#previousToken ?? this.#resumeToken);
+    if (!current && !previous) return refuse('invalid resume token');
     if (frame.received < this.#replayBase || frame.received > this.#sentReliable) {
       const error = refuse(`the client has ${frame.received} frames; the gateway can replay after ${this.#replayBase} up to ${this.#sentReliable}`);
       this.close(error, CloseCode.PolicyViolation);
       return error;
     }
-    const previous = this.#transport;
+    const older = this.#transport;
     this.#attach(transport);
     // The latest authenticated client wins; the older connection may be a blackhole.
-    if (previous !== DETACHED) abortTransport(previous, 'the session was resumed on another connection');
+    if (older !== DETACHED) abortTransport(older, 'the session was resumed on another connection');
+    this.#previousToken = frame.resumeToken;
     this.#resumeToken = (this.#options.randomBytes ?? defaultRandomBytes)(SESSION_ID_LENGTH);
     this.#sendNow({ type: 'welcome', streamId: 0, version: this.#version, limits: this.#limits, sessionId: this.#sessionId, resumeToken: this.#resumeToken });
     // ACK right after WELCOME, ahead of the replay (PROTOCOL.md#resume).
@@ -1198,6 +1208,8 @@ export class Session {
     }
     this.#options.onFrame?.('in', frame);
     this.#heard += 1;
+    // The client speaks on the resumed connection: it has the new token.
+    if (this.#previousToken !== null) this.#previousToken = null;
     const reliable = this.#reliable && this.#handshaken && isReliableMessage(message);
     if (reliable) this.#receivedReliable += 1;
     let failure: ProtocolError | null;
@@ -1274,6 +1286,8 @@ export class Session {
     this.#detached = false;
     this.#awaitingDrain = false;
     this.#resumes += 1;
+    // Client: an ACK at once tells the gateway the new token arrived (its old one expires).
+    if (this.role === 'client') this.#sendControl({ type: 'ack', streamId: 0, received: this.#receivedReliable });
     this.#startKeepalive();
     this.#options.onResume?.();
     this.#flush();

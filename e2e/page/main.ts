@@ -8,6 +8,7 @@ import nodeNetImport from 'node:net';
 import { Buffer } from 'buffer';
 import { configure, getDefaultTunnel } from '../../client/index.ts';
 import type { NetModule } from '../../client/net.ts';
+import { runResumeScenario } from './resume-scenarios.ts';
 import { runScenario } from './scenarios.ts';
 
 // The `net` types in scope are @types/node's; at run time this is sockway's.
@@ -35,12 +36,12 @@ function getWorker(): Worker {
   return worker;
 }
 
-/** Runs a scenario in the (one, lazily started) worker. */
-function runInWorker(name: string, args: unknown): Promise<unknown> {
+/** Runs a scenario (a resume scenario with `resume`) in the (one, lazily started) worker. */
+function runInWorker(name: string, args: unknown, resume = false): Promise<unknown> {
   const id = nextId++;
   return new Promise((resolve, reject) => {
     pending.set(id, (reply) => (reply.ok ? resolve(reply.value) : reject(Object.assign(new Error('worker scenario failed'), { detail: reply.error }))));
-    getWorker().postMessage({ id, name, args });
+    getWorker().postMessage({ id, name, args, resume });
   });
 }
 
@@ -53,6 +54,8 @@ Object.assign(globalThis, {
     gatewayUrl: getDefaultTunnel()?.url,
     run: (name: string, args: unknown) => runScenario(net, name, args),
     runInWorker,
+    runResume: (name: string, args: unknown) => runResumeScenario(name, args),
+    runResumeInWorker: (name: string, args: unknown) => runInWorker(name, args, true),
   },
 });
 document.getElementById('status')!.textContent = 'ready';
