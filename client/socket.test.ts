@@ -9,10 +9,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import nodeNet from 'node:net';
 import { once } from 'node:events';
 import { spawn } from 'node:child_process';
+import WebSocket from 'ws';
 import { closedPort, startEchoServer, startServer, startTcpProxy, type TestServer } from '../e2e/fixtures/tcp-servers.ts';
 import { NodeWebSocket, startGateway, type GatewayFixture } from '../e2e/fixtures/start-gateway.ts';
 import { createTunnel, type NetModule } from './index.ts';
 import { DEFAULT_MAX_STREAM_WINDOW, STREAM_QUEUE_LIMIT } from '../shared/protocol.ts';
+import type { WebSocketConstructor } from './websocket-transport.ts';
 
 type AnySocket = nodeNet.Socket | InstanceType<NetModule['Socket']>;
 type NetLike = { connect(...args: unknown[]): AnySocket };
@@ -493,4 +495,102 @@ test('a Node process exits on its own when its sockets are closed or unref\'d', 
   assert.equal(signal, null, 'exited by itself (not killed)');
   assert.equal(code, 0);
   assert.match(out, /connected/);
+});
+
+/**
+ * `ws`, except that a new WebSocket connects only once `HeldWebSocket.gate` resolves: a
+ * tunnel's reconnect can be held back while a test looks at what the page does meanwhile.
+ */
+class HeldWebSocket {
+  static gate: Promise<void> = Promise.resolve();
+  binaryType = 'nodebuffer';
+  onopen: ((event: unknown) => void) | null = null;
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+  onclose: ((event: { code: number; reason: string }) => void) | null = null;
+  onerror: ((event: unknown) => void) | null = null;
+  #ws: WebSocket | null = null;
+  #closed = false;
+
+  constructor(url: string, protocols?: string | string[]) {
+    void HeldWebSocket.gate.then(() => {
+      if (this.#closed) return;
+      const ws = new WebSocket(url, protocols);
+      ws.binaryType = this.binaryType as 'nodebuffer';
+      ws.onopen = (event) => this.onopen?.(event);
+      ws.onmessage = (event) => this.onmessage?.(event);
+      ws.onclose = (event) => this.onclose?.(event);
+      ws.onerror = (event) => this.onerror?.(event);
+      this.#ws = ws;
+    });
+  }
+
+  get readyState(): number {
+    return this.#ws?.readyState ?? (this.#closed ? 3 : 0);
+  }
+
+  get bufferedAmount(): number {
+    return this.#ws?.bufferedAmount ?? 0;
+  }
+
+  send(data: Uint8Array): void {
+    this.#ws?.send(data);
+  }
+
+  close(code?: number, reason?: string): void {
+    if (this.#ws !== null) {
+      this.#ws.close(code, reason);
+      return;
+    }
+    this.#closed = true;
+    this.onclose?.({ code: 1006, reason: '' });
+  }
+
+  terminate(): void {
+    if (this.#ws !== null) this.#ws.terminate();
+    else this.close();
+  }
+}
+
+test('bytes written before end() reach the peer even when the socket, ended both ways, closes before they leave', async () => {
+  // Node hands written bytes to the kernel, which still delivers them (and the FIN) after the
+  // socket closes. Here they may still wait in the session (for credit, or while the tunnel
+  // resumes) when a socket that got the peer's FIN ends and so destroys itself: they must go
+  // out, then END, not a RESET that drops them.
+  const received: Array<Promise<{ bytes: number; hash: string }>> = [];
+  const server = await startServer((peer) => {
+    peer.end();
+    received.push(new Promise((resolve) => {
+      const hash = createHash('sha256');
+      let bytes = 0;
+      peer.on('data', (chunk: Buffer) => {
+        hash.update(chunk);
+        bytes += chunk.length;
+      });
+      peer.on('end', () => resolve({ bytes, hash: hash.digest('hex') }));
+    }));
+  });
+  const tunnel = fixture.newTunnel({ WebSocket: HeldWebSocket as unknown as WebSocketConstructor });
+  let reconnect = (): void => {};
+  try {
+    const socket = tunnel.net.connect({ port: server.port, host: '127.0.0.1', allowHalfOpen: true });
+    const events = trace(socket, ['end', 'finish', 'error', 'close']);
+    socket.resume();
+    await once(socket, 'end');
+    const data = randomBytes(256 * 1024);
+    // The WebSocket drops and the reconnect is held: the bytes and END wait in the session.
+    HeldWebSocket.gate = new Promise((resolve) => (reconnect = resolve));
+    tunnel.dropConnection();
+    socket.end(data);
+    assert.deepEqual(await events, ['end:writeOnly', 'finish:closed', 'close:false']);
+    assert.equal(tunnel.stats().connected, false, 'still reconnecting when the socket closed');
+    reconnect();
+    for (let i = 0; i < 500 && received.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(received.length, 1, 'the server saw the connection');
+    assert.deepEqual(await received[0], { bytes: data.length, hash: sha256(data) });
+  } finally {
+    reconnect();
+    HeldWebSocket.gate = Promise.resolve();
+    tunnel.close();
+    await server.close();
+  }
 });
