@@ -284,8 +284,13 @@ class GatewayServer implements Gateway {
       deny: options.deny ?? [],
       listen: { allow: options.allowListen ?? [], deny: options.denyListen ?? [] },
     });
-    this.#limits = resolveLimits({ maxStreams: DEFAULT_GATEWAY_MAX_STREAMS, ...options.limits });
     this.#gatewayLimits = resolveGatewayLimits(options);
+    // WELCOME announces the session idle timeout the gateway enforces (PROTOCOL.md#limits).
+    this.#limits = resolveLimits({
+      maxStreams: DEFAULT_GATEWAY_MAX_STREAMS,
+      idleTimeout: this.#gatewayLimits.sessionIdleTimeout,
+      ...options.limits,
+    });
     if (options.authenticate !== undefined && options.tokenSecret !== undefined) {
       throw gatewayError('ERR_INVALID_ARG_VALUE', 'give `authenticate` or `tokenSecret`, not both (call verifyToken() inside your authenticate hook to combine them)');
     }

@@ -160,6 +160,18 @@ describe('sessions', () => {
   });
 });
 
+test('WELCOME announces the session idle timeout the gateway enforces (Limits.idleTimeout)', T, async (t) => {
+  for (const [options, expected] of [[{ sessionIdleTimeout: 1234 }, 1234], [{}, 300_000], [{ sessionIdleTimeout: 0 }, 0]] as const) {
+    const { url } = await startGateway(t, { allow: ['127.0.0.1:*'], ...options });
+    const raw = await rawSocket(t, url);
+    raw.ws.send(HELLO);
+    await until(() => raw.messages.length > 0, 'WELCOME');
+    const welcome = raw.frames()[0];
+    assert.equal(welcome?.type, 'welcome');
+    assert.equal(welcome?.type === 'welcome' ? welcome.limits.idleTimeout : -1, expected);
+  }
+});
+
 describe('streams', () => {
   test('maxStreams: one stream over gets RESET SOCKWAY_ERR_STREAM_LIMIT', T, async (t) => {
     const target = await startTarget(t);
