@@ -3,7 +3,6 @@
  * the gateway, which dials real node:net servers on 127.0.0.1. No external hosts.
  */
 import assert from 'node:assert/strict';
-import { STREAM_QUEUE_LIMIT } from '../shared/protocol.ts';
 import { randomBytes } from 'node:crypto';
 import * as dns from 'node:dns';
 import * as http from 'node:http';
@@ -11,13 +10,11 @@ import * as net from 'node:net';
 import { once } from 'node:events';
 import { describe, test, type TestContext } from 'node:test';
 import { WebSocket } from 'ws';
-import { type WireError, wireError } from '../shared/errors.ts';
-import { type Endpoint, type Family, decodeFrame, encodeFrame } from '../shared/frame.ts';
-import { DEFAULT_LIMITS, MAX_FRAME_LENGTH, PROTOCOL_VERSION } from '../shared/protocol.ts';
-import type { SessionStream, StreamHandler } from '../shared/session.ts';
-import { type Gateway, type GatewayLogEntry, type GatewayOptions, createGateway } from './gateway.ts';
-import type { TestClient } from './testing/ws-client-transport.ts';
-import { type Deferred, client, deferred, startTarget, until } from './testing/harness.ts';
+import { wireError } from '../shared/errors.ts';
+import { decodeFrame, encodeFrame } from '../shared/frame.ts';
+import { MAX_FRAME_LENGTH, STREAM_QUEUE_LIMIT } from '../shared/protocol.ts';
+import { type GatewayLogEntry, type GatewayOptions, createGateway } from './gateway.ts';
+import { HELLO, Recorder, client, closedPort, deferred, open, rawSocket, startGateway as startHarnessGateway, startTarget, until } from './testing/harness.ts';
 
 // ---- helpers ----
 
@@ -30,135 +27,10 @@ const sink = (socket: net.Socket): void => {
   socket.on('end', () => socket.end());
 };
 
-interface Started {
-  readonly gateway: Gateway;
-  readonly url: string;
-  readonly port: number;
-  readonly logs: GatewayLogEntry[];
+/** The harness's gateway, allowing loopback and the test names these tests dial. */
+function startGateway(t: TestContext, options: Partial<GatewayOptions> = {}): ReturnType<typeof startHarnessGateway> {
+  return startHarnessGateway(t, { allow: ['127.0.0.1:*', 'localhost:*', '*.invalid:*'], ...options });
 }
-
-async function startGateway(t: TestContext, options: Partial<GatewayOptions> = {}): Promise<Started> {
-  const logs: GatewayLogEntry[] = [];
-  const gateway = createGateway({
-    allow: ['127.0.0.1:*', 'localhost:*', '*.invalid:*'],
-    log: (entry) => logs.push(entry),
-    ...options,
-  });
-  const address = await gateway.listen({ port: 0, host: '127.0.0.1' });
-  t.after(() => gateway.close());
-  return { gateway, url: `ws://127.0.0.1:${address.port}/`, port: address.port, logs };
-}
-
-/** Records one client stream's events. */
-class Recorder implements StreamHandler {
-  readonly events: string[] = [];
-  readonly chunks: Buffer[] = [];
-  readonly resolvedAddresses: { address: string; family: Family }[] = [];
-  readonly opened = deferred<{ local: Endpoint; remote: Endpoint }>();
-  readonly reset = deferred<WireError>();
-  readonly ended = deferred<void>();
-  stream!: SessionStream;
-  autoConsume: boolean;
-  #byteWaiters: { n: number; d: Deferred<Buffer> }[] = [];
-  #drained: Deferred<void> | null = null;
-
-  constructor(autoConsume = true) {
-    this.autoConsume = autoConsume;
-  }
-
-  get byteCount(): number {
-    return this.chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-  }
-
-  data(): Buffer {
-    return Buffer.concat(this.chunks);
-  }
-
-  bytes(n: number): Promise<Buffer> {
-    if (this.byteCount >= n) return Promise.resolve(this.data());
-    const d = deferred<Buffer>();
-    this.#byteWaiters.push({ n, d });
-    return d.promise;
-  }
-
-  drained(): Promise<void> {
-    this.#drained = deferred<void>();
-    return this.#drained.promise;
-  }
-
-  onResolved(address: string, family: Family): void {
-    this.events.push('resolved');
-    this.resolvedAddresses.push({ address, family });
-  }
-
-  onOpened(local: Endpoint, remote: Endpoint): void {
-    this.events.push('opened');
-    this.opened.resolve({ local, remote });
-  }
-
-  onData(data: Uint8Array): void {
-    if (this.events.at(-1) !== 'data') this.events.push('data');
-    this.chunks.push(Buffer.from(data));
-    if (this.autoConsume) this.stream.consume(data.length);
-    const total = this.byteCount;
-    this.#byteWaiters = this.#byteWaiters.filter(({ n, d }) => {
-      if (total < n) return true;
-      d.resolve(this.data());
-      return false;
-    });
-  }
-
-  onEnd(): void {
-    this.events.push('end');
-    this.ended.resolve();
-  }
-
-  onReset(error: WireError): void {
-    this.events.push('reset');
-    this.reset.resolve(error);
-  }
-
-  onDrain(): void {
-    this.#drained?.resolve();
-    this.#drained = null;
-  }
-}
-
-function open(c: TestClient, host: string, port: number, recorder = new Recorder(), family: 0 | Family = 0): Recorder {
-  const stream = c.session.open({
-    host, port, family, localAddress: '', localPort: 0, noDelay: true, keepAlive: false, keepAliveInitialDelay: 0,
-  }, recorder);
-  assert.ok(stream, 'session.open() returned a stream');
-  recorder.stream = stream;
-  return recorder;
-}
-
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A raw WebSocket to the gateway, for sending bytes no Session would. */
-async function rawSocket(t: TestContext, url: string, options: WebSocket.ClientOptions = {}): Promise<{ ws: WebSocket; messages: Buffer[]; closed: Promise<{ code: number; reason: string }> }> {
-  const ws = new WebSocket(url, { perMessageDeflate: false, ...options });
-  const messages: Buffer[] = [];
-  ws.on('message', (data: Buffer) => messages.push(data));
-  ws.on('error', () => {});
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
-    ws.once('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString() }));
-  });
-  t.after(() => ws.terminate());
-  await once(ws, 'open');
-  return { ws, messages, closed };
-}
-
-const HELLO = encodeFrame({ type: 'hello', streamId: 0, minVersion: 1, maxVersion: PROTOCOL_VERSION, limits: DEFAULT_LIMITS });
 
 // ---- tests ----
 

@@ -107,12 +107,14 @@ export async function client(t: TestContext, url: string, options: Parameters<ty
 export class Recorder implements StreamHandler {
   readonly events: string[] = [];
   readonly chunks: Buffer[] = [];
-  readonly resolvedAddresses: string[] = [];
+  readonly resolvedAddresses: { address: string; family: Family }[] = [];
   readonly opened = deferred<{ local: Endpoint; remote: Endpoint }>();
   readonly reset = deferred<WireError>();
   readonly ended = deferred<void>();
   stream!: SessionStream;
   autoConsume: boolean;
+  #byteWaiters: { n: number; d: Deferred<Buffer> }[] = [];
+  #drained: Deferred<void> | null = null;
 
   constructor(autoConsume = true) {
     this.autoConsume = autoConsume;
@@ -126,14 +128,28 @@ export class Recorder implements StreamHandler {
     return Buffer.concat(this.chunks);
   }
 
+  /** Resolves with everything received once at least `n` bytes have arrived. */
+  bytes(n: number): Promise<Buffer> {
+    if (this.byteCount >= n) return Promise.resolve(this.data());
+    const d = deferred<Buffer>();
+    this.#byteWaiters.push({ n, d });
+    return d.promise;
+  }
+
+  /** Resolves at the stream's next onDrain. */
+  drained(): Promise<void> {
+    this.#drained = deferred<void>();
+    return this.#drained.promise;
+  }
+
   /** OPENED or RESET, whichever comes first. */
   outcome(): Promise<{ opened: { local: Endpoint; remote: Endpoint } } | { reset: WireError }> {
     return Promise.race([this.opened.promise.then((opened) => ({ opened })), this.reset.promise.then((reset) => ({ reset }))]);
   }
 
-  onResolved(address: string): void {
+  onResolved(address: string, family: Family): void {
     this.events.push('resolved');
-    this.resolvedAddresses.push(address);
+    this.resolvedAddresses.push({ address, family });
   }
 
   onOpened(local: Endpoint, remote: Endpoint): void {
@@ -145,6 +161,12 @@ export class Recorder implements StreamHandler {
     if (this.events.at(-1) !== 'data') this.events.push('data');
     this.chunks.push(Buffer.from(data));
     if (this.autoConsume) this.stream.consume(data.length);
+    const total = this.byteCount;
+    this.#byteWaiters = this.#byteWaiters.filter(({ n, d }) => {
+      if (total < n) return true;
+      d.resolve(this.data());
+      return false;
+    });
   }
 
   onEnd(): void {
@@ -157,7 +179,22 @@ export class Recorder implements StreamHandler {
     this.reset.resolve(error);
   }
 
-  onDrain(): void {}
+  onDrain(): void {
+    this.#drained?.resolve();
+    this.#drained = null;
+  }
+}
+
+/** A port on 127.0.0.1 with nothing listening (ECONNREFUSED). */
+export function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** Opens a stream on a client session. */
