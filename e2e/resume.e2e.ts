@@ -11,7 +11,7 @@
  * RESUME_E2E_MIB override them).
  */
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
@@ -23,6 +23,7 @@ import { serveStatic } from '../demo/static-files.ts';
 import { type Gateway, createGateway } from '../gateway/index.ts';
 import { type FaultProxy, startFaultProxy } from '../gateway/testing/fault-proxy.ts';
 import { launchChromium } from './fixtures/chromium.ts';
+import { CHUNK, chunk } from '../gateway/testing/stamped-chunks.ts';
 import { buildE2ePage, removeBuild } from './fixtures/e2e-page.ts';
 import { type TestServer, startEchoServer } from './fixtures/tcp-servers.ts';
 import type { TunnelSettings } from './page/resume-scenarios.ts';
@@ -30,21 +31,10 @@ import type { TunnelSettings } from './page/resume-scenarios.ts';
 const HOST = '127.0.0.1';
 const STREAMS = Number(process.env['RESUME_E2E_STREAMS'] ?? 10);
 const MIB = Number(process.env['RESUME_E2E_MIB'] ?? 8);
-const CHUNK = 64 * 1024;
-const BASE = randomBytes(CHUNK);
 /** A run that has not finished by then reports what it has (instead of hanging the file). */
 const RUN_TIMEOUT_MS = 45_000;
 
 // ---- the origin: a sink for what the page sends and a source of its own bytes ----
-
-/** Chunk `n` of the origin's stream `seed`: random bytes stamped with (seed, n). */
-function chunk(seed: number, n: number): Buffer {
-  const out = Buffer.allocUnsafe(CHUNK);
-  BASE.copy(out);
-  out.writeUInt32BE(seed, 0);
-  out.writeUInt32BE(n, 4);
-  return out;
-}
 
 interface OriginStream {
   /** SHA-256 and length of everything the page sent on this stream, at its FIN. */

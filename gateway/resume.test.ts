@@ -7,7 +7,7 @@
  * (default 64), RESUME_TEST_STREAMS streams (default 10).
  */
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +15,7 @@ import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type TestContext, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
+import { CHUNK, chunk } from './testing/stamped-chunks.ts';
 import { type Tunnel, createTunnel } from '../client/tunnel.ts';
 import type { WebSocketConstructor } from '../client/websocket-transport.ts';
 import { MAX_FRAME_LENGTH } from '../shared/protocol.ts';
@@ -24,21 +25,10 @@ import { until } from './testing/harness.ts';
 
 const MIB = Number(process.env['RESUME_TEST_MIB'] ?? 64);
 const STREAMS = Number(process.env['RESUME_TEST_STREAMS'] ?? 10);
-const CHUNK = 64 * 1024;
-const BASE = randomBytes(CHUNK);
 /** Replay-buffer cap the gateway runs with here (the client keeps its default, 64 MiB). */
 const MAX_REPLAY = 32 * 1024 * 1024;
 /** DATA pauses at half the cap, so a buffer never holds more than that plus a frame or two. */
 const replayBound = (cap: number): number => cap / 2 + 2 * MAX_FRAME_LENGTH;
-
-/** Chunk `n` of stream `seed`: random bytes stamped with (seed, n), so a lost, doubled or swapped chunk shows. */
-function chunk(seed: number, n: number): Buffer {
-  const out = Buffer.allocUnsafe(CHUNK);
-  BASE.copy(out);
-  out.writeUInt32BE(seed, 0);
-  out.writeUInt32BE(n, 4);
-  return out;
-}
 
 /** Writes MIB of stream `seed` to `socket` with backpressure, then ends; resolves with the SHA-256 sent. */
 async function send(socket: Duplex, seed: number, mib = MIB): Promise<string> {

@@ -29,7 +29,8 @@ function groupOf(path) {
 /** Bundles and measures; resolves with sizes in bytes. */
 export async function measureBrowserBundle(root = process.cwd()) {
   const esbuild = await import('esbuild');
-  const result = await esbuild.build({
+  // The page's view: sockway/net + configure, minified for browsers.
+  const options = {
     stdin: { contents: ENTRY, resolveDir: root, sourcefile: 'sockway-net-bundle.js' },
     bundle: true,
     minify: true,
@@ -38,23 +39,12 @@ export async function measureBrowserBundle(root = process.cwd()) {
     target: 'es2022',
     legalComments: 'none',
     write: false,
-    metafile: true,
     logLevel: 'silent',
-  });
+  };
+  const result = await esbuild.build({ ...options, metafile: true });
   const code = result.outputFiles[0].contents;
   // sockway's own share: the same bundle with its npm dependencies left out.
-  const own = await esbuild.build({
-    stdin: { contents: ENTRY, resolveDir: root, sourcefile: 'sockway-net-bundle.js' },
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    legalComments: 'none',
-    write: false,
-    external: ['buffer', 'process', 'events', 'readable-stream'],
-    logLevel: 'silent',
-  });
+  const own = await esbuild.build({ ...options, external: ['buffer', 'process', 'events', 'readable-stream'] });
   const ownCode = own.outputFiles[0].contents;
   const groups = new Map();
   for (const output of Object.values(result.metafile.outputs)) {
