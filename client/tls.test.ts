@@ -365,3 +365,29 @@ test('a client certificate (cert, key) is presented by the gateway, as node:tls 
     server.close();
   }
 });
+
+test('resetAndDestroy() on a TLS socket closes the connection at the gateway without an internal error', async () => {
+  const logs: Array<{ event: string }> = [];
+  const own = await startGateway({ allow: ['127.0.0.1:*', 'localhost:*'], log: (entry) => logs.push(entry) });
+  try {
+    const ownTls = tlsOver(own.tunnel);
+    const serverClosed = new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (own.gateway.stats().tcpSockets === 0 && logs.some((entry) => entry.event === 'stream-closed')) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 5);
+    });
+    const secure = ownTls.connect(direct.port, 'localhost', { ca: certs.ca });
+    await once(secure, 'secureConnect');
+    secure.write('ping');
+    await once(secure, 'data');
+    secure.resetAndDestroy();
+    await once(secure, 'close');
+    await serverClosed;
+    assert.deepEqual(logs.filter((entry) => entry.event === 'internal-error'), []);
+  } finally {
+    await own.close();
+  }
+});

@@ -349,11 +349,12 @@ describe('fuzz: a live gateway session', () => {
 
     // Every fuzzed session and its streams are gone; the resident one is untouched.
     const settled = Date.now() + 5_000;
-    while ((gateway.sessions !== 1 || gateway.stats().streams.length !== 1) && Date.now() < settled) {
+    while ((gateway.sessions !== 1 || gateway.stats().streams.length !== 1 || gateway.stats().tcpSockets !== 1) && Date.now() < settled) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     assert.equal(gateway.sessions, 1, 'only the well-behaved session is left');
     assert.equal(gateway.stats().streams.length, 1, 'only its stream is left');
+    assert.equal(gateway.stats().tcpSockets, 1, 'only its TCP socket is left');
     const expected = Array.from({ length: Math.floor(runs / 25) }, (_, i) => `ok${(i + 1) * 25}`).join('');
     const deadline = Date.now() + 5_000;
     while (resident.data().toString() !== expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));

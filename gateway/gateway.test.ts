@@ -272,6 +272,21 @@ describe('gateway: relaying', () => {
     assert.deepEqual(outcomes, ['ECONNRESET', 'close']);
   });
 
+  test('page END then RESET ECONNRESET: the half-closed socket still closes and the bridge is released', T, async (t) => {
+    // libuv refuses to RST a socket it has begun shutting down (EINVAL), and Node then
+    // never closes the handle: the bridge must close such a socket plainly.
+    const target = await startTarget(t, (socket) => socket.resume());
+    const { url, gateway, logs } = await startGateway(t);
+    const c = await client(t, url);
+    const r = open(c, '127.0.0.1', target.port);
+    await r.opened.promise;
+    r.stream.end();
+    r.stream.reset(wireError({ code: 'ECONNRESET', syscall: 'read' }));
+    await until(() => gateway.stats().tcpSockets === 0, 'the bridge to be released');
+    assert.deepEqual(logs.filter((entry) => entry.event === 'internal-error'), []);
+    assert.equal(logs.filter((entry) => entry.event === 'stream-closed').length, 1);
+  });
+
   test('download backpressure: a slow reader holds at most its window in flight, the socket is paused', T, async (t) => {
     const total = 4 * 1024 * 1024;
     const source = Buffer.alloc(total);

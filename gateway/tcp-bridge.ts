@@ -17,7 +17,7 @@
  *   TCP 'end'  → stream.end()        TCP 'error' → stream.reset(error fields)
  *   onData     → socket.write()      credit returned (stream.consume) once the socket took
  *                                    the bytes: at once, or on 'drain'
- *   onEnd      → socket.end()        onReset → resetAndDestroy() for ECONNRESET, else destroy()
+ *   onEnd      → socket.end()        onReset → resetAndDestroy() for ECONNRESET (if it can), else destroy()
  *
  * So a stream holds at most its window plus the socket's highWaterMark towards TCP, and at
  * most one read chunk beyond the peer's credit towards the page.
@@ -315,7 +315,10 @@ export class TcpBridge implements StreamHandler {
       const socket = this.#socket;
       if (socket !== null && !socket.destroyed) {
         // The page's resetAndDestroy() travels on as a TCP RST; anything else is a plain close.
-        if (error.code === 'ECONNRESET' && this.#phase === 'connected') socket.resetAndDestroy();
+        // Only a plain TCP socket not yet shutting down can be RST: libuv refuses after end()
+        // (EINVAL) and Node then never closes the handle; a TLSSocket throws.
+        const canRst = this.#phase === 'connected' && !socket.writableEnded && !(socket instanceof tls.TLSSocket);
+        if (error.code === 'ECONNRESET' && canRst) socket.resetAndDestroy();
         else socket.destroy();
       }
       this.#checkDone();
