@@ -178,6 +178,8 @@ export interface Gateway {
 
 interface Connection {
   readonly id: number;
+  /** Whom the session counts against for maxSessionsPerClient (the client that holds it now). */
+  clientKey: string;
   /** The WebSocket now carrying the session (replaced when the client resumes). */
   transport: WsTransport;
   readonly session: Session;
@@ -656,6 +658,8 @@ class GatewayServer implements Gateway {
           connection = resumed;
           return null;
         },
+        // Sessions waiting to resume hold no WebSocket, so the upgrade did not count them.
+        onHelloRequest: () => this.#sessionRoom(connection, log),
         randomBytes: (length) => randomBytes(length),
         allocate: (length) => Buffer.allocUnsafe(length),
         ...(this.#maxStreamWindow === undefined ? {} : { maxStreamWindow: this.#maxStreamWindow }),
@@ -707,6 +711,7 @@ class GatewayServer implements Gateway {
       listeners: new Set(),
       policy: admitted.policy,
       budget: new WindowBudget(limits.maxSessionBufferedBytes, this.#limits.streamWindow),
+      clientKey: clientKey(admitted.clientAddress),
       dialSlots: new DialSlots(limits.maxPendingOpens),
       opens: new TokenBucket(limits.openRate, limits.openBurst),
       refusals: new TokenBucket(limits.openRate, limits.openBurst),
@@ -892,9 +897,32 @@ class GatewayServer implements Gateway {
       this.#graceTimers -= 1;
     }
     target.transport = transport;
+    target.clientKey = fresh.clientKey;
     target.alive = true;
     this.#log({ level: 'info', event: 'session-resumed', session: target.id, on: fresh.id });
     return target;
+  }
+
+  /**
+   * A HELLO on `fresh`: room for one more session, counting those waiting to resume (a
+   * client cannot hold more than its limit by dropping its WebSockets). RESUME is not
+   * counted: it takes over a session already counted.
+   */
+  #sessionRoom(fresh: Connection, log: (entry: GatewayLogEntry) => void): { error: WireError; closeCode: number } | null {
+    const limits = this.#gatewayLimits;
+    let total = 0;
+    let sameClient = 0;
+    for (const connection of this.#connections) {
+      if (connection === fresh || connection.session.version === 0) continue;
+      total += 1;
+      if (connection.clientKey === fresh.clientKey) sameClient += 1;
+    }
+    if (total < limits.maxSessions && sameClient < limits.maxSessionsPerClient) return null;
+    const message = total >= limits.maxSessions
+      ? `the gateway has its maximum of ${limits.maxSessions} sessions; try again later`
+      : `too many sessions from this client (limit ${limits.maxSessionsPerClient}), counting those waiting to resume; close one or try again later`;
+    log({ level: 'warn', event: 'session-refused', code: SockwayErrorCode.Limit, reason: message });
+    return { error: wireError({ code: SockwayErrorCode.Limit, message }), closeCode: TRY_AGAIN_LATER };
   }
 
   /** The WebSocket of a resumable session dropped: keep it for the grace period. */

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import * as net from 'node:net';
 import { describe, test } from 'node:test';
+import { WebSocket } from 'ws';
 import { encodeFrame } from '../shared/frame.ts';
 import { DEFAULT_GATEWAY_LIMITS, LIMIT_DOCS, TokenBucket, WindowBudget, resolveGatewayLimits } from './limits.ts';
 import {
@@ -24,6 +25,7 @@ import {
   startTarget,
   until,
 } from './testing/harness.ts';
+import { WsClientTransport } from './testing/ws-client-transport.ts';
 
 const T = { timeout: 20_000 };
 
@@ -114,6 +116,32 @@ describe('sessions', () => {
     const v6b = attemptClient(t, url, { headers: { 'x-forwarded-for': '2001:db8:1:2::99' } });
     assert.equal((await v6b.closeError)?.code, 'SOCKWAY_ERR_LIMIT', 'the same IPv6 /64');
   });
+
+  for (const limit of ['maxSessionsPerClient', 'maxSessions'] as const) {
+    test(`${limit}: sessions waiting to resume count until resumed or expired; a RESUME is still admitted`, T, async (t) => {
+      const { url, gateway } = await startGateway(t, { allow: ['*:*'], [limit]: 2, resumeGracePeriod: 1_500 });
+      const a = await client(t, url, { resumable: true });
+      const b = await client(t, url, { resumable: true });
+      // Both links drop: the gateway keeps both sessions for their grace period.
+      a.transport.ws.terminate();
+      b.transport.ws.terminate();
+      await until(() => gateway.stats().detachedSessions === 2, 'the gateway to detach both sessions');
+      const third = attemptClient(t, url);
+      const refused = await third.closeError;
+      assert.equal(refused?.code, 'SOCKWAY_ERR_LIMIT');
+      assert.match(refused?.message ?? '', limit === 'maxSessions' ? /maximum of 2 sessions/ : /too many sessions from this client \(limit 2\), counting those waiting to resume/);
+      assert.equal((await third.closed).code, 1013);
+      // `a` comes back: a RESUME takes over a counted session, so it is admitted.
+      const resumed = new WsClientTransport(new WebSocket(url, { perMessageDeflate: false }));
+      t.after(() => resumed.ws.terminate());
+      assert.equal(a.session.resume(resumed), true);
+      await until(() => !a.session.detached && gateway.stats().detachedSessions === 1, 'the session to resume');
+      assert.equal((await attemptClient(t, url).closeError)?.code, 'SOCKWAY_ERR_LIMIT', 'still two sessions');
+      // `b` never returns: its grace period ends and its place is free again.
+      await until(() => gateway.sessions === 1, 'the grace period to end b', 5_000);
+      assert.equal(await attemptClient(t, url).ready, true);
+    });
+  }
 
   test('a flood of refused upgrades is answered with plain HTTP 503 past 64 pending refusals', T, async (t) => {
     const { port } = await startGateway(t, { allow: ['*:*'], maxSessions: 1, closeTimeout: 1_000 });

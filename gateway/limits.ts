@@ -74,8 +74,8 @@ export interface LimitDoc {
 
 /** The limits table: what each limit bounds, its default, and what the page sees when it is hit. */
 export const LIMIT_DOCS: readonly LimitDoc[] = [
-  { limit: 'Sessions, all clients', option: 'maxSessions', flag: '--max-sessions', default: '1024', result: 'GOAWAY `SOCKWAY_ERR_LIMIT`, close 1013 (HTTP 503 once 64 refusals are pending)' },
-  { limit: 'Sessions per client (IPv4 address or IPv6 /64)', option: 'maxSessionsPerClient', flag: '--max-sessions-per-client', default: '32', result: 'GOAWAY `SOCKWAY_ERR_LIMIT`, close 1013' },
+  { limit: 'Sessions, all clients, waiting-to-resume ones included', option: 'maxSessions', flag: '--max-sessions', default: '1024', result: 'GOAWAY `SOCKWAY_ERR_LIMIT`, close 1013 (HTTP 503 once 64 refusals are pending)' },
+  { limit: 'Sessions per client (IPv4 address or IPv6 /64), waiting-to-resume ones included', option: 'maxSessionsPerClient', flag: '--max-sessions-per-client', default: '32', result: 'GOAWAY `SOCKWAY_ERR_LIMIT`, close 1013' },
   { limit: 'Streams per session', option: 'limits.maxStreams', flag: '--max-streams', default: '256', result: 'RESET `SOCKWAY_ERR_STREAM_LIMIT`' },
   { limit: 'Pending opens per session (resolving or connecting at once)', option: 'maxPendingOpens', flag: '--max-pending-opens', default: '64', result: 'further OPENs wait their turn; one still waiting after the connect timeout gets RESET `ETIMEDOUT`' },
   { limit: 'Listeners per session (net.Server)', option: 'maxListeners', flag: '—', default: '8', result: 'RESET `SOCKWAY_ERR_LIMIT` (`listen` error on the page\'s server)' },

@@ -435,6 +435,37 @@ test('version negotiation: a client speaking only a future version is refused wi
   assert.ok(pair.tap.some((t) => t.frame.type === 'goaway' && t.frame.error.code === SockwayErrorCode.Version));
 });
 
+test('onHelloRequest refuses a new session with GOAWAY and the close code it names; the client fails its opens with that error', async () => {
+  const pair = createTransportPair({ startOpen: false });
+  const gatewayClosed: Array<WireError | null> = [];
+  let closeCode = 0;
+  const close = pair.b.close.bind(pair.b);
+  pair.b.close = (code, reason) => {
+    closeCode = code;
+    close(code, reason);
+  };
+  let asked = 0;
+  new Session({
+    role: 'gateway', transport: pair.b, timers, onClose: (e) => gatewayClosed.push(e),
+    onHelloRequest: () => {
+      asked += 1;
+      return { error: wireError({ code: SockwayErrorCode.Limit, message: 'too many sessions from this client (limit 2)' }), closeCode: 1013 };
+    },
+  });
+  const client = new Session({ role: 'client', transport: pair.a, timers, keepaliveInterval: 0 });
+  const recorder = new Recorder();
+  client.open({ host: 'x', port: 1, family: 0, localAddress: '', localPort: 0, noDelay: false, keepAlive: false, keepAliveInitialDelay: 0 }, recorder);
+  pair.open();
+  await settle();
+  assert.equal(asked, 1);
+  assert.equal(gatewayClosed[0]?.code, SockwayErrorCode.Limit);
+  assert.ok(!pair.tap.some((t) => t.frame.type === 'welcome'), 'no WELCOME');
+  assert.ok(pair.tap.some((t) => t.frame.type === 'goaway' && t.frame.error.code === SockwayErrorCode.Limit));
+  assert.equal(closeCode, 1013);
+  assert.equal(client.closeError?.code, SockwayErrorCode.Limit);
+  assert.deepEqual(recorder.events, [`reset:${SockwayErrorCode.Limit}`]);
+});
+
 test('keepalive: PING answered by PONG, RTT measured; a silent gateway times the session out', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
   const pair = createTransportPair({ autoFlush: false });

@@ -165,6 +165,12 @@ export interface SessionOptions {
    * why not (answered with GOAWAY). Not given = RESUME is refused as unsupported.
    */
   readonly onResumeRequest?: (frame: ResumeFrame, transport: MessageTransport) => WireError | null;
+  /**
+   * Gateway: a HELLO asks for a new session. Return null to answer WELCOME, or why not
+   * and the WebSocket close code (answered with GOAWAY, then close): e.g. a session limit
+   * that counts sessions waiting to resume, which the upgrade could not see.
+   */
+  readonly onHelloRequest?: () => { readonly error: WireError; readonly closeCode: number } | null;
 }
 
 /** Counters of a session's reliability machinery (PROTOCOL.md#resume), for assertions and metrics. */
@@ -1388,6 +1394,11 @@ export class Session {
     }
     const peer = this.#checkPeerLimits(limits);
     if (isProtocolError(peer)) return peer;
+    const refused = this.#options.onHelloRequest?.() ?? null;
+    if (refused !== null) {
+      this.close(refused.error, refused.closeCode);
+      return null;
+    }
     this.#peerLimits = peer;
     this.#version = version;
     this.#reliable = this.#resumable && version >= RESUME_PROTOCOL_VERSION;
@@ -1411,6 +1422,11 @@ export class Session {
     }
     const peer = this.#checkPeerLimits(limits);
     if (isProtocolError(peer)) return peer;
+    const refused = this.#options.onHelloRequest?.() ?? null;
+    if (refused !== null) {
+      this.close(refused.error, refused.closeCode);
+      return null;
+    }
     this.#peerLimits = peer;
     this.#version = version;
     this.#sessionId = sessionId;
