@@ -134,6 +134,8 @@ export function createDns(getTunnel: () => TunnelCore): DnsModule {
           settle();
           resolve(answer);
         },
+        // A GOAWAY crossed the QUERY and the tunnel asked again on a fresh session.
+        onReopened: () => {},
       };
       const stream = tunnel.openQuery(frame, handler);
       if ('code' in stream) reject(dnsError(stream, frame));

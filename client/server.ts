@@ -413,6 +413,11 @@ export class ListenHandle implements StreamHandler {
     this.#stream = stream;
   }
 
+  /** A GOAWAY crossed our LISTEN, and the tunnel sent it again on a fresh session. */
+  onReopened(stream: SessionStream): void {
+    this.#stream = stream;
+  }
+
   /** True once the gateway is listening (LISTENING arrived). */
   get bound(): boolean {
     return this.#local !== null;

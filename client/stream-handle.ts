@@ -280,6 +280,11 @@ export class StreamHandle implements StreamHandler {
     this.#owner._onStreamError(this, error, phase);
   }
 
+  /** A GOAWAY crossed our OPEN, and the tunnel sent it again on a fresh session: carry on there. */
+  onReopened(stream: SessionStream): void {
+    this.attach(stream, this.#request as ConnectRequest);
+  }
+
   onSecured(frame: SecuredFrame): void {
     this.#owner._onSecured?.(this, frame);
   }

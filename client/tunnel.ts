@@ -8,7 +8,7 @@
 import { Buffer } from 'buffer';
 import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
 import { type Limits, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from '../shared/protocol.ts';
-import { Session, type SessionStats, type StreamStats } from '../shared/session.ts';
+import { Session, type SessionStats, type SessionStream, type StreamHandler, type StreamStats } from '../shared/session.ts';
 import { createNet, type NetModule } from './net.ts';
 import type { TunnelCore } from './tunnel-core.ts';
 import { type WebSocketConstructor, WebSocketTransport } from './websocket-transport.ts';
@@ -79,6 +79,9 @@ export interface Tunnel {
   off<E extends keyof TunnelEvents>(event: E, listener: TunnelListener<E>): this;
 }
 
+/** How often one stream is opened again after GOAWAYs that did not process it. */
+const MAX_REOPENS = 3;
+
 /** Reconnect backoff: first retry at once, then doubling from 100 ms up to 2 s, jittered. */
 const RETRY_BASE_MS = 100;
 const RETRY_MAX_MS = 2_000;
@@ -110,6 +113,8 @@ class TunnelImpl implements TunnelCore, Tunnel {
   #downSince = 0;
   #attempts = 0;
   #retryTimer: unknown = null;
+  /** Streams opened again after a GOAWAY, per handler (#reopen). */
+  readonly #reopens = new WeakMap<StreamHandler, number>();
 
   constructor(options: TunnelOptions) {
     if (typeof options?.url !== 'string' || options.url === '') throw new TypeError('createTunnel: options.url must be the gateway WebSocket URL');
@@ -210,6 +215,7 @@ class TunnelImpl implements TunnelCore, Tunnel {
       ...(this.#options.keepaliveTimeout !== undefined && { keepaliveTimeout: this.#options.keepaliveTimeout }),
       resumable: this.#options.reconnect !== false,
       onDetach: (info) => this.#onDetach(session, info.code, info.reason),
+      onUnprocessed: (stream) => this.#reopen(stream),
       onResume: () => {
         const value = { attempts: this.#attempts, downtimeMs: Date.now() - this.#downSince };
         this.#stopRetry();
@@ -226,6 +232,26 @@ class TunnelImpl implements TunnelCore, Tunnel {
     this.#transport = transport;
     this.#applyRef();
     return session;
+  }
+
+  /**
+   * GOAWAY said the gateway never saw `stream`'s OPEN/LISTEN/QUERY (it crossed a drain):
+   * it goes again on a fresh session, as if nothing happened. At most MAX_REOPENS times
+   * per handler, so gateways that keep refusing cannot keep a socket waiting forever.
+   */
+  #reopen(stream: SessionStream): boolean {
+    const handler = stream._handler;
+    const request = stream.request;
+    if (handler?.onReopened === undefined || request === null) return false;
+    const reopens = this.#reopens.get(handler) ?? 0;
+    if (reopens >= MAX_REOPENS) return false;
+    const session = this.#acquire();
+    if ('code' in session) return false;
+    const fresh = reissue(session, request, handler);
+    if (fresh === null) return false;
+    this.#reopens.set(handler, reopens + 1);
+    handler.onReopened(fresh);
+    return true;
   }
 
   /** A WebSocket to the gateway, as a transport (or why there is none). */
@@ -301,6 +327,24 @@ class TunnelImpl implements TunnelCore, Tunnel {
     let ref = false;
     for (const refed of this.#active.values()) if (refed) { ref = true; break; }
     this.#transport?.setRef(ref);
+  }
+}
+
+/** Sends `request` (an OPEN, LISTEN or QUERY another session never processed) on `session`. */
+function reissue(session: Session, request: NonNullable<SessionStream['request']>, handler: StreamHandler): SessionStream | null {
+  switch (request.type) {
+    case 'open': {
+      const { type: _type, streamId: _id, ...open } = request;
+      return session.open(open, handler);
+    }
+    case 'listen': {
+      const { type: _type, streamId: _id, ...listen } = request;
+      return session.listen(listen, handler);
+    }
+    case 'query': {
+      const { type: _type, streamId: _id, ...query } = request;
+      return session.query(query, handler);
+    }
   }
 }
 

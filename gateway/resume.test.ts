@@ -14,14 +14,19 @@ import type { AddressInfo } from 'node:net';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type TestContext, describe, test } from 'node:test';
-import { WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { CHUNK, chunk } from './testing/stamped-chunks.ts';
 import { type Tunnel, createTunnel } from '../client/tunnel.ts';
 import type { WebSocketConstructor } from '../client/websocket-transport.ts';
 import { MAX_FRAME_LENGTH } from '../shared/protocol.ts';
 import { type Gateway, type GatewayOptions, createGateway } from './gateway.ts';
 import { type FaultProxy, startFaultProxy } from './testing/fault-proxy.ts';
-import { until } from './testing/harness.ts';
+import { startTarget, until } from './testing/harness.ts';
+import { dnsOver } from '../client/tunnel-modules.ts';
+import { type Frame, decodeFrame } from '../shared/frame.ts';
+import { wireError } from '../shared/errors.ts';
+import { Session } from '../shared/session.ts';
+import { WsTransport } from './ws-transport.ts';
 
 const MIB = Number(process.env['RESUME_TEST_MIB'] ?? 64);
 const STREAMS = Number(process.env['RESUME_TEST_STREAMS'] ?? 10);
@@ -233,6 +238,51 @@ function report(t: TestContext, what: string, r: Awaited<ReturnType<typeof bulkU
   t.diagnostic(`${what}: ${STREAMS} × ${MIB} MiB each way in ${r.seconds.toFixed(1)} s, ${r.kills} kills, ${r.reconnects} resumes, replay peak gateway ${(r.gatewayPeak / 1024).toFixed(0)} KiB, client ${(r.clientPeak / 1024).toFixed(0)} KiB`);
 }
 
+/** A TCP load balancer: the first connection goes to `ports[0]`, every later one to `ports[1]`. */
+async function startBalancer(t: TestContext, ports: readonly [number, number]): Promise<number> {
+  let connections = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((inbound) => {
+    const outbound = net.connect(ports[connections++ === 0 ? 0 : 1], '127.0.0.1');
+    for (const socket of [inbound, outbound]) {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        sockets.delete(socket);
+        inbound.destroy();
+        outbound.destroy();
+      });
+    }
+    inbound.pipe(outbound).pipe(inbound);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/** `ws`'s WebSocket recording the frames of every instance: per WebSocket, sent and received. */
+function tappedWebSocket(): { WebSocket: WebSocketConstructor; sockets: Array<{ sent: Frame[]; received: Frame[] }> } {
+  const sockets: Array<{ sent: Frame[]; received: Frame[] }> = [];
+  class Tapped extends WebSocket {
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args);
+      const tap = { sent: [] as Frame[], received: [] as Frame[] };
+      sockets.push(tap);
+      this.on('message', (data: Buffer) => tap.received.push(decodeFrame(data)));
+      const send = this.send.bind(this);
+      this.send = ((message: Uint8Array, ...rest: unknown[]) => {
+        tap.sent.push(decodeFrame(message));
+        return (send as (...args: unknown[]) => void)(message, ...rest);
+      }) as typeof this.send;
+    }
+  }
+  return { WebSocket: Tapped as unknown as WebSocketConstructor, sockets };
+}
+
 describe('session resumption under fault injection', { timeout: 240_000 }, () => {
   test('the WebSocket is killed from the gateway side every 1–2 s: every stream completes intact', async (t) => {
     const origin = await startOrigin(t);
@@ -361,5 +411,77 @@ describe('session resumption under fault injection', { timeout: 240_000 }, () =>
     assert.equal(error.code, 'SOCKWAY_ERR_GOING_AWAY');
     await closing;
     assert.equal(stand.gateway.sessions, 0);
+  });
+
+  test('an OPEN, LISTEN and QUERY crossing a GOAWAY are sent again on a fresh session (another gateway behind the balancer)', async (t) => {
+    const echo = await startTarget(t);
+    const draining = await startStand(t, { drainTimeout: 5_000, allowListen: ['127.0.0.1:*'] });
+    const fresh = await startStand(t, { allowListen: ['127.0.0.1:*'] });
+    const balancer = await startBalancer(t, [draining.port, fresh.port]);
+    const tap = tappedWebSocket();
+    const tunnel = tunnelTo(t, balancer, { WebSocket: tap.WebSocket });
+    const dns = dnsOver(tunnel);
+    const first = tunnel.net.connect(echo.port, '127.0.0.1');
+    await once(first, 'connect');
+    // The first gateway drains (it has a stream open); in the same turn, before its GOAWAY
+    // arrives, the page opens a connection, a listener and a lookup: all three cross it.
+    const closing = draining.gateway.close();
+    const crossing = tunnel.net.connect(echo.port, '127.0.0.1');
+    const server = tunnel.net.createServer();
+    server.listen(0, '127.0.0.1');
+    const listening = once(server, 'listening');
+    const connected = once(crossing, 'connect');
+    const lookup = dns.promises.lookup('localhost', { family: 4 });
+    const errors: Error[] = [];
+    first.on('error', (error) => errors.push(error));
+    crossing.on('error', (error) => errors.push(error));
+    server.on('error', (error) => errors.push(error));
+    await connected;
+    crossing.write('still here');
+    const [echoed] = await once(crossing, 'data') as [Buffer];
+    assert.equal(echoed.toString(), 'still here');
+    await listening;
+    assert.deepEqual(await lookup, { address: '127.0.0.1', family: 4 });
+    assert.deepEqual(errors, []);
+    // They did cross: the first WebSocket carried them, and its GOAWAY did not cover them.
+    const [old] = tap.sockets;
+    assert.ok(old !== undefined && tap.sockets.length === 2, 'two WebSockets: the draining session and a fresh one');
+    const goaway = old.received.find((frame) => frame.type === 'goaway');
+    assert.ok(goaway?.type === 'goaway');
+    const crossed = old.sent.filter((frame) => (frame.type === 'open' || frame.type === 'listen' || frame.type === 'query') && frame.streamId > goaway.lastStreamId);
+    assert.deepEqual(crossed.map((frame) => frame.type).sort(), ['listen', 'open', 'query']);
+    // The fresh gateway carries the connection and the listener; the draining one only the first stream.
+    assert.equal(fresh.gateway.stats().tcpSockets, 1);
+    assert.equal(fresh.gateway.stats().listeners, 1);
+    assert.equal(draining.gateway.stats().tcpSockets, 1);
+    first.end();
+    await closing;
+    server.close();
+    crossing.destroy();
+  });
+
+  test('a gateway that sends GOAWAY before every OPEN: the connect goes again at most 3 times, then fails with its error', async (t) => {
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await once(wss, 'listening');
+    t.after(() => new Promise((resolve) => {
+      for (const client of wss.clients) client.terminate();
+      wss.close(resolve);
+    }));
+    let sessions = 0;
+    wss.on('connection', (ws) => {
+      sessions += 1;
+      const session: Session = new Session({
+        role: 'gateway',
+        transport: new WsTransport(ws),
+        timers: { setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
+        onReady: () => session.goAway(wireError({ code: 'SOCKWAY_ERR_GOING_AWAY', message: 'always draining' })),
+      });
+    });
+    const tunnel = tunnelTo(t, (wss.address() as AddressInfo).port);
+    const socket = tunnel.net.connect(9, '127.0.0.1');
+    const [error] = await once(socket, 'error') as [Error & { code: string }];
+    assert.equal(error.code, 'SOCKWAY_ERR_GOING_AWAY');
+    assert.equal(error.message, 'always draining');
+    assert.equal(sessions, 4, 'the first session and three more');
   });
 });

@@ -499,6 +499,43 @@ test('GOAWAY: client streams above lastStreamId fail, new opens are refused', as
   assert.equal(h.client.closeError?.code, SockwayErrorCode.GoingAway);
 });
 
+for (const reopen of [true, false]) {
+  test(`GOAWAY crossing an OPEN: the unprocessed stream is ${reopen ? 'handed to onUnprocessed and ends silently' : 'failed with the GOAWAY error when onUnprocessed declines'}`, async () => {
+    const pair = createTransportPair();
+    const offered: SessionStream[] = [];
+    const gateway = new Session({
+      role: 'gateway', transport: pair.b, timers,
+      onOpen: (stream) => {
+        stream.opened({ address: '127.0.0.1', port: 40000, family: 4 }, { address: '127.0.0.1', port: 9, family: 4 });
+        return new Recorder();
+      },
+    });
+    const client = new Session({
+      role: 'client', transport: pair.a, timers, keepaliveInterval: 0,
+      onUnprocessed: (stream) => {
+        offered.push(stream);
+        return reopen;
+      },
+    });
+    const open = { host: 'db.example', port: 5432, family: 0 as const, localAddress: '', localPort: 0, noDelay: true, keepAlive: false, keepAliveInitialDelay: 0 };
+    const first = new Recorder();
+    client.open(open, first);
+    await settle();
+    assert.deepEqual(first.events, ['opened']);
+    // The gateway starts draining while the client's next OPEN is on the wire.
+    const second = new Recorder();
+    const crossing = client.open({ ...open, port: 6379 }, second);
+    gateway.goAway(wireError({ code: SockwayErrorCode.GoingAway, message: 'draining' }));
+    await settle();
+    assert.deepEqual(offered, [crossing], 'only the stream above lastStreamId is offered');
+    assert.deepEqual(crossing?.request, { type: 'open', streamId: 3, ...open, port: 6379 }, 'with the OPEN it carried');
+    assert.deepEqual(second.events, reopen ? [] : [`reset:${SockwayErrorCode.GoingAway}`]);
+    assert.equal(crossing?.state, 'reset');
+    assert.deepEqual(first.events, ['opened'], 'the processed stream lives on');
+    assert.equal(client.streamCount, 1);
+  });
+}
+
 test('RESUME is answered with GOAWAY SOCKWAY_ERR_UNSUPPORTED by this version', async () => {
   const pair = createTransportPair();
   const closed: Array<WireError | null> = [];

@@ -88,6 +88,12 @@ export interface StreamHandler {
   onSecured?(frame: SecuredFrame): void;
   /** Client, query streams: the gateway's answer; the stream is finished. @see PROTOCOL.md#query */
   onAnswer?(answer: DnsAnswer): void;
+  /**
+   * Client: the gateway never processed this stream (GOAWAY, id above lastStreamId) and
+   * it was opened again as `stream` on another session; events come from that one now.
+   * Not given = such a stream fails with the GOAWAY's error. @see PROTOCOL.md#goaway
+   */
+  onReopened?(stream: SessionStream): void;
 }
 
 /**
@@ -157,6 +163,13 @@ export interface SessionOptions {
    * resume() (client) or resumeWith() (gateway) gives it a new one, or close() ends it.
    */
   readonly onDetach?: (info: TransportCloseInfo) => void;
+  /**
+   * Client: GOAWAY named `stream` as never processed (its id is above lastStreamId, so
+   * its OPEN, LISTEN or QUERY — `stream.request` — had no effect). Return true once it
+   * was opened again elsewhere and its handler told (onReopened): it then ends here
+   * without onReset. Not given or false = it fails with the GOAWAY's error.
+   */
+  readonly onUnprocessed?: (stream: SessionStream) => boolean;
   /** A detached session carries on over a new transport; nothing was lost. */
   readonly onResume?: () => void;
   /**
@@ -245,6 +258,8 @@ export class SessionStream {
   readonly #session: Session;
   #handler: StreamHandler | null = null;
   #state: StreamState;
+  /** The OPEN, LISTEN or QUERY this side sent for the stream (null for one the peer opened, or ACCEPT). */
+  #request: OpenFrame | ListenFrame | QueryFrame | null = null;
 
   // Send side: absolute offsets (PROTOCOL.md#credit).
   #sent = 0;
@@ -603,6 +618,23 @@ export class SessionStream {
   /** @internal Who receives this stream's events (ACCEPT is routed to its listener's). */
   get _handler(): StreamHandler | null {
     return this.#handler;
+  }
+
+  /** The OPEN, LISTEN or QUERY this side sent for the stream; null for a stream the peer opened, or ACCEPT. */
+  get request(): OpenFrame | ListenFrame | QueryFrame | null {
+    return this.#request;
+  }
+
+  /** @internal Session.#openLocal(). */
+  _setRequest(frame: OpenFrame | ListenFrame | QueryFrame): void {
+    this.#request = frame;
+  }
+
+  /** @internal The stream was opened again on another session: it ends here, silently. */
+  _abandon(): void {
+    this.#dropQueue();
+    this.#state = 'reset';
+    this.#handler = null;
   }
 
   /** @internal The session died: the stream fails with `error`. */
@@ -1071,6 +1103,7 @@ export class Session {
     // accepted connection is already connected: it starts open.
     const stream = new SessionStream(this, id, kind === 'accepted' ? 'open' : 'opening', this.#peerLimits?.streamWindow ?? 0, this.#limits.streamWindow, kind);
     stream.setHandler(typeof handler === 'function' ? handler(stream) : handler);
+    if (frame.type !== 'accept') stream._setRequest(frame);
     this.#nextId += 2;
     this.#lastLocalId = id;
     this.#streams.set(id, stream);
@@ -1546,7 +1579,9 @@ export class Session {
       const ours = stream.id % 2 === (this.role === 'client' ? 1 : 0);
       if (ours && stream.id > lastStreamId) {
         this.#streams.delete(stream.id);
-        stream._fail(error);
+        // Never processed: safe to open again on another session (the tunnel's choice).
+        if (stream.state === 'opening' && stream.request !== null && this.#options.onUnprocessed?.(stream) === true) stream._abandon();
+        else stream._fail(error);
       }
     }
     return null;
