@@ -83,6 +83,11 @@ describe('parseGatewayArgs: valid command lines', () => {
       argv: ['--allow', 'x:1', '--max-sessions', '10', '--max-sessions-per-client', '2', '--max-pending-opens', '3', '--open-rate', '5', '--connect-timeout', '5s', '--stream-idle-timeout', '2min', '--session-idle-timeout', '0', '--max-session-buffer', '8MiB'],
       expect: { maxSessions: 10, maxSessionsPerClient: 2, maxPendingOpens: 3, openRate: 5, connectTimeout: 5000, streamIdleTimeout: 120_000, sessionIdleTimeout: 0, maxSessionBufferedBytes: 8 * 1024 * 1024 },
     },
+    {
+      title: 'resumption flags',
+      argv: ['--allow', 'x:1', '--resume-grace', '2min', '--max-replay', '16MiB', '--drain-timeout', '10s'],
+      expect: { resumeGracePeriod: 120_000, maxReplayBytes: 16 * 1024 * 1024, drainTimeout: 10_000 },
+    },
     { title: 'listen rules alone are enough', argv: ['--allow-listen', '0.0.0.0:8000-8099'], expect: { allow: [] } },
   ];
 
@@ -168,6 +173,7 @@ describe('parseGatewayArgs: bad command lines throw usage feedback', () => {
     { title: 'connect timeout 0', argv: ['--allow', 'x:1', '--connect-timeout', '0'], message: /^--connect-timeout: "0" is not a time from 1 ms/ },
     { title: 'trust-proxy too large', argv: ['--allow', 'x:1', '--trust-proxy', '17'], message: /^--trust-proxy: "17" is not a whole number from 0 to 16/ },
     { title: 'max-session-buffer too small', argv: ['--allow', 'x:1', '--max-session-buffer', '1KiB'], message: /^--max-session-buffer: "1KiB" is not a byte count from 65536/ },
+    { title: 'max-replay too small', argv: ['--allow', 'x:1', '--max-replay', '64KiB'], message: /^--max-replay: "64KiB" is not a byte count from 262144/ },
   ];
   for (const { title, argv, env = {}, message } of cases) {
     test(`${title}: ${argv.join(' ') || '(no arguments)'}`, () => {
@@ -197,7 +203,7 @@ describe('USAGE', () => {
       '--deny-listen': '0.0.0.0:22', '--token-secret': 's'.repeat(32), '--token-audience': 'gw', '--allow-origin': 'https://a.example',
       '--trust-proxy': '1', '--max-streams': '1', '--window': '16KiB', '--max-sessions': '1', '--max-sessions-per-client': '1',
       '--max-pending-opens': '1', '--open-rate': '1', '--connect-timeout': '1s', '--dns-server': '127.0.0.1:5353', '--stream-idle-timeout': '0', '--session-idle-timeout': '5min',
-      '--max-session-buffer': '1MiB', '--resume-grace': '0', '--drain-timeout': '10s', '--quiet': null, '--help': null,
+      '--max-session-buffer': '1MiB', '--resume-grace': '0', '--max-replay': '1MiB', '--drain-timeout': '10s', '--quiet': null, '--help': null,
     };
     assert.deepEqual([...flags].sort(), Object.keys(sample).sort());
     for (const flag of flags) {

@@ -1,6 +1,7 @@
 // Command-line and environment parsing for `sockway-gateway`. Pure: no I/O, no exit;
 // main.ts prints USAGE or the error message and picks the exit code.
 
+import { MIN_REPLAY_BYTES } from './limits.ts';
 import { parseRule, type Rule } from './policy.ts';
 
 /** Help text for `sockway-gateway --help`, reproduced in the README. */
@@ -56,6 +57,9 @@ Options:
   --resume-grace T    Keep a session whose WebSocket dropped (its TCP sockets
                       and listeners) this long for the client to resume it
                       (default 60s; 0 = no resumption)
+  --max-replay BYTES  Cap on a session's replay buffer, the frames kept until
+                      the client acknowledges them; DATA pauses at half of it
+                      (default 64MiB, at least 256KiB)
   --drain-timeout T   On SIGTERM/SIGINT, let open streams finish for up to T
                       after GOAWAY before resetting them (default 30s)
   --quiet             Log only errors
@@ -162,6 +166,7 @@ export type GatewayCliOptions =
       readonly sessionIdleTimeout?: number;
       readonly maxSessionBufferedBytes?: number;
       readonly resumeGracePeriod?: number;
+      readonly maxReplayBytes?: number;
       readonly drainTimeout?: number;
       readonly quiet: boolean;
     };
@@ -198,6 +203,7 @@ const FLAGS = {
   '--session-idle-timeout': 'value',
   '--max-session-buffer': 'value',
   '--resume-grace': 'value',
+  '--max-replay': 'value',
   '--drain-timeout': 'value',
   '--quiet': 'switch',
   '--help': 'switch',
@@ -283,6 +289,7 @@ export function parseGatewayArgs(argv: readonly string[], env: GatewayEnv = proc
     resumeGracePeriod: optional('--resume-grace', (text, label) => parseDuration(text, label, 0)),
     drainTimeout: optional('--drain-timeout', (text, label) => parseDuration(text, label, 0)),
     maxSessionBufferedBytes: optional('--max-session-buffer', (text, label) => parseBytes(text, label, 64 * 1024)),
+    maxReplayBytes: optional('--max-replay', (text, label) => parseBytes(text, label, MIN_REPLAY_BYTES)),
   };
   return {
     help: false,
@@ -459,6 +466,8 @@ function example(flag: Flag): string {
       return '30s';
     case '--max-session-buffer':
       return '32MiB';
+    case '--max-replay':
+      return '64MiB';
     case '--trust-proxy':
       return '1';
     case '--max-streams':

@@ -29,6 +29,7 @@ import {
   WindowBudget,
   openRateError,
   DialSlots,
+  MIN_REPLAY_BYTES,
   resolveGatewayLimits,
 } from './limits.ts';
 import { type Policy, type PolicyCheck, type Rule, createPolicy, intersectPolicies } from './policy.ts';
@@ -101,7 +102,7 @@ export interface GatewayOptions extends GatewayLimitOptions {
    * PROTOCOL.md#drain). New streams are refused meanwhile. Default 0: reset at once.
    */
   readonly drainTimeout?: number;
-  /** Hard cap on a session's replay buffer in bytes (DATA pauses at half of it; exceeding it fails the session). Default 64 MiB. */
+  /** Hard cap on a session's replay buffer in bytes (DATA pauses at half of it; exceeding it fails the session). Default 64 MiB, at least 256 KiB. */
   readonly maxReplayBytes?: number;
   /** Host name resolver (dns.lookup with all: true); for tests and custom DNS. Also answers the page's dns.lookup(). */
   readonly lookup?: LookupAll;
@@ -314,7 +315,7 @@ class GatewayServer implements Gateway {
     this.#closeTimeout = checkMs(options.closeTimeout ?? 2_000, 'closeTimeout', 0);
     this.#resumeGracePeriod = checkMs(options.resumeGracePeriod ?? 60_000, 'resumeGracePeriod', 0);
     this.#drainTimeout = checkMs(options.drainTimeout ?? 0, 'drainTimeout', 0);
-    this.#maxReplayBytes = options.maxReplayBytes;
+    this.#maxReplayBytes = options.maxReplayBytes === undefined ? undefined : checkBytes(options.maxReplayBytes, 'maxReplayBytes', MIN_REPLAY_BYTES);
     this.#lookup = options.lookup;
     this.#resolver = createResolver(options.dnsServers);
     this.#logSink = options.log;
@@ -1100,6 +1101,13 @@ function checkPath(path: string, name: string): string {
 function checkMs(value: number, name: string, min: number): number {
   if (!Number.isInteger(value) || value < min || value > 0x7fff_ffff) {
     throw gatewayError('ERR_INVALID_ARG_VALUE', `${name} must be an integer number of ms >= ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkBytes(value: number, name: string, min: number): number {
+  if (!Number.isInteger(value) || value < min || value > 0x7fff_ffff) {
+    throw gatewayError('ERR_INVALID_ARG_VALUE', `${name} must be an integer number of bytes >= ${min}, got ${String(value)}`);
   }
   return value;
 }

@@ -348,3 +348,9 @@ export class GuardedTransport implements MessageTransport {
     else this.#inner.close(1001, 'connection dropped');
   }
 }
+
+/**
+ * The smallest replay-buffer cap (maxReplayBytes) a gateway accepts: DATA pauses at half
+ * of it, and that half must hold a couple of full-size frames for data to flow at all.
+ */
+export const MIN_REPLAY_BYTES = 256 * 1024;
