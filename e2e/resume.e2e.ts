@@ -6,9 +6,8 @@
  * page (tunnel.dropConnection()), and by a TCP proxy that silently blackholes (found by
  * the page's keepalive). The sockets must see nothing: no 'error', 'close' only at the
  * end. Then a gateway restart: the page's socket fails with SOCKWAY_ERR_RESUME_FAILED
- * and a new one works. The Node-side test (gateway/resume.test.ts) runs the full
- * 10 × 64 MiB; here sizes keep the file under a minute (RESUME_E2E_STREAMS,
- * RESUME_E2E_MIB override them).
+ * and a new one works. Sizes as in the Node-side test (gateway/resume.test.ts):
+ * 10 × 64 MiB each way (RESUME_E2E_STREAMS, RESUME_E2E_MIB override them).
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -30,9 +29,9 @@ import type { TunnelSettings } from './page/resume-scenarios.ts';
 
 const HOST = '127.0.0.1';
 const STREAMS = Number(process.env['RESUME_E2E_STREAMS'] ?? 10);
-const MIB = Number(process.env['RESUME_E2E_MIB'] ?? 8);
+const MIB = Number(process.env['RESUME_E2E_MIB'] ?? 64);
 /** A run that has not finished by then reports what it has (instead of hanging the file). */
-const RUN_TIMEOUT_MS = 45_000;
+const RUN_TIMEOUT_MS = 180_000;
 
 // ---- the origin: a sink for what the page sends and a source of its own bytes ----
 
@@ -206,8 +205,8 @@ interface BulkResult {
   readonly liveStreams: number;
 }
 
-/** Cuts with `cut` every 1–2 s (random; the first after 0.5–1 s) until stopped; returns when each cut happened (Date.now()). */
-function cutEvery(cut: () => void): { stop(): number[] } {
+/** Cuts with `cut` every 1–2 s (random; the first 0.5–1 s after `ready()`) until stopped; returns when each cut happened (Date.now()). */
+function cutEvery(cut: () => void, ready: () => boolean): { stop(): number[] } {
   const times: number[] = [];
   let timer: NodeJS.Timeout;
   const arm = (first: boolean): void => {
@@ -217,7 +216,11 @@ function cutEvery(cut: () => void): { stop(): number[] } {
       arm(false);
     }, (first ? 500 : 1_000) * (1 + Math.random()));
   };
-  arm(true);
+  // A session resumes only once WELCOME reached the page: cut once every socket is connected.
+  const wait = (): void => {
+    timer = setTimeout(() => (ready() ? arm(true) : wait()), 20);
+  };
+  wait();
   return {
     stop() {
       clearTimeout(timer);
@@ -242,7 +245,7 @@ async function checkRun(t: TestContext, what: string, origin: Origin, result: Bu
   assert.equal(result.streams.length, streams);
   const total = MIB * 1024 * 1024;
   for (const s of result.streams) {
-    assert.equal(s.problem, '', `stream ${s.index}: ${s.problem}`);
+    assert.equal(s.problem, '', `stream ${s.index}: ${s.problem} after ${JSON.stringify(s.events.slice(0, 8))}; ${summary}`);
     // Nothing but data (and 'drain' for write()'s backpressure): no 'error', no 'timeout', 'close' once, last, without error.
     assertQuiet(s.events, `stream ${s.index}`);
     assert.equal(s.bytesWritten, total);
@@ -302,7 +305,7 @@ after(async () => {
   if (pageDir) removeBuild(pageDir);
 });
 
-describe('session resume in Chromium', { timeout: 120_000 }, () => {
+describe('session resume in Chromium', { timeout: 900_000 }, () => {
   let context: BrowserContext;
   let page: Page;
 
@@ -331,7 +334,7 @@ describe('session resume in Chromium', { timeout: 120_000 }, () => {
 
   test('gateway side: the gateway\'s WebSocket is cut every 1–2 s; every stream completes intact, the sockets see nothing', async (t) => {
     origin.streams.clear();
-    const cutter = cutEvery(() => stand.cutAll());
+    const cutter = cutEvery(() => stand.cutAll(), () => origin.streams.size >= STREAMS);
     const result = await bulk('page', STREAMS, { url: stand.gatewayUrl }).finally(() => cutter.stop());
     const cuts = cutter.stop();
     await checkRun(t, 'gateway-side cuts (page)', origin, result, STREAMS, cuts);
@@ -349,7 +352,7 @@ describe('session resume in Chromium', { timeout: 120_000 }, () => {
     origin.streams.clear();
     const proxy: FaultProxy = await startFaultProxy(stand.port);
     t.after(() => proxy.close());
-    const cutter = cutEvery(() => proxy.blackhole());
+    const cutter = cutEvery(() => proxy.blackhole(), () => origin.streams.size >= STREAMS);
     // Short liveness (defaults 15 s / 10 s) so a blackhole is found within half a second.
     const result = await bulk('page', STREAMS, { url: `ws://${HOST}:${proxy.port}/sockway`, keepaliveInterval: 100, keepaliveTimeout: 400 }).finally(() => cutter.stop());
     const cuts = cutter.stop();
@@ -360,7 +363,7 @@ describe('session resume in Chromium', { timeout: 120_000 }, () => {
 
   test('in a Web Worker: gateway-side cuts every 1–2 s; every stream completes intact', async (t) => {
     origin.streams.clear();
-    const cutter = cutEvery(() => stand.cutAll());
+    const cutter = cutEvery(() => stand.cutAll(), () => origin.streams.size >= STREAMS);
     const result = await bulk('worker', STREAMS, { url: stand.gatewayUrl }).finally(() => cutter.stop());
     const cuts = cutter.stop();
     await checkRun(t, 'gateway-side cuts (worker)', origin, result, STREAMS, cuts);

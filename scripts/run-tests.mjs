@@ -27,7 +27,7 @@ const files = roots
 
 const countFile = join(mkdtempSync(join(tmpdir(), 'sockway-test-')), 'count.json');
 const result = spawnSync(process.execPath, [
-  '--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=180000',
+  '--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=420000',
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   '--test-reporter=./scripts/count-reporter.mjs', '--test-reporter-destination=stderr',
   ...files,

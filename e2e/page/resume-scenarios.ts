@@ -174,6 +174,7 @@ async function bulkUnderFire(args: {
     }, (first ? 500 : 1_000) * (1 + Math.random()));
   };
   const runs: StreamRun[] = [];
+  const connects: Promise<void>[] = [];
   const started = Date.now();
   const work = Array.from({ length: args.streams }, async (_, index) => {
     const data = streamBytes(index, total);
@@ -194,10 +195,12 @@ async function bulkUnderFire(args: {
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     const ended = new Promise<void>((resolve) => socket.once('end', () => resolve()));
     try {
-      await new Promise<void>((resolve, reject) => {
+      const connected = new Promise<void>((resolve, reject) => {
         socket.once('connect', () => resolve());
         socket.once('close', () => reject(new Error('closed before connect')));
       });
+      connects.push(connected.catch(() => {}));
+      await connected;
       for (let offset = 0; offset < total; offset += CHUNK) {
         if (!socket.write(data.subarray(offset, offset + CHUNK))) await drained(socket);
       }
@@ -212,7 +215,8 @@ async function bulkUnderFire(args: {
     run.sentHash = await sha256(data);
     run.receivedHash = await sha256(received);
   });
-  if (args.clientDrops === true) armDrop(true);
+  // A session resumes only once WELCOME arrived: drop once every socket is connected.
+  if (args.clientDrops === true) void Promise.all(connects).then(() => armDrop(true));
   let timedOut = false;
   const timeout = delay(args.timeoutMs).then(() => {
     timedOut = true;
