@@ -231,7 +231,7 @@ const NORMAL_CLOSE = wireError({ code: SockwayErrorCode.GoingAway, message: 'ses
 
 /** ACK after this many reliable frames, this much DATA payload, or this long (PROTOCOL.md#resume). */
 const ACK_FRAMES = 32;
-const ACK_BYTES = 64 * 1024;
+const ACK_BYTES = 512 * 1024;
 const ACK_DELAY_MS = 50;
 const DEFAULT_MAX_REPLAY_BYTES = 64 * 1024 * 1024;
 
