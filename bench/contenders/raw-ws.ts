@@ -4,7 +4,7 @@
  * and no TCP target: it ignores `target`.
  */
 import type { Contender } from '../lib/contender.ts';
-import { forkServer } from '../lib/processes.ts';
+import { forkServer, REPO_ROOT } from '../lib/processes.ts';
 import { openWebSocketStream } from '../lib/ws-byte-stream.ts';
 import { benchChunkBytes } from '../lib/config.ts';
 
@@ -12,7 +12,7 @@ export const contender: Contender = {
   name: 'raw-ws',
   description: 'ws client → ws server acting as the target (no relay, no TCP hop)',
   async start() {
-    const server = await forkServer(new URL('../servers/raw-ws-server.ts', import.meta.url).pathname, [
+    const server = await forkServer(`${REPO_ROOT}bench/servers/raw-ws-server.ts`, [
       String(benchChunkBytes()),
     ]);
     const url = `ws://127.0.0.1:${server.port}/`;

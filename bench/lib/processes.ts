@@ -4,11 +4,34 @@
  * a core instead of sharing one event loop.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import net from 'node:net';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
 
-/** The repository root (tsx must resolve from here). */
+/** The repository root (also from bench/.build/, which is as deep as bench/lib/). */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+const built = new Map<string, string>();
+
+/**
+ * The JavaScript a bench process runs for `file`: a TypeScript entry is bundled on first
+ * use (esbuild, packages left to node_modules) into bench/.build/, so every process runs
+ * plain JavaScript, as deployments do. Under tsx, V8 followed nearly every scavenge in
+ * sockway's processes with a full mark-compact and halved its throughput: that measured
+ * the loader, not sockway.
+ */
+export function runnable(file: string): string {
+  if (!file.endsWith('.ts')) return file;
+  const known = built.get(file);
+  if (known !== undefined) return known;
+  const outfile = `${REPO_ROOT}bench/.build/${relative(REPO_ROOT, file).replace(/\.ts$/, '').replaceAll('/', '__')}.mjs`;
+  mkdirSync(`${REPO_ROOT}bench/.build`, { recursive: true });
+  buildSync({ entryPoints: [file], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
+  built.set(file, outfile);
+  return outfile;
+}
 
 /** What a forked bench server sends once it listens. */
 export interface ReadyMessage {
@@ -65,7 +88,7 @@ function track(child: ChildProcess, output: () => string): ChildHandle {
 }
 
 /**
- * Forks a TypeScript module under tsx and waits for its `{ type: 'ready', port }`
+ * Forks a module (TypeScript: its runnable() bundle) and waits for its `{ type: 'ready', port }`
  * IPC message. The child should exit when its IPC channel disconnects
  * (see `exitWithParent`), so no orphan survives a crashed parent.
  */
@@ -74,9 +97,9 @@ export async function forkServer(
   args: readonly string[] = [],
   timeoutMs = 15_000,
 ): Promise<ChildHandle & { port: number }> {
-  const child = fork(file, [...args], {
+  const child = fork(runnable(file), [...args], {
     cwd: REPO_ROOT,
-    execArgv: ['--import', 'tsx'],
+    execArgv: [],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   const handle = track(child, captureOutput(child, true));

@@ -2,7 +2,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { RunResult } from './measure.ts';
-import { REPO_ROOT } from './processes.ts';
+import { REPO_ROOT, runnable } from './processes.ts';
 import type { WorkerInit, WorkerReply, WorkerRequest } from '../worker.ts';
 
 const WORKER = fileURLToPath(new URL('../worker.ts', import.meta.url));
@@ -37,9 +37,9 @@ export class WorkerHandle {
 
   /** Forks the worker; resolves once its contender started and passed the preflight. */
   static async start(init: WorkerInit, timeoutMs: number): Promise<WorkerHandle> {
-    const child = fork(WORKER, [JSON.stringify(init)], {
+    const child = fork(runnable(WORKER), [JSON.stringify(init)], {
       cwd: REPO_ROOT,
-      execArgv: ['--import', 'tsx'],
+      execArgv: [],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const handle = new WorkerHandle(init.contender, child);
