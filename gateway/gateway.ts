@@ -309,13 +309,13 @@ class GatewayServer implements Gateway {
       throw gatewayError('ERR_INVALID_ARG_VALUE', `trustProxy must be a number of proxies from 0 to 16, got ${String(options.trustProxy)}`);
     }
     this.#path = checkPath(options.path ?? '/', 'path');
-    this.#connectTimeout = checkMs(options.connectTimeout ?? 30_000, 'connectTimeout', 1);
+    this.#connectTimeout = checkInt(options.connectTimeout ?? 30_000, 'connectTimeout', 1);
     this.#maxStreamWindow = options.maxStreamWindow;
-    this.#keepaliveInterval = checkMs(options.keepaliveInterval ?? 30_000, 'keepaliveInterval', 0);
-    this.#closeTimeout = checkMs(options.closeTimeout ?? 2_000, 'closeTimeout', 0);
-    this.#resumeGracePeriod = checkMs(options.resumeGracePeriod ?? 60_000, 'resumeGracePeriod', 0);
-    this.#drainTimeout = checkMs(options.drainTimeout ?? 0, 'drainTimeout', 0);
-    this.#maxReplayBytes = options.maxReplayBytes === undefined ? undefined : checkBytes(options.maxReplayBytes, 'maxReplayBytes', MIN_REPLAY_BYTES);
+    this.#keepaliveInterval = checkInt(options.keepaliveInterval ?? 30_000, 'keepaliveInterval', 0);
+    this.#closeTimeout = checkInt(options.closeTimeout ?? 2_000, 'closeTimeout', 0);
+    this.#resumeGracePeriod = checkInt(options.resumeGracePeriod ?? 60_000, 'resumeGracePeriod', 0);
+    this.#drainTimeout = checkInt(options.drainTimeout ?? 0, 'drainTimeout', 0);
+    this.#maxReplayBytes = options.maxReplayBytes === undefined ? undefined : checkInt(options.maxReplayBytes, 'maxReplayBytes', MIN_REPLAY_BYTES, 'bytes');
     this.#lookup = options.lookup;
     this.#resolver = createResolver(options.dnsServers);
     this.#logSink = options.log;
@@ -1098,16 +1098,10 @@ function checkPath(path: string, name: string): string {
   return path;
 }
 
-function checkMs(value: number, name: string, min: number): number {
+/** An integer option from `min` up to what a timer takes; `unit` names it in the error. */
+function checkInt(value: number, name: string, min: number, unit: 'ms' | 'bytes' = 'ms'): number {
   if (!Number.isInteger(value) || value < min || value > 0x7fff_ffff) {
-    throw gatewayError('ERR_INVALID_ARG_VALUE', `${name} must be an integer number of ms >= ${min}, got ${String(value)}`);
-  }
-  return value;
-}
-
-function checkBytes(value: number, name: string, min: number): number {
-  if (!Number.isInteger(value) || value < min || value > 0x7fff_ffff) {
-    throw gatewayError('ERR_INVALID_ARG_VALUE', `${name} must be an integer number of bytes >= ${min}, got ${String(value)}`);
+    throw gatewayError('ERR_INVALID_ARG_VALUE', `${name} must be an integer number of ${unit} >= ${min}, got ${String(value)}`);
   }
   return value;
 }
