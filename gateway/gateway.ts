@@ -886,17 +886,8 @@ class GatewayServer implements Gateway {
     }
     // The new WebSocket's record is dropped: its session handed the socket over.
     this.#connections.delete(fresh);
-    clearTimer(fresh.handshakeTimer);
-    clearTimer(fresh.idleTimer);
-    clearTimer(fresh.expiryTimer);
-    fresh.handshakeTimer = null;
-    fresh.idleTimer = null;
-    fresh.expiryTimer = null;
-    if (target.graceTimer !== null) {
-      clearTimeout(target.graceTimer);
-      target.graceTimer = null;
-      this.#graceTimers -= 1;
-    }
+    stopSessionTimers(fresh);
+    this.#stopGraceTimer(target);
     target.transport = transport;
     target.clientKey = fresh.clientKey;
     target.alive = true;
@@ -924,6 +915,14 @@ class GatewayServer implements Gateway {
       : `too many sessions from this client (limit ${limits.maxSessionsPerClient}), counting those waiting to resume; close one or try again later`;
     log({ level: 'warn', event: 'session-refused', code: SockwayErrorCode.Limit, reason: message });
     return { error: wireError({ code: SockwayErrorCode.Limit, message }), closeCode: TRY_AGAIN_LATER };
+  }
+
+  /** Ends the wait for a detached session's client (it resumed, or the session is over). */
+  #stopGraceTimer(connection: Connection): void {
+    if (connection.graceTimer === null) return;
+    clearTimeout(connection.graceTimer);
+    connection.graceTimer = null;
+    this.#graceTimers -= 1;
   }
 
   /** The WebSocket of a resumable session dropped: keep it for the grace period. */
@@ -959,17 +958,8 @@ class GatewayServer implements Gateway {
     const sessionId = Buffer.from(connection.session.sessionId).toString('hex');
     if (this.#bySessionId.get(sessionId) === connection) this.#bySessionId.delete(sessionId);
     this.#replayPeak = Math.max(this.#replayPeak, connection.session.sessionStats().replayPeak);
-    if (connection.graceTimer !== null) {
-      clearTimeout(connection.graceTimer);
-      connection.graceTimer = null;
-      this.#graceTimers -= 1;
-    }
-    clearTimer(connection.handshakeTimer);
-    clearTimer(connection.idleTimer);
-    clearTimer(connection.expiryTimer);
-    connection.handshakeTimer = null;
-    connection.idleTimer = null;
-    connection.expiryTimer = null;
+    this.#stopGraceTimer(connection);
+    stopSessionTimers(connection);
     // The session already failed every stream (their bridges destroyed their sockets);
     // this is the safety net for any bridge still holding one.
     const reason = error ?? GOING_AWAY;
@@ -1096,6 +1086,16 @@ function checkPath(path: string, name: string): string {
     throw gatewayError('ERR_INVALID_ARG_VALUE', `${name} must start with "/" and contain no spaces, "?" or "#", got ${JSON.stringify(path)}`);
   }
   return path;
+}
+
+/** Stops a connection's handshake, idle-session and expiry timers. */
+function stopSessionTimers(connection: Connection): void {
+  clearTimer(connection.handshakeTimer);
+  clearTimer(connection.idleTimer);
+  clearTimer(connection.expiryTimer);
+  connection.handshakeTimer = null;
+  connection.idleTimer = null;
+  connection.expiryTimer = null;
 }
 
 /** An integer option from `min` up to what a timer takes; `unit` names it in the error. */

@@ -964,12 +964,7 @@ export class Session {
    * session can take no more streams; the caller reports `closeError`.
    */
   open(frame: Omit<OpenFrame, 'type' | 'streamId'>, handler: StreamHandler): SessionStream | null {
-    if (this.#state === 'closing' || this.#state === 'closed' || this.#goingAway) return null;
-    if (this.#nextId > MAX_STREAM_ID) {
-      this.#goingAway = true;
-      return null;
-    }
-    return this.#openLocal({ type: 'open', streamId: this.#nextId, ...frame }, handler, 'connect');
+    return this.#openRequest({ type: 'open', streamId: this.#nextId, ...frame }, handler, 'connect');
   }
 
   /**
@@ -979,12 +974,7 @@ export class Session {
    * @see PROTOCOL.md#server
    */
   listen(frame: Omit<ListenFrame, 'type' | 'streamId'>, handler: StreamHandler): SessionStream | null {
-    if (this.role !== 'client' || this.#state === 'closing' || this.#state === 'closed' || this.#goingAway) return null;
-    if (this.#nextId > MAX_STREAM_ID) {
-      this.#goingAway = true;
-      return null;
-    }
-    return this.#openLocal({ type: 'listen', streamId: this.#nextId, ...frame }, handler, 'listener');
+    return this.#openRequest({ type: 'listen', streamId: this.#nextId, ...frame }, handler, 'listener');
   }
 
   /**
@@ -993,12 +983,7 @@ export class Session {
    * open(). @see PROTOCOL.md#query
    */
   query(frame: Omit<QueryFrame, 'type' | 'streamId'>, handler: StreamHandler): SessionStream | null {
-    if (this.role !== 'client' || this.#state === 'closing' || this.#state === 'closed' || this.#goingAway) return null;
-    if (this.#nextId > MAX_STREAM_ID) {
-      this.#goingAway = true;
-      return null;
-    }
-    return this.#openLocal({ type: 'query', streamId: this.#nextId, ...frame }, handler, 'query');
+    return this.#openRequest({ type: 'query', streamId: this.#nextId, ...frame }, handler, 'query');
   }
 
   /**
@@ -1095,6 +1080,16 @@ export class Session {
    * The frame is encoded first and the handler made next, so a frame that cannot be
    * encoded (host too long) or a handler factory that throws leaves no stream behind.
    */
+  /** OPEN (either role), LISTEN or QUERY (client only) on an open session; null when it takes no more streams. */
+  #openRequest(frame: OpenFrame | ListenFrame | QueryFrame, handler: StreamHandler, kind: StreamKind): SessionStream | null {
+    if ((frame.type !== 'open' && this.role !== 'client') || this.#state === 'closing' || this.#state === 'closed' || this.#goingAway) return null;
+    if (this.#nextId > MAX_STREAM_ID) {
+      this.#goingAway = true;
+      return null;
+    }
+    return this.#openLocal(frame, handler, kind);
+  }
+
   #openLocal(frame: OpenFrame | ListenFrame | AcceptFrame | QueryFrame, handler: StreamHandler | ((stream: SessionStream) => StreamHandler), kind: StreamKind): SessionStream {
     const encoded = encodeFrame(frame);
     const id = this.#nextId;
