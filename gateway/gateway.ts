@@ -194,11 +194,12 @@ interface Connection {
   readonly budget: WindowBudget;
   /** Streams resolving or connecting at once (maxPendingOpens). */
   readonly dialSlots: DialSlots;
+  /**
+   * OPEN, LISTEN and QUERY the session's handler sees (the session's own refusals, such as
+   * the stream limit, cost nothing): one over the rate gets RESET SOCKWAY_ERR_RATE_LIMIT,
+   * and only that request: a limit never takes down what it already admitted.
+   */
   readonly opens: TokenBucket;
-  /** Refused OPENs, rate-limited too: a session that keeps opening past the limit is closed. */
-  readonly refusals: TokenBucket;
-  /** The OPEN or LISTEN being dispatched came over the open rate (set by the transport guard). */
-  overRate: boolean;
   /** ms since the epoch after which no new stream is opened (token expiry); Infinity for none. */
   readonly expiresAt: number;
   /** Heard from since the last ping. */
@@ -599,26 +600,6 @@ class GatewayServer implements Gateway {
     });
     const guarded = new GuardedTransport(transport, {
       pingRate: limits.pingRate,
-      // Every OPEN/LISTEN takes a token, refused or not: churn is churn. One over the rate
-      // is answered RESET SOCKWAY_ERR_RATE_LIMIT (in onOpen); a session that goes on past
-      // another burst is closed here, before the session spends anything on the frame.
-      onStreamRequest: () => {
-        if (connection.opens.take()) {
-          connection.overRate = false;
-          return true;
-        }
-        connection.overRate = true;
-        if (connection.refusals.take()) {
-          log({ level: 'warn', event: 'rate-limit', what: 'open', limit: limits.openRate, burst: limits.openBurst, action: 'reset' });
-          return true;
-        }
-        log({ level: 'warn', event: 'rate-limit', what: 'open', limit: limits.openRate, burst: limits.openBurst, action: 'close' });
-        connection.session.close(
-          wireError({ code: SockwayErrorCode.RateLimit, message: `too many connection attempts: at most ${limits.openRate} per second (burst ${limits.openBurst})` }),
-          CloseCode.PolicyViolation,
-        );
-        return false;
-      },
       onPingFlood: () => {
         log({ level: 'warn', event: 'rate-limit', what: 'ping', limit: limits.pingRate });
         connection.session.close(
@@ -670,7 +651,7 @@ class GatewayServer implements Gateway {
         // The page's dns module: answered under the session's connect policy (dns-bridge.ts).
         onQuery: (stream, frame) => {
           if (this.#closing) return GOING_AWAY;
-          if (connection.overRate) return { ...openRateError(this.#gatewayLimits), syscall: frame.rrtype === 'lookup' ? 'getaddrinfo' : 'query' };
+          if (!this.#takeOpen(connection, log)) return { ...openRateError(this.#gatewayLimits), syscall: frame.rrtype === 'lookup' ? 'getaddrinfo' : 'query' };
           if (Date.now() >= connection.expiresAt) {
             return wireError({ code: SockwayErrorCode.Unauthorized, message: 'the session\'s token has expired; reconnect with a new token' });
           }
@@ -682,7 +663,7 @@ class GatewayServer implements Gateway {
           });
         },
         onListen: (stream, frame) => {
-          if (connection.overRate) return { ...openRateError(this.#gatewayLimits), syscall: 'listen' };
+          if (!this.#takeOpen(connection, log)) return { ...openRateError(this.#gatewayLimits), syscall: 'listen' };
           const decision = connection.policy.checkListen({ host: frame.host, port: frame.port });
           if (!decision.allowed) {
             log({ level: 'warn', event: 'listen-denied', stream: stream.id, host: frame.host, port: frame.port, reason: decision.reason });
@@ -715,8 +696,6 @@ class GatewayServer implements Gateway {
       clientKey: clientKey(admitted.clientAddress),
       dialSlots: new DialSlots(limits.maxPendingOpens),
       opens: new TokenBucket(limits.openRate, limits.openBurst),
-      refusals: new TokenBucket(limits.openRate, limits.openBurst),
-      overRate: false,
       expiresAt: admitted.expiresAt,
       alive: true,
       handshakeTimer: null,
@@ -764,11 +743,18 @@ class GatewayServer implements Gateway {
       queueMicrotask(() => this.#closeIfExpired(connection));
       return wireError({ code: SockwayErrorCode.Unauthorized, syscall: 'connect', message: 'the session\'s token has expired; reconnect with a new token' });
     }
-    // Counted by the transport guard as the frame arrived (onStreamRequest).
-    if (connection.overRate) return openRateError(limits);
+    if (!this.#takeOpen(connection, log)) return openRateError(limits);
     const result = openTcpBridge(stream, frame, this.#relayOptions(connection, log));
     if (result instanceof TcpBridge) this.#addBridge(connection, result);
     return result;
+  }
+
+  /** One OPEN, LISTEN or QUERY against the session's open rate; false (logged) when over it. */
+  #takeOpen(connection: Connection, log: (entry: GatewayLogEntry) => void): boolean {
+    if (connection.opens.take()) return true;
+    const limits = this.#gatewayLimits;
+    log({ level: 'warn', event: 'rate-limit', what: 'open', limit: limits.openRate, burst: limits.openBurst, action: 'reset' });
+    return false;
   }
 
   /** How a session's TCP sockets are relayed, dialed (OPEN) or accepted (LISTEN). */

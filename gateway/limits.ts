@@ -79,7 +79,7 @@ export const LIMIT_DOCS: readonly LimitDoc[] = [
   { limit: 'Streams per session', option: 'limits.maxStreams', flag: '--max-streams', default: '256', result: 'RESET `SOCKWAY_ERR_STREAM_LIMIT`' },
   { limit: 'Pending opens per session (resolving or connecting at once)', option: 'maxPendingOpens', flag: '--max-pending-opens', default: '64', result: 'further OPENs wait their turn; one still waiting after the connect timeout gets RESET `ETIMEDOUT`' },
   { limit: 'Listeners per session (net.Server)', option: 'maxListeners', flag: '—', default: '8', result: 'RESET `SOCKWAY_ERR_LIMIT` (`listen` error on the page\'s server)' },
-  { limit: 'Open rate per session (OPEN/RESET churn)', option: 'openRate, openBurst', flag: '--open-rate', default: '100/s, burst 256', result: 'RESET `SOCKWAY_ERR_RATE_LIMIT`; GOAWAY `SOCKWAY_ERR_RATE_LIMIT` (close 1008) after another burst of refused opens' },
+  { limit: 'Open rate per session (OPEN/RESET churn)', option: 'openRate, openBurst', flag: '--open-rate', default: '100/s, burst 256', result: 'RESET `SOCKWAY_ERR_RATE_LIMIT` on each OPEN, LISTEN or QUERY over the rate; the session and its other streams carry on' },
   { limit: 'Ping rate per session', option: 'pingRate', flag: '—', default: '10/s, burst 20', result: 'GOAWAY `SOCKWAY_ERR_RATE_LIMIT`, close 1008' },
   { limit: 'Handshake (HELLO) timeout', option: 'handshakeTimeout', flag: '—', default: '10 s', result: 'GOAWAY `SOCKWAY_ERR_PROTOCOL`, close 1002' },
   { limit: 'Connect timeout (DNS included)', option: 'connectTimeout', flag: '--connect-timeout', default: '30 s', result: 'RESET `ETIMEDOUT` (`connect ETIMEDOUT host:port`)' },
@@ -266,11 +266,6 @@ export interface GuardOptions {
   readonly pingRate: number;
   /** A PING arrived over the rate: close the session. Called once. */
   readonly onPingFlood: () => void;
-  /**
-   * An OPEN or LISTEN arrived (before the session sees it, so the session's own refusals,
-   * e.g. the stream limit, count too). False: the session was closed, drop the frame.
-   */
-  readonly onStreamRequest?: () => boolean;
   /** Largest send buffer tolerated (the peer is not reading past this). */
   readonly maxBufferedBytes: number;
   /** The send buffer went past maxBufferedBytes: drop the connection. Called once. */
@@ -315,10 +310,6 @@ export class GuardedTransport implements MessageTransport {
         if (type === FrameType.Ping && !this.#pings.take()) {
           this.#tripped = true;
           this.#options.onPingFlood();
-          return;
-        }
-        if ((type === FrameType.Open || type === FrameType.Listen || type === FrameType.Query) && this.#options.onStreamRequest?.() === false) {
-          this.#tripped = true;
           return;
         }
         sink.onMessage(message);
