@@ -16,7 +16,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
 import { type ResumeFrame, encodeFrame } from '../shared/frame.ts';
 import { type Limits, MAX_FRAME_LENGTH } from '../shared/protocol.ts';
-import { Session, type StreamStats, resolveLimits } from '../shared/session.ts';
+import { RESUME_REFUSED, Session, type StreamStats, resolveLimits } from '../shared/session.ts';
 import { CloseCode, type Timers } from '../shared/transport.ts';
 import { clientKey } from './address.ts';
 import { type AuthDecision, type Authenticate, clientAddressOf, originMatcher, selectProtocol, tokenAuthenticator } from './admission.ts';
@@ -179,8 +179,8 @@ export interface Gateway {
 
 interface Connection {
   readonly id: number;
-  /** Whom the session counts against for maxSessionsPerClient (the client that holds it now). */
-  clientKey: string;
+  /** Whom the session counts against for maxSessionsPerClient: the client that created it, wherever it resumes from. */
+  readonly clientKey: string;
   /** The WebSocket now carrying the session (replaced when the client resumes). */
   transport: WsTransport;
   readonly session: Session;
@@ -861,7 +861,7 @@ class GatewayServer implements Gateway {
   #resume(fresh: Connection, frame: ResumeFrame, taken: Parameters<Session['resumeWith']>[0], transport: WsTransport, log: (entry: GatewayLogEntry) => void): Connection | WireError {
     const target = this.#bySessionId.get(Buffer.from(frame.sessionId).toString('hex'));
     if (target === undefined || target === fresh || this.#closing) {
-      const reason = this.#closing ? 'the gateway is shutting down' : 'unknown session: it ended, its grace period is over, or the gateway restarted';
+      const reason = this.#closing ? 'the gateway is shutting down' : RESUME_REFUSED;
       log({ level: 'warn', event: 'resume-refused', reason });
       return wireError({ code: SockwayErrorCode.ResumeFailed, message: reason });
     }
@@ -875,7 +875,8 @@ class GatewayServer implements Gateway {
     stopSessionTimers(fresh);
     this.#stopGraceTimer(target);
     target.transport = transport;
-    target.clientKey = fresh.clientKey;
+    // target.clientKey stays the client that created the session: resuming it from
+    // another address must not free a slot of the creator's maxSessionsPerClient.
     target.alive = true;
     this.#log({ level: 'info', event: 'session-resumed', session: target.id, on: fresh.id });
     return target;

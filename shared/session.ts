@@ -251,6 +251,12 @@ type ResumePhase = 'none' | 'awaiting-open' | 'awaiting-welcome' | 'awaiting-ack
 const LISTENER_CLOSED = wireError({ code: SockwayErrorCode.Closed, message: 'the listener is closed' });
 
 /** One stream of a session. Created by Session.open()/listen()/accept() or by an incoming OPEN/LISTEN/ACCEPT. */
+/**
+ * The one answer to a RESUME that names no resumable session or carries a wrong token:
+ * a prober learns nothing about which (PROTOCOL.md#resume).
+ */
+export const RESUME_REFUSED = 'unknown session or invalid resume token: it ended, its grace period is over, the gateway restarted, or the token is not valid';
+
 export class SessionStream {
   readonly id: number;
   /** What the stream carries; a listener never carries DATA. */
@@ -897,11 +903,11 @@ export class Session {
    */
   resumeWith(transport: MessageTransport, frame: ResumeFrame): WireError | null {
     const refuse = (message: string): WireError => wireError({ code: SockwayErrorCode.ResumeFailed, message });
-    if (this.role !== 'gateway' || !this.#canResume()) return refuse('the session can no longer be resumed');
+    if (this.role !== 'gateway' || !this.#canResume()) return refuse(RESUME_REFUSED);
     // Both compared, always, so the time taken says nothing about which matched.
     const current = equalBytes(frame.resumeToken, this.#resumeToken);
     const previous = equalBytes(frame.resumeToken, this.#previousToken ?? this.#resumeToken);
-    if (!current && !previous) return refuse('invalid resume token');
+    if (!current && !previous) return refuse(RESUME_REFUSED);
     if (frame.received < this.#replayBase || frame.received > this.#sentReliable) {
       const error = refuse(`the client has ${frame.received} frames; the gateway can replay after ${this.#replayBase} up to ${this.#sentReliable}`);
       this.close(error, CloseCode.PolicyViolation);
@@ -911,7 +917,10 @@ export class Session {
     this.#attach(transport);
     // The latest authenticated client wins; the older connection may be a blackhole.
     if (older !== DETACHED) abortTransport(older, 'the session was resumed on another connection');
-    this.#previousToken = frame.resumeToken;
+    // The token just used stays good for one more RESUME (the WELCOME carrying its successor
+    // may be lost with this link); a previous token, once used, is spent: one token never
+    // resumes the session twice over.
+    this.#previousToken = current ? frame.resumeToken : null;
     this.#resumeToken = (this.#options.randomBytes ?? defaultRandomBytes)(SESSION_ID_LENGTH);
     this.#sendNow({ type: 'welcome', streamId: 0, version: this.#version, limits: this.#limits, sessionId: this.#sessionId, resumeToken: this.#resumeToken });
     // ACK right after WELCOME, ahead of the replay (PROTOCOL.md#resume).
