@@ -235,6 +235,8 @@ const TIMERS: Timers = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
+const EXPIRED_LISTEN = wireError({ code: SockwayErrorCode.Unauthorized, syscall: 'listen', message: 'the session\'s token has expired; reconnect with a new token' });
+
 const GOING_AWAY = wireError({ code: SockwayErrorCode.GoingAway, message: 'the gateway is shutting down' });
 
 /** Creates a gateway; throws for invalid options (bad rules, limits, paths). */
@@ -725,7 +727,7 @@ class GatewayServer implements Gateway {
       if (delay <= 0x7fff_ffff) {
         connection.expiryTimer = setTimeout(() => {
           connection.expiryTimer = null;
-          this.#closeIfExpired(connection);
+          this.#onExpired(connection);
         }, Math.max(0, delay));
         connection.expiryTimer.unref();
       }
@@ -740,7 +742,7 @@ class GatewayServer implements Gateway {
     const limits = this.#gatewayLimits;
     if (Date.now() >= connection.expiresAt) {
       log({ level: 'warn', event: 'stream-refused', stream: stream.id, code: SockwayErrorCode.Unauthorized, reason: 'the session token has expired' });
-      queueMicrotask(() => this.#closeIfExpired(connection));
+      queueMicrotask(() => this.#onExpired(connection));
       return wireError({ code: SockwayErrorCode.Unauthorized, syscall: 'connect', message: 'the session\'s token has expired; reconnect with a new token' });
     }
     if (!this.#takeOpen(connection, log)) return openRateError(limits);
@@ -841,6 +843,17 @@ class GatewayServer implements Gateway {
       );
     }, ms);
     connection.idleTimer.unref();
+  }
+
+  /**
+   * The session's token has expired: its listeners stop (an accepted connection would be
+   * a new stream, which the token no longer grants), its open streams may finish, and the
+   * session closes once it has none.
+   */
+  #onExpired(connection: Connection): void {
+    if (connection.listeners.size > 0) this.#log({ level: 'info', event: 'listeners-expired', session: connection.id, listeners: connection.listeners.size });
+    for (const listener of [...connection.listeners]) listener.destroy(EXPIRED_LISTEN);
+    this.#closeIfExpired(connection);
   }
 
   /** The session's token has expired: close it once it carries no stream (its streams may finish). */

@@ -99,6 +99,7 @@ export class ListenBridge implements StreamHandler {
   destroy(error: WireError): void {
     if (!isTerminal(this.stream.state)) this.stream.reset(error);
     this.#closeServer();
+    this.#checkDone();
   }
 
   /** @internal Binds as Node's server.listen() does; LISTENING or RESET reports the outcome. */

@@ -343,3 +343,21 @@ test('a LISTEN for a host name binds the address the gateway resolves', T, async
   const d = await client(t, strict.url);
   assert.deepEqual((await listen(d, { host: 'localhost' })).events, [`reset:${SockwayErrorCode.Denied}`]);
 });
+
+test('token expiry stops the session\'s listeners (RESET SOCKWAY_ERR_UNAUTHORIZED, the port closed) and then closes the session (issue 12 finding 9)', T, async (t) => {
+  const expiresAt = Date.now() + 500;
+  const { gateway, url } = await startGateway(t, { authenticate: () => ({ accept: true, expiresAt }) });
+  const c = await client(t, url);
+  const listener = await listen(c);
+  assert.deepEqual(listener.events, ['listening']);
+  const port = listener.local?.port ?? 0;
+  assert.equal(await probe(port), 'connected', 'accepting before expiry');
+  await until(() => listener.error !== null, 'the listener to be stopped at expiry', 5_000);
+  assert.equal(listener.error?.code, SockwayErrorCode.Unauthorized);
+  assert.equal(listener.error?.syscall, 'listen');
+  assert.equal(await probe(port), 'ECONNREFUSED');
+  // The connection accepted before expiry was a stream and may finish; once it is gone the session closes.
+  assert.equal(gateway.sessions, 1);
+  for (const connection of listener.connections) connection.stream.reset(wireError({ code: 'ECONNRESET', message: '' }));
+  await until(() => gateway.sessions === 0 && gateway.stats().listeners === 0, 'the expired session to close');
+});
