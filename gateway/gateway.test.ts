@@ -310,7 +310,7 @@ describe('gateway: relaying', () => {
     assert.equal(stats.host, '127.0.0.1');
     assert.equal(stats.port, target.port);
     assert.equal(stats.session, 1);
-    assert.match(stats.sessionId, /^[0-9a-f]{32}$/);
+    assert.match(stats.sessionTag, /^[0-9a-f]{16}$/);
     // Now read everything; order and content survive the stop-and-go.
     r.autoConsume = true;
     r.stream.consume(r.byteCount);

@@ -8,7 +8,7 @@
  *   upgrade ─ path ─ Origin (403) ─ session slots (GOAWAY LIMIT) ─ authenticate (GOAWAY UNAUTHORIZED) ─ session
  *   OPEN ─ token expiry ─ open rate ─ policy (gateway ∩ session) ─ dial slot (pending opens) ─ DNS, TCP
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -133,8 +133,11 @@ export interface AttachOptions {
 export interface GatewayStreamStats extends StreamStats, TcpBridgeInfo {
   /** The gateway's number for the WebSocket connection (as in log entries). */
   readonly session: number;
-  /** The protocol session id, hex ('' before the handshake). */
-  readonly sessionId: string;
+  /**
+   * A tag for the protocol session (as in the `session-ready` log entry): 16 hex digits of
+   * SHA-256 of the session id, which is itself a secret (PROTOCOL.md#security); '' before the handshake.
+   */
+  readonly sessionTag: string;
 }
 
 /** A snapshot of the gateway's live sessions and streams. */
@@ -380,9 +383,9 @@ class GatewayServer implements Gateway {
     let listeners = 0;
     let replayBytes = 0;
     for (const connection of this.#connections) {
-      const sessionId = Buffer.from(connection.session.sessionId).toString('hex');
+      const tag = sessionTag(connection.session.sessionId);
       for (const bridge of connection.bridges) {
-        streams.push({ session: connection.id, sessionId, ...bridge.stream.stats(), ...bridge.info() });
+        streams.push({ session: connection.id, sessionTag: tag, ...bridge.stream.stats(), ...bridge.info() });
       }
       const reliability = connection.session.sessionStats();
       if (reliability.detached) detachedSessions += 1;
@@ -677,7 +680,8 @@ class GatewayServer implements Gateway {
           clearTimer(connection.handshakeTimer);
           connection.handshakeTimer = null;
           this.#bySessionId.set(Buffer.from(connection.session.sessionId).toString('hex'), connection);
-          log({ level: 'info', event: 'session-ready', sessionId: Buffer.from(connection.session.sessionId).toString('hex') });
+          // The id is a secret (it names the session for RESUME): logs get a tag derived from it.
+          log({ level: 'info', event: 'session-ready', sessionTag: sessionTag(connection.session.sessionId) });
         },
         onClose: (error) => this.#onSessionClose(connection, error, openedAt),
       });
@@ -1068,6 +1072,12 @@ class GatewayServer implements Gateway {
       // A failing logger must not take the gateway down.
     }
   }
+}
+
+/** The loggable stand-in for a session id: never the id itself, which would let a log reader resume it. */
+function sessionTag(sessionId: Uint8Array): string {
+  if (sessionId.length === 0) return '';
+  return createHash('sha256').update(sessionId).digest('hex').slice(0, 16);
 }
 
 function clearTimer(timer: NodeJS.Timeout | null): void {

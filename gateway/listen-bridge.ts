@@ -148,7 +148,7 @@ export class ListenBridge implements StreamHandler {
 
   onReset(error: WireError): void {
     this.#guard('reset', () => {
-      if (error.code !== SockwayErrorCode.Closed) this.#log('info', 'listen-reset', { code: error.code });
+      if (error.code !== SockwayErrorCode.Closed) this.#log('info', 'listen-reset', { pageCode: error.code });
       this.#closeServer();
       this.#checkDone();
     });

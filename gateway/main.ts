@@ -10,6 +10,7 @@
 import { MIN_STREAM_WINDOW } from '../shared/protocol.ts';
 import { USAGE, parseGatewayArgs } from './cli-options.ts';
 import { type Gateway, type GatewayLogEntry, createGateway } from './gateway.ts';
+import { formatLogLine } from './log-line.ts';
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
@@ -38,7 +39,7 @@ async function main(argv: readonly string[]): Promise<number | null> {
   const quiet = options.quiet;
   const log = (entry: GatewayLogEntry): void => {
     if (quiet && entry.level !== 'error') return;
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+    process.stderr.write(formatLogLine({ time: new Date().toISOString(), ...entry }));
   };
 
   let gateway: Gateway;

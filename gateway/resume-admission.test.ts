@@ -97,3 +97,17 @@ describe('RESUME and admission', () => {
     assert.equal(gateway.stats().detachedSessions, 1);
   });
 });
+
+test('the session id and resume token never appear in the gateway log, a tag of the id does (issue 12 finding 9)', T, async (t) => {
+  const { url, gateway, logs } = await startGateway(t, { allow: [], keepaliveInterval: 0 });
+  const { raw, welcome } = await hello(t, url, '127.0.0.1');
+  await drop(raw);
+  await until(() => gateway.stats().detachedSessions === 1, 'the session detached');
+  await resume(t, url, '127.0.0.1', welcome.sessionId, welcome.resumeToken);
+  const text = JSON.stringify(logs);
+  for (const secret of [welcome.sessionId, welcome.resumeToken]) {
+    assert.ok(!text.includes(Buffer.from(secret).toString('hex')), 'no secret in hex');
+    assert.ok(!text.includes(Buffer.from(secret).toString('base64').slice(0, 16)), 'no secret in base64');
+  }
+  assert.match(String(logs.find((entry) => entry.event === 'session-ready')?.['sessionTag']), /^[0-9a-f]{16}$/);
+});

@@ -222,6 +222,8 @@ export class TcpBridge implements StreamHandler {
   /** True while reading is stopped for lack of credit. */
   #readStopped = false;
   #error: WireError | null = null;
+  /** #error came from the page's RESET (its code is the page's word, not the gateway's). */
+  #pageReset = false;
   /** STARTTLS received before the TCP connection was up: wrap it once connected. */
   #tlsRequest: TlsOptions | null = null;
   /** Removes the relay's listeners from the current socket (before TLS takes it over). */
@@ -310,6 +312,7 @@ export class TcpBridge implements StreamHandler {
 
   onReset(error: WireError): void {
     this.#guard('reset', () => {
+      if (this.#error === null) this.#pageReset = true;
       this.#error ??= error;
       this.#clearTimer();
       const socket = this.#socket;
@@ -634,7 +637,8 @@ export class TcpBridge implements StreamHandler {
       bytesSent: stats.bytesSent,
       bytesReceived: stats.bytesReceived,
       durationMs: Date.now() - this.#openedAt,
-      ...(error === null ? {} : { code: error.code, syscall: error.syscall }),
+      // The page's RESET names any code it likes: logged in fields of its own, never as the gateway's.
+      ...(error === null ? {} : this.#pageReset ? { pageCode: error.code, pageSyscall: error.syscall } : { code: error.code, syscall: error.syscall }),
     });
     this.#options.onDone?.(this);
   }
