@@ -3,7 +3,7 @@
  * OpenSSL compute for seconds on the gateway's only thread (encrypted keys naming huge KDF
  * parameters, oversized RSA keys), and options node:tls refuses, which used to leak the
  * stream's bridge. Each is refused with a RESET on its own stream; other sessions stay served.
- * @see PROTOCOL.md#starttls @see SECURITY.md#tls
+ * @see PROTOCOL.md#starttls @see SECURITY.md (threat model, STARTTLS)
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';

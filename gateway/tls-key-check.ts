@@ -11,7 +11,7 @@
  *
  * Legacy PEM encryption (`Proc-Type: 4,ENCRYPTED`) derives with one MD5 round
  * (EVP_BytesToKey): cheap, so allowed for the traditional key types it is written for.
- * @see SECURITY.md#tls
+ * @see SECURITY.md (threat model, STARTTLS)
  */
 import type { KeyObject } from 'node:crypto';
 import { SockwayErrorCode } from '../shared/errors.ts';
