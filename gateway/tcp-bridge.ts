@@ -34,7 +34,7 @@ import { HEADER_LENGTH, MAX_PAYLOAD_LIMIT } from '../shared/protocol.ts';
 import { normalizeHost } from './address.ts';
 import type { DialSlots, WindowBudget } from './limits.ts';
 import type { PolicyCheck } from './policy.ts';
-import { securedOf, tlsConnectOptions } from './tls-options.ts';
+import { secureContextOf, securedOf, tlsConnectOptions } from './tls-options.ts';
 
 /** One structured log line; `event` names what happened, the rest is context. */
 export interface GatewayLogEntry {
@@ -471,15 +471,36 @@ export class TcpBridge implements StreamHandler {
    * (its reads no longer reach the zero-copy onread path) and is relayed with 'data'
    * events, like an accepted socket. SECURED goes out on 'secureConnect'; a failed
    * handshake is an 'error' carrying Node's code and message, sent on as RESET.
+   *
+   * The secure context is built first, while the plain socket is still fully ours: options
+   * node:tls refuses (and keys tls-key-check.ts refuses) end this stream with a RESET
+   * carrying the thrown error's code, and the bridge finishes as after any failure.
    */
   #startTls(): void {
     const raw = this.#socket;
     const options = this.#tlsRequest;
     if (raw === null || options === null || raw.destroyed) return;
     this.#tlsRequest = null;
+    let secureContext: tls.SecureContext;
+    try {
+      secureContext = secureContextOf(options);
+    } catch (error) {
+      this.#refuseTls(error);
+      return;
+    }
     this.#detach();
     this.#readStopped = false;
-    const secure = tls.connect(tlsConnectOptions(raw, options));
+    let secure: tls.TLSSocket;
+    try {
+      secure = tls.connect(tlsConnectOptions(raw, options, secureContext));
+    } catch (error) {
+      // The relay's listeners are off the plain socket: it is closed here, not by its 'close'.
+      raw.on('error', () => {});
+      raw.destroy();
+      this.#socketOpen = false;
+      this.#refuseTls(error);
+      return;
+    }
     this.#attachSocket(secure);
     const idle = this.#options.idleTimeout ?? 0;
     if (idle > 0) secure.setTimeout(idle);
@@ -503,6 +524,14 @@ export class TcpBridge implements StreamHandler {
       this.stream.secured(securedOf(secure));
       this.#log('info', 'stream-secured', { protocol: secure.getProtocol(), authorized: secure.authorized });
     }));
+  }
+
+  /** A STARTTLS node:tls (or the key check) refused: RESET with its code, a warning, no stack. */
+  #refuseTls(error: unknown): void {
+    const fields = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as SystemErrorFields;
+    const wire = fromSystemError(fields, {});
+    this.#log('warn', 'starttls-refused', { code: wire.code, message: wire.message || String(fields.message).slice(0, 300) });
+    this.#fail(wire);
   }
 
   /**

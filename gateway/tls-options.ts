@@ -1,16 +1,59 @@
 /**
- * STARTTLS at the gateway: the STARTTLS frame's options as node:tls.connect() options,
- * and the finished handshake as a SECURED frame. The bridge (tcp-bridge.ts) owns the
- * socket swap. @see PROTOCOL.md#starttls
+ * STARTTLS at the gateway: the STARTTLS frame's options as a secure context (built, and
+ * refused, before the socket changes hands) and node:tls.connect() options, and the
+ * finished handshake as a SECURED frame. The bridge (tcp-bridge.ts) owns the socket swap.
+ * @see PROTOCOL.md#starttls
  */
+import { createPrivateKey } from 'node:crypto';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { PeerCertificate, SecuredFrame, TlsOptions } from '../shared/frame.ts';
+import { type KeyRefusal, checkKeyCost, checkKeyDerivation } from './tls-key-check.ts';
 
-/** node:tls.connect() options wrapping `socket` as the page asked. */
-export function tlsConnectOptions(socket: net.Socket, options: TlsOptions): tls.ConnectionOptions & { allowHalfOpen: boolean } {
+/** A STARTTLS the gateway refuses before node:tls sees it (tls-key-check.ts): `code` is the RESET's. */
+export class TlsRefusal extends Error {
+  override readonly name = 'TlsRefusal';
+  readonly code: KeyRefusal['code'];
+
+  constructor(refusal: KeyRefusal) {
+    super(refusal.message);
+    this.code = refusal.code;
+  }
+}
+
+/**
+ * The secure context of a STARTTLS: everything in the page's options that node:tls could
+ * refuse (cipher list, PEM text, key, passphrase) is parsed here, so a refusal throws
+ * (Node's error, or a TlsRefusal) while the plain socket is still the bridge's. The key is
+ * checked (tls-key-check.ts), decrypted once, checked again, and handed on unencrypted, so
+ * OpenSSL never derives a key the gateway did not bound, and never twice.
+ */
+export function secureContextOf(options: TlsOptions): tls.SecureContext {
+  let key: string | undefined;
+  if (options.key !== '') {
+    const derivation = checkKeyDerivation(options.key);
+    if (derivation !== null) throw new TlsRefusal(derivation);
+    // node:tls passes an absent passphrase to OpenSSL as an empty one; so does this.
+    const object = createPrivateKey({ key: options.key, format: 'pem', passphrase: options.passphrase });
+    const cost = checkKeyCost(object);
+    if (cost !== null) throw new TlsRefusal(cost);
+    key = object.export({ type: 'pkcs8', format: 'pem' }) as string;
+  }
+  return tls.createSecureContext({
+    ...(options.minVersion === '' ? {} : { minVersion: options.minVersion }),
+    ...(options.maxVersion === '' ? {} : { maxVersion: options.maxVersion }),
+    ...(options.ciphers === '' ? {} : { ciphers: options.ciphers }),
+    ...(options.ca === '' ? {} : { ca: options.ca }),
+    ...(options.cert === '' ? {} : { cert: options.cert }),
+    ...(key === undefined ? {} : { key }),
+  });
+}
+
+/** node:tls.connect() options wrapping `socket` as the page asked, with its prebuilt secure context. */
+export function tlsConnectOptions(socket: net.Socket, options: TlsOptions, secureContext: tls.SecureContext): tls.ConnectionOptions & { allowHalfOpen: boolean } {
   return {
     socket,
+    secureContext,
     // The page half-closes TLS streams as it does TCP ones.
     allowHalfOpen: true,
     rejectUnauthorized: options.rejectUnauthorized,
@@ -20,13 +63,6 @@ export function tlsConnectOptions(socket: net.Socket, options: TlsOptions): tls.
     // RFC 6066: SNI carries host names only.
     ...(options.servername !== '' && net.isIP(options.servername) === 0 ? { servername: options.servername } : {}),
     ...(options.alpnProtocols.length > 0 ? { ALPNProtocols: [...options.alpnProtocols] } : {}),
-    ...(options.minVersion === '' ? {} : { minVersion: options.minVersion }),
-    ...(options.maxVersion === '' ? {} : { maxVersion: options.maxVersion }),
-    ...(options.ciphers === '' ? {} : { ciphers: options.ciphers }),
-    ...(options.ca === '' ? {} : { ca: options.ca }),
-    ...(options.cert === '' ? {} : { cert: options.cert }),
-    ...(options.key === '' ? {} : { key: options.key }),
-    ...(options.passphrase === '' ? {} : { passphrase: options.passphrase }),
   };
 }
 
