@@ -25,6 +25,8 @@ import {
   type GatewayLimitOptions,
   type GatewayLimits,
   GuardedTransport,
+  CpuBudget,
+  TLS_CPU,
   TokenBucket,
   WindowBudget,
   openRateError,
@@ -203,6 +205,8 @@ interface Connection {
    * and only that request: a limit never takes down what it already admitted.
    */
   readonly opens: TokenBucket;
+  /** Event-loop time its STARTTLS may take (with the gateway's own budget after it). */
+  readonly tlsCpu: CpuBudget;
   /** ms since the epoch after which no new stream is opened (token expiry); Infinity for none. */
   readonly expiresAt: number;
   /** Heard from since the last ping. */
@@ -267,6 +271,8 @@ class GatewayServer implements Gateway {
   readonly #resolver: DnsResolver;
   readonly #logSink: ((entry: GatewayLogEntry) => void) | undefined;
   readonly #wss: WebSocketServer;
+  /** Event-loop time all sessions' STARTTLS may take together. */
+  readonly #tlsCpu = new CpuBudget(TLS_CPU.gatewayRate, TLS_CPU.gatewayBurst);
   readonly #connections = new Set<Connection>();
   readonly #attachments: Attachment[] = [];
   #ownServer: http.Server | null = null;
@@ -702,6 +708,7 @@ class GatewayServer implements Gateway {
       clientKey: clientKey(admitted.clientAddress),
       dialSlots: new DialSlots(limits.maxPendingOpens),
       opens: new TokenBucket(limits.openRate, limits.openBurst),
+      tlsCpu: new CpuBudget(TLS_CPU.sessionRate, TLS_CPU.sessionBurst),
       expiresAt: admitted.expiresAt,
       alive: true,
       handshakeTimer: null,
@@ -772,6 +779,7 @@ class GatewayServer implements Gateway {
       idleTimeout: this.#gatewayLimits.streamIdleTimeout,
       budget: connection.budget,
       dialSlots: connection.dialSlots,
+      tlsCpu: [connection.tlsCpu, this.#tlsCpu],
       ...(this.#lookup === undefined ? {} : { lookup: this.#lookup }),
       log,
       onDone: (bridge) => {

@@ -80,6 +80,7 @@ export const LIMIT_DOCS: readonly LimitDoc[] = [
   { limit: 'Pending opens per session (resolving or connecting at once)', option: 'maxPendingOpens', flag: '--max-pending-opens', default: '64', result: 'further OPENs wait their turn; one still waiting after the connect timeout gets RESET `ETIMEDOUT`' },
   { limit: 'Listeners per session (net.Server)', option: 'maxListeners', flag: '—', default: '8', result: 'RESET `SOCKWAY_ERR_LIMIT` (`listen` error on the page\'s server)' },
   { limit: 'Open rate per session (OPEN/RESET churn)', option: 'openRate, openBurst', flag: '--open-rate', default: '100/s, burst 256', result: 'RESET `SOCKWAY_ERR_RATE_LIMIT` on each OPEN, LISTEN or QUERY over the rate; the session and its other streams carry on' },
+  { limit: 'STARTTLS CPU (secure contexts built for pages)', option: '—', flag: '—', default: '50 ms/s per session (burst 60 ms), 250 ms/s for the gateway (burst 60 ms)', result: 'RESET `SOCKWAY_ERR_RATE_LIMIT` on each STARTTLS over it; the session and its other streams carry on' },
   { limit: 'Ping rate per session', option: 'pingRate', flag: '—', default: '10/s, burst 20', result: 'GOAWAY `SOCKWAY_ERR_RATE_LIMIT`, close 1008' },
   { limit: 'Handshake (HELLO) timeout', option: 'handshakeTimeout', flag: '—', default: '10 s', result: 'GOAWAY `SOCKWAY_ERR_PROTOCOL`, close 1002' },
   { limit: 'Connect timeout (DNS included)', option: 'connectTimeout', flag: '--connect-timeout', default: '30 s', result: 'RESET `ETIMEDOUT` (`connect ETIMEDOUT host:port`)' },
@@ -213,6 +214,47 @@ export class TokenBucket {
     return true;
   }
 }
+
+// ---- CPU budget ----
+
+/**
+ * Milliseconds of event-loop time a kind of costly work may take: a bucket of `rate` ms
+ * per second holding at most `burst` ms. Work is admitted while the bucket is not empty
+ * and charged afterwards with what it really took (so the bucket may go below zero and
+ * refuse for longer). Used for STARTTLS secure contexts, whose cost depends on what the
+ * page sends (tls-key-check.ts caps one; this caps how many).
+ */
+export class CpuBudget {
+  readonly #rate: number;
+  readonly #burst: number;
+  readonly #now: () => number;
+  #ms: number;
+  #at: number;
+
+  constructor(rate: number, burst: number, now: () => number = Date.now) {
+    this.#rate = rate;
+    this.#burst = burst;
+    this.#now = now;
+    this.#ms = burst;
+    this.#at = now();
+  }
+
+  /** May work start now? */
+  admits(): boolean {
+    const now = this.#now();
+    this.#ms = Math.min(this.#burst, this.#ms + ((now - this.#at) * this.#rate) / 1000);
+    this.#at = now;
+    return this.#ms > 0;
+  }
+
+  /** Work took `ms`. */
+  charge(ms: number): void {
+    this.#ms -= ms;
+  }
+}
+
+/** STARTTLS secure contexts: per session and for the whole gateway, ms per second and burst. */
+export const TLS_CPU = Object.freeze({ sessionRate: 50, sessionBurst: 60, gatewayRate: 250, gatewayBurst: 60 });
 
 // ---- window budget ----
 

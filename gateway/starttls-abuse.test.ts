@@ -142,6 +142,8 @@ test('200 refused STARTTLS in a row leave no bridge behind', async (t) => {
     if (i % 50 === 49) await Promise.all(refusals); // stay within the open burst
   }
   const codes = new Set((await Promise.all(refusals)).map(({ error }) => error.code));
+  // Some may be refused by the STARTTLS CPU budget instead (a 60 ms burst): no other outcome.
+  codes.delete('SOCKWAY_ERR_RATE_LIMIT');
   assert.deepEqual([...codes].sort(), ['ERR_OSSL_UNSUPPORTED', 'ERR_SSL_NO_CIPHER_MATCH']);
   await until(() => gateway.stats().tcpSockets === 0, 'every bridge to be released');
   assert.equal(gateway.stats().streams.length, 0);
@@ -177,4 +179,25 @@ test('a well-behaved STARTTLS with an encrypted client key (2048 iterations) is 
   assert.equal(await presented.promise, 'page client');
   r.stream.write(Buffer.from('over tls'));
   assert.equal((await r.bytes(8)).toString(), 'over tls');
+});
+
+test('a volley of STARTTLS each at the KDF cap (~20 ms of CPU apiece) is cut off by the CPU budget; another session keeps echoing under 100 ms', async (t) => {
+  const { url, target, attacker, logs } = await setup(t);
+  const echo = await echoStream(await client(t, url), target.port);
+  await echo();
+  const key = pbkdf2Key(50_000);
+  const streams = await Promise.all(Array.from({ length: 40 }, async () => {
+    const r = open(attacker, '127.0.0.1', target.port, new TlsRecorder()) as TlsRecorder;
+    await r.opened.promise;
+    return r;
+  }));
+  // All 40 leave in one burst, the victim's echo right behind them.
+  for (const r of streams) r.stream.startTls({ ...NO_TLS_OPTIONS, key, passphrase: 'wrong' });
+  const [echoMs, errors] = await Promise.all([echo(), Promise.all(streams.map((r) => r.reset.promise))]);
+  const limited = errors.filter((error) => error.code === 'SOCKWAY_ERR_RATE_LIMIT').length;
+  t.diagnostic(`${40 - limited} secure contexts built, ${limited} refused by the CPU budget; the other session's echo: ${echoMs.toFixed(1)} ms`);
+  assert.ok(limited >= 30, `only ${limited} of 40 were refused`);
+  assert.ok(echoMs < 100, `the other session's echo took ${echoMs.toFixed(0)} ms`);
+  assert.ok(logs.some((e) => e.event === 'rate-limit' && e['what'] === 'starttls'));
+  assert.ok(await (await echoStream(attacker, target.port))() < 100, 'the attacker\'s session still serves its other streams');
 });

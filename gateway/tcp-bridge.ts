@@ -32,7 +32,7 @@ import type { SessionStream, StreamHandler } from '../shared/session.ts';
 import { canReceive, isTerminal } from '../shared/stream-state.ts';
 import { HEADER_LENGTH, MAX_PAYLOAD_LIMIT } from '../shared/protocol.ts';
 import { normalizeHost } from './address.ts';
-import type { DialSlots, WindowBudget } from './limits.ts';
+import type { CpuBudget, DialSlots, WindowBudget } from './limits.ts';
 import type { PolicyCheck } from './policy.ts';
 import { secureContextOf, securedOf, tlsConnectOptions } from './tls-options.ts';
 
@@ -64,6 +64,8 @@ export interface TcpBridgeOptions {
   readonly dialSlots?: DialSlots;
   /** Default dns.lookup. */
   readonly lookup?: LookupAll;
+  /** Event-loop time STARTTLS may spend building secure contexts (limits.ts CpuBudget); over it: RESET SOCKWAY_ERR_RATE_LIMIT. */
+  readonly tlsCpu?: readonly CpuBudget[];
   readonly log?: (entry: GatewayLogEntry) => void;
   /** The stream is finished and its socket closed: the bridge can be forgotten. */
   readonly onDone?: (bridge: TcpBridge) => void;
@@ -481,12 +483,22 @@ export class TcpBridge implements StreamHandler {
     const options = this.#tlsRequest;
     if (raw === null || options === null || raw.destroyed) return;
     this.#tlsRequest = null;
+    const budgets = this.#options.tlsCpu ?? [];
+    if (!budgets.every((budget) => budget.admits())) {
+      this.#log('warn', 'rate-limit', { what: 'starttls', action: 'reset' });
+      this.#fail(wireError({ code: SockwayErrorCode.RateLimit, message: 'too many TLS handshakes started on this gateway right now; try again shortly' }));
+      return;
+    }
     let secureContext: tls.SecureContext;
+    const started = performance.now();
     try {
       secureContext = secureContextOf(options);
     } catch (error) {
       this.#refuseTls(error);
       return;
+    } finally {
+      const spent = performance.now() - started;
+      for (const budget of budgets) budget.charge(spent);
     }
     this.#detach();
     this.#readStopped = false;
