@@ -1,6 +1,6 @@
 /**
  * sockway's dns through a real gateway in Node, differential against node:dns asking
- * the same tiny DNS responder (e2e/fixtures/dns-server.ts): lookup overloads,
+ * the same tiny DNS responder (gateway/testing/dns-server.ts): lookup overloads,
  * resolve4/6 (ttl), SRV, TXT, MX, CNAME, resolve(name, rrtype), Node-shaped errors,
  * and the gateway policy (a denied name is not resolved).
  */
@@ -8,7 +8,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nodeDns from 'node:dns';
 import { startGateway, type GatewayFixture } from '../e2e/fixtures/start-gateway.ts';
-import { type DnsServer, startDnsServer } from '../e2e/fixtures/dns-server.ts';
+import { type DnsServer, startDnsServer } from '../gateway/testing/dns-server.ts';
 import type { DnsModule, LookupCallback, LookupOptions } from './dns-module.ts';
 import { dnsOver } from './tunnel-modules.ts';
 

@@ -18,7 +18,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { build } from 'vite';
 import { sockway } from '../vite/index.ts';
 import { launchChromium } from './fixtures/chromium.ts';
-import { type DnsServer, startDnsServer } from './fixtures/dns-server.ts';
+import { type DnsServer, startDnsServer } from '../gateway/testing/dns-server.ts';
 import { type PageServer, removeBuild, startPageServer } from './fixtures/e2e-page.ts';
 import { type TestCertificates, testCertificates } from './fixtures/tls-certs.ts';
 
