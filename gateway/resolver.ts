@@ -7,8 +7,8 @@
  * gateway-wide LookupSlots cap, shared round-robin between sessions.
  *
  * What getaddrinfo did that c-ares does not, done here:
- *   - /etc/hosts, read and cached, read again when its mtime changes (checked at most
- *     once a second). A name it lists is answered from it; for a family it has no
+ *   - /etc/hosts, read and cached, read again when its mtime (or size) changes (looked
+ *     at at most once a second). A name it lists is answered from it; for a family it has no
  *     address of, DNS is asked (nsswitch `files dns`).
  *   - `localhost` and `*.localhost` are loopback and never asked of DNS (RFC 6761 6.3);
  *     `*.invalid` does not exist (RFC 6761 6.4).
@@ -72,6 +72,8 @@ export interface ResolverOptions {
   readonly lookup?: LookupAll | undefined;
   readonly hostsFile?: string | undefined;
   readonly resolvConf?: string | undefined;
+  /** ms between looks at the files' mtimes. Default 1000. */
+  readonly recheckInterval?: number | undefined;
 }
 
 /** The gateway's resolver. */
@@ -96,8 +98,9 @@ export function createGatewayResolver(options: ResolverOptions = {}): GatewayRes
   const resolver = new dns.promises.Resolver({ timeout: options.timeout ?? DEFAULT_TIMEOUT, tries: options.tries ?? DEFAULT_TRIES });
   if (options.servers !== undefined && options.servers.length > 0) resolver.setServers([...options.servers]);
   const slots = new LookupSlots(options.maxLookups ?? DEFAULT_MAX_LOOKUPS, options.maxWait ?? 30_000);
-  const hosts = cachedFile(options.hostsFile ?? '/etc/hosts', parseHosts);
-  const conf = cachedFile(options.resolvConf ?? '/etc/resolv.conf', parseResolvConf);
+  const recheck = options.recheckInterval ?? RECHECK_MS;
+  const hosts = cachedFile(options.hostsFile ?? '/etc/hosts', parseHosts, recheck);
+  const conf = cachedFile(options.resolvConf ?? '/etc/resolv.conf', parseResolvConf, recheck);
   const custom = options.lookup;
 
   /** Runs `work` in a global slot on behalf of `owner`; a slot not had in time fails as `timedOut()`. */
@@ -245,24 +248,26 @@ function configuredFamilies(hints: number): (4 | 6)[] {
   return seen.size === 0 ? [4, 6] : [4, 6].filter((f) => seen.has(f as 4 | 6)) as (4 | 6)[];
 }
 
-/** A file parsed once and again whenever its mtime changes (looked at most once per RECHECK_MS). */
-function cachedFile<T>(path: string, parse: (text: string) => T): () => T {
+/** A file parsed once and again whenever its mtime changes (looked at every `recheck` ms at most). */
+function cachedFile<T>(path: string, parse: (text: string) => T, recheck: number): () => T {
   let value = parse('');
-  let mtime = -1;
+  let stamp = '';
   let checkedAt = -Infinity;
   return () => {
     const now = Date.now();
-    if (now - checkedAt < RECHECK_MS) return value;
+    if (now - checkedAt < recheck) return value;
     checkedAt = now;
     try {
       const stat = fs.statSync(path);
-      if (stat.mtimeMs !== mtime) {
-        mtime = stat.mtimeMs;
+      // Size and inode too: a rewrite within the file system's mtime granularity still shows.
+      const next = `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
+      if (next !== stamp) {
+        stamp = next;
         value = parse(fs.readFileSync(path, 'utf8'));
       }
     } catch {
-      if (mtime !== -1) value = parse('');
-      mtime = -1;
+      if (stamp !== '') value = parse('');
+      stamp = '';
     }
     return value;
   };
