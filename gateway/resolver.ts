@@ -22,8 +22,8 @@
  *   - errors shaped as dns.lookup's: `getaddrinfo ENOTFOUND name` (errno EAI_NONAME) for
  *     names with no address, `EAI_AGAIN` when a server timed out or failed.
  * Not done: nsswitch modules other than files and dns (mDNS, LDAP, systemd-resolved's
- * own names). Deployments that need them pass `lookup: dns.lookup` (the CLI's
- * --system-resolver), which brings back getaddrinfo and its threadpool, under the same caps.
+ * own names). Deployments that need them pass the gateway option `lookup: dns.lookup`,
+ * which brings back getaddrinfo and its threadpool, under the same caps.
  */
 import * as dns from 'node:dns';
 import * as fs from 'node:fs';
