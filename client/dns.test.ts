@@ -1,6 +1,6 @@
 /**
  * sockway's dns through a real gateway in Node, differential against node:dns asking
- * the same tiny DNS responder (e2e/fixtures/dns-server.ts): lookup overloads,
+ * the same tiny DNS responder (gateway/testing/dns-server.ts): lookup overloads,
  * resolve4/6 (ttl), SRV, TXT, MX, CNAME, resolve(name, rrtype), Node-shaped errors,
  * and the gateway policy (a denied name is not resolved).
  */
@@ -8,7 +8,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nodeDns from 'node:dns';
 import { startGateway, type GatewayFixture } from '../e2e/fixtures/start-gateway.ts';
-import { type DnsServer, startDnsServer } from '../e2e/fixtures/dns-server.ts';
+import { type DnsServer, startDnsServer } from '../gateway/testing/dns-server.ts';
 import type { DnsModule, LookupCallback, LookupOptions } from './dns-module.ts';
 import { dnsOver } from './tunnel-modules.ts';
 
@@ -27,8 +27,12 @@ before(async () => {
   });
   fixture = await startGateway({
     // Names under sockway.test may be dialed on any port, except secret.sockway.test;
-    // 10.0.0.0/8 is never named by a rule, so internal addresses are not revealed.
-    allow: ['*.sockway.test:*', '192.0.2.0/24:*', '[2001:db8::/32]:*', '127.0.0.1:*', 'localhost:*', '*.invalid:*'],
+    // 10.0.0.0/8 is never named by a rule, so internal addresses are not revealed. Records
+    // other than addresses are answered for the hosts named exactly.
+    allow: [
+      '*.sockway.test:*', 'db.sockway.test:*', '_postgresql._tcp.sockway.test:*', 'alias.sockway.test:*', 'nothing.sockway.test:*',
+      '192.0.2.0/24:*', '[2001:db8::/32]:*', '127.0.0.1:*', 'localhost:*', '*.invalid:*',
+    ],
     deny: ['secret.sockway.test:*'],
     dnsServers: [server.address],
   });
@@ -147,9 +151,14 @@ test('the gateway policy: a denied name is not resolved, and undialable addresse
   const outside = await settle(dns.promises.resolveTxt('example.com'));
   assert.equal(outside.error?.['code'], 'SOCKWAY_ERR_DENIED');
   assert.equal(outside.error?.['syscall'], 'queryTxt');
-  // The name may be dialed, but 10.1.2.3 is a private address no rule names.
+  // The name may be dialed, but 10.1.2.3 is a private address no rule names: the answer is
+  // node:dns's for a name that does not exist, so it tells nothing about the network.
   const internal = await settle(dns.promises.resolve4('internal.sockway.test'));
-  assert.equal(internal.error?.['code'], 'SOCKWAY_ERR_DENIED');
+  const missing = await settle(nodeResolver.resolve4('internal-nothing.sockway.test'));
+  assert.deepEqual(internal, { error: { ...missing.error, message: 'queryA ENOTFOUND internal.sockway.test', hostname: 'internal.sockway.test' } });
+  // Under a wildcard only, a name's other records are refused.
+  const wildcardOnly = await settle(dns.promises.resolveTxt('other.sockway.test'));
+  assert.equal(wildcardOnly.error?.['code'], 'SOCKWAY_ERR_DENIED');
   // Nothing was asked of the DNS server for the denied names.
   assert.ok(!server.questions.some((q) => q.includes('secret.sockway.test') || q.includes('example.com')), server.questions.join(', '));
 });

@@ -18,7 +18,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { build } from 'vite';
 import { sockway } from '../vite/index.ts';
 import { launchChromium } from './fixtures/chromium.ts';
-import { type DnsServer, startDnsServer } from './fixtures/dns-server.ts';
+import { type DnsServer, startDnsServer } from '../gateway/testing/dns-server.ts';
 import { type PageServer, removeBuild, startPageServer } from './fixtures/e2e-page.ts';
 import { type TestCertificates, testCertificates } from './fixtures/tls-certs.ts';
 
@@ -74,7 +74,8 @@ before(async () => {
   ]);
   const [tlsPort, pgPort] = await Promise.all([listen(tlsServer), listen(pgLike)]);
   server = await startPageServer(pageDir, {
-    allow: [`127.0.0.1:${tlsPort}`, `127.0.0.1:${pgPort}`, `localhost:${tlsPort}`, '*.sockway.test:*', '192.0.2.0/24:*'],
+    // SRV/TXT/MX are answered only for hosts named exactly (SECURITY.md, DNS).
+    allow: [`127.0.0.1:${tlsPort}`, `127.0.0.1:${pgPort}`, `localhost:${tlsPort}`, '*.sockway.test:*', 'db.sockway.test:*', '_postgresql._tcp.sockway.test:*', '192.0.2.0/24:*'],
     deny: ['secret.sockway.test:*'],
     dnsServers: [dnsServer.address],
   });

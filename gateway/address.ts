@@ -179,6 +179,21 @@ export function normalizeName(text: string): string | undefined {
   return name.split('.').every((label) => /^[a-z0-9_-]{1,63}$/.test(label)) ? name : undefined;
 }
 
+/**
+ * The address a reverse-lookup name encodes (`5.0.0.10.in-addr.arpa` → 10.0.0.5, 32 nibbles
+ * under `ip6.arpa`), in canonical form; undefined for anything else, including partial
+ * names (`10.in-addr.arpa`), which stand for a whole block.
+ */
+export function reverseNameAddress(name: string): string | undefined {
+  const lower = name.toLowerCase().replace(/\.$/, '');
+  const v4 = /^((?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){4})in-addr\.arpa$/.exec(lower);
+  if (v4 !== null) return (v4[1] as string).slice(0, -1).split('.').reverse().join('.');
+  const v6 = /^((?:[0-9a-f]\.){32})ip6\.arpa$/.exec(lower);
+  if (v6 === null) return undefined;
+  const hex = (v6[1] as string).split('.').slice(0, 32).reverse().join('');
+  return formatIp(foldIpv6(BigInt(`0x${hex}`)));
+}
+
 /** WHATWG URL "ends in a number": the last label is decimal digits or 0x-hex. */
 export function endsInNumber(name: string): boolean {
   const last = name.slice(name.lastIndexOf('.') + 1);

@@ -42,9 +42,9 @@ Options:
   --open-rate N       Connection attempts per second per session (default 100;
                       bursts of twice that)
   --connect-timeout T Time to connect, DNS included (default 30s)
-  --dns-server S      DNS server answering the pages' dns.resolve*(), e.g.
-                      127.0.0.1:5353 or [::1]:53; repeatable (default: the
-                      system's)
+  --dns-server S      DNS server for OPEN's names and the pages' dns queries,
+                      e.g. 127.0.0.1:5353 or [::1]:53; repeatable (default:
+                      the system's)
   --stream-idle-timeout T
                       Reset a stream after T without traffic (default 30min;
                       0 = never)

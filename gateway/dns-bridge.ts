@@ -1,57 +1,49 @@
 /**
  * One QUERY: the page's dns.lookup() / dns.resolve*() answered by the gateway's
- * resolver, under the session's connect policy. @see PROTOCOL.md#query
+ * resolver (resolver.ts), under the session's connect policy. @see PROTOCOL.md#query
  *
- *   QUERY ─ policy.checkName(name) ─ dns.lookup / Resolver.resolve* ─ drop addresses no port may dial ─ ANSWER
- *     └─ denied: RESET SOCKWAY_ERR_DENIED          resolver error: RESET with Node's fields (ENOTFOUND, queryA, …)
+ *   QUERY ─ policy.checkName(name) ─ dial slot ─ lookup / resolve* ─ drop addresses no port may dial ─ ANSWER
+ *     └─ denied: RESET SOCKWAY_ERR_DENIED    resolver error: RESET with Node's fields (ENOTFOUND, queryA, …)
+ *                                            no address left: RESET ENOTFOUND, as for a name that does not exist
+ *                                            queryTimeout: RESET ETIMEOUT (`queryA ETIMEOUT name`)
  *
  * A name is resolved only if some port of it could be dialed (policy.checkName), and
  * only addresses the page could dial are returned: DNS must not tell a page about the
- * gateway's internal network any more than connecting would.
+ * gateway's internal network any more than connecting would. A name whose every address
+ * is forbidden gets the very answer a name that does not exist gets, so the answer is no
+ * existence oracle for internal names. Other records (TXT, SRV, MX, CNAME, NS) only for
+ * names an exact host rule names, PTR only for addresses an address rule allows
+ * (policy.ts decideNameOnly). A QUERY holds one of the session's dial slots
+ * (maxPendingOpens) while it waits and resolves, as an OPEN does.
  */
 import * as dns from 'node:dns';
 import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
 import { type AddressRecord, type DnsAnswer, type QueryFrame, encodeFrame } from '../shared/frame.ts';
 import { QueryHint } from '../shared/protocol.ts';
 import type { SessionStream, StreamHandler } from '../shared/session.ts';
+import type { DialSlots } from './limits.ts';
 import type { PolicyCheck } from './policy.ts';
-import { type GatewayLogEntry, type LookupAll, fromSystemError } from './tcp-bridge.ts';
+import { type SessionResolver, notFound, queryNotFound, queryTimeout } from './resolver.ts';
+import { type GatewayLogEntry, fromSystemError } from './tcp-bridge.ts';
 
-/** The resolver calls a QUERY needs (node:dns/promises Resolver's). */
-export interface DnsResolver {
-  resolve4(name: string, options: { ttl: true }): Promise<dns.RecordWithTtl[]>;
-  resolve6(name: string, options: { ttl: true }): Promise<dns.RecordWithTtl[]>;
-  resolveMx(name: string): Promise<dns.MxRecord[]>;
-  resolveSrv(name: string): Promise<dns.SrvRecord[]>;
-  resolveTxt(name: string): Promise<string[][]>;
-  resolveCname(name: string): Promise<string[]>;
-  resolveNs(name: string): Promise<string[]>;
-  resolvePtr(name: string): Promise<string[]>;
-}
+export type { DnsResolver } from './resolver.ts';
 
 /** Options of answerQuery(). */
 export interface DnsBridgeOptions {
   readonly policy: PolicyCheck;
-  /** getaddrinfo for `lookup` queries. Default dns.lookup. */
-  readonly lookup?: LookupAll;
-  /** DNS queries for resolve*. Default: a node:dns Resolver with the system's servers. */
-  readonly resolver: DnsResolver;
+  /** The session's resolver: lookup for `lookup` queries, the Resolver calls for resolve*. */
+  readonly resolver: SessionResolver;
+  /** The session's dial slots (maxPendingOpens): a QUERY waits for one as an OPEN does. */
+  readonly dialSlots?: DialSlots;
+  /** ms from QUERY to the answer; then RESET ETIMEOUT. */
+  readonly timeout: number;
   readonly log?: (entry: GatewayLogEntry) => void;
 }
 
-/** A Resolver asking `servers` ('127.0.0.1:5353', '[::1]:53', '192.0.2.53'), or the system's servers when empty. */
-export function createResolver(servers: readonly string[] = []): DnsResolver {
-  const resolver = new dns.promises.Resolver();
-  if (servers.length > 0) resolver.setServers([...servers]);
-  return resolver;
-}
-
-const DEFAULT_LOOKUP: LookupAll = (hostname, options, callback) => dns.lookup(hostname, options, callback);
-
-/** The syscall Node names in errors for each query kind (`getaddrinfo`, `queryA`, `queryTxt`, …). */
+/** The syscall Node names in errors for each query kind (`getaddrinfo`, `queryA`, `queryAaaa`, `queryTxt`, …). */
 export function syscallOf(rrtype: QueryFrame['rrtype']): string {
   if (rrtype === 'lookup') return 'getaddrinfo';
-  return `query${rrtype === 'AAAA' || rrtype === 'A' ? rrtype : rrtype.charAt(0) + rrtype.slice(1).toLowerCase()}`;
+  return `query${rrtype === 'A' ? rrtype : rrtype.charAt(0) + rrtype.slice(1).toLowerCase()}`;
 }
 
 /** The RESET for a name the policy does not let the page resolve. */
@@ -65,6 +57,13 @@ export function deniedQueryError(frame: QueryFrame): WireError {
   });
 }
 
+/** The RESET for a name that does not exist, as Node words it; also for one whose every address is forbidden. */
+export function notFoundQueryError(frame: QueryFrame): WireError {
+  const syscall = syscallOf(frame.rrtype);
+  const error = frame.rrtype === 'lookup' ? notFound(frame.name) : queryNotFound(syscall, frame.name);
+  return fromSystemError(error, { syscall, hostname: frame.name });
+}
+
 /**
  * Handles one QUERY: answers it on a later turn (stream.answer() or reset()), or returns
  * a WireError when the policy refuses the name outright. Never throws.
@@ -72,22 +71,44 @@ export function deniedQueryError(frame: QueryFrame): WireError {
 export function answerQuery(stream: SessionStream, frame: QueryFrame, options: DnsBridgeOptions): StreamHandler | WireError {
   const addresses = frame.rrtype === 'lookup' || frame.rrtype === 'A' || frame.rrtype === 'AAAA';
   // Addresses are filtered one by one after resolving; other records only by the name.
-  const decision = options.policy.checkName?.({ host: frame.name, namesOnly: !addresses }) ?? { allowed: false, reason: 'the policy does not judge DNS queries' };
+  const decision = options.policy.checkName?.({ host: frame.name, namesOnly: !addresses, reverse: frame.rrtype === 'PTR' }) ?? { allowed: false, reason: 'the policy does not judge DNS queries' };
   if (!decision.allowed) {
     options.log?.({ level: 'warn', event: 'query-denied', stream: stream.id, rrtype: frame.rrtype, host: frame.name, reason: decision.reason });
     return deniedQueryError(frame);
   }
+  let settled = false;
+  let release = (): void => {};
+  const finish = (): boolean => {
+    if (settled) return false;
+    settled = true;
+    clearTimeout(timer);
+    release();
+    return true;
+  };
   const done = (result: DnsAnswer | WireError): void => {
+    if (!finish()) return;
     if ('code' in result) stream.reset(result);
     else stream.answer(fitted(stream.id, result));
     options.log?.({ level: 'info', event: 'query', stream: stream.id, rrtype: frame.rrtype, host: frame.name, ...('code' in result ? { code: result.code } : { records: result.records.length }) });
   };
-  resolve(frame, options).then(done, (error: unknown) => {
-    options.log?.({ level: 'error', event: 'internal-error', where: 'query', stream: stream.id, error: String(error) });
-    stream.reset(wireError({ code: SockwayErrorCode.Internal, message: 'the gateway failed to resolve the name' }));
-  });
-  // A query carries no DATA; a RESET from the client (it gave up) needs no action.
-  return { onData: () => {}, onEnd: () => {}, onReset: () => {}, onDrain: () => {} };
+  // A QUERY is always answered: a resolver that does not answer in time is a timeout.
+  const timer = setTimeout(() => {
+    options.log?.({ level: 'warn', event: 'query-timeout', stream: stream.id, rrtype: frame.rrtype, host: frame.name, timeoutMs: options.timeout });
+    const syscall = syscallOf(frame.rrtype);
+    done(fromSystemError(queryTimeout(syscall, frame.name), { syscall, hostname: frame.name }));
+  }, options.timeout);
+  const start = (): void => {
+    if (settled) return;
+    resolve(frame, options).then(done, (error: unknown) => {
+      options.log?.({ level: 'error', event: 'internal-error', where: 'query', stream: stream.id, error: String(error) });
+      if (finish()) stream.reset(wireError({ code: SockwayErrorCode.Internal, message: 'the gateway failed to resolve the name' }));
+    });
+  };
+  // Start once the session has installed the handler, and once a dial slot is free.
+  if (options.dialSlots === undefined) queueMicrotask(start);
+  else release = options.dialSlots.acquire(start);
+  // A query carries no DATA; a RESET from the client (it gave up) frees its slot.
+  return { onData: () => {}, onEnd: () => {}, onReset: () => void finish(), onDrain: () => {} };
 }
 
 async function resolve(frame: QueryFrame, options: DnsBridgeOptions): Promise<DnsAnswer | WireError> {
@@ -97,7 +118,7 @@ async function resolve(frame: QueryFrame, options: DnsBridgeOptions): Promise<Dn
   try {
     switch (frame.rrtype) {
       case 'lookup': {
-        const addresses = await lookupAll(frame, options.lookup ?? DEFAULT_LOOKUP);
+        const addresses = await lookupAll(frame, options.resolver.lookup);
         return allowedAddresses(frame, addresses.map(({ address, family }) => ({ address, family: family === 6 ? 6 : 4, ttl: 0 })), options);
       }
       case 'A':
@@ -124,7 +145,7 @@ async function resolve(frame: QueryFrame, options: DnsBridgeOptions): Promise<Dn
   }
 }
 
-function lookupAll(frame: QueryFrame, lookup: LookupAll): Promise<dns.LookupAddress[]> {
+function lookupAll(frame: QueryFrame, lookup: SessionResolver['lookup']): Promise<dns.LookupAddress[]> {
   let hints = 0;
   if ((frame.hints & QueryHint.AddrConfig) !== 0) hints |= dns.ADDRCONFIG;
   if ((frame.hints & QueryHint.V4Mapped) !== 0) hints |= dns.V4MAPPED;
@@ -138,10 +159,13 @@ function lookupAll(frame: QueryFrame, lookup: LookupAll): Promise<dns.LookupAddr
   });
 }
 
-/** Keeps the addresses some port may be dialed at; none left of some: denied, as for OPEN. */
+/** Keeps the addresses some port may be dialed at; none left of some: not found, as for OPEN. */
 function allowedAddresses(frame: QueryFrame, records: AddressRecord[], options: DnsBridgeOptions): DnsAnswer | WireError {
   const allowed = records.filter(({ address }) => options.policy.checkName?.({ host: frame.name, address }).allowed === true);
-  if (allowed.length === 0 && records.length > 0) return deniedQueryError(frame);
+  if (allowed.length === 0 && records.length > 0) {
+    options.log?.({ level: 'warn', event: 'query-denied', rrtype: frame.rrtype, host: frame.name, reason: 'no resolved address may be dialed', addresses: records.length });
+    return notFoundQueryError(frame);
+  }
   return { rrtype: frame.rrtype as 'lookup' | 'A' | 'AAAA', records: allowed };
 }
 

@@ -108,13 +108,16 @@ describe('gateway: connecting', () => {
     assert.match(String(denied?.['reason']), /no allow rule matches/);
   });
 
-  test('a name whose resolved address is denied gets SOCKWAY_ERR_DENIED without RESOLVED', T, async (t) => {
+  test('a name whose resolved address is denied gets ENOTFOUND, as a name that does not exist, without RESOLVED', T, async (t) => {
     const target = await startTarget(t);
-    const { url } = await startGateway(t, { allow: ['localhost:*'], deny: ['127.0.0.0/8:*'] });
+    const { url, logs } = await startGateway(t, { allow: ['localhost:*'], deny: ['127.0.0.0/8:*'] });
     const c = await client(t, url);
     const r = open(c, 'localhost', target.port, new Recorder(), 4);
     const error = await r.reset.promise;
-    assert.equal(error.code, 'SOCKWAY_ERR_DENIED');
+    assert.equal(error.code, 'ENOTFOUND');
+    assert.equal(error.syscall, 'getaddrinfo');
+    assert.equal(error.hostname, 'localhost');
+    assert.match(String(logs.find((entry) => entry.event === 'stream-denied')?.['reason']), /deny rule "127\.0\.0\.0\/8:\*"/);
     assert.deepEqual(r.events, ['reset'], 'the denied address is not revealed');
     assert.equal(target.sockets.length, 0);
   });

@@ -37,7 +37,8 @@ import {
 import { type Policy, type PolicyCheck, type Rule, createPolicy, intersectPolicies } from './policy.ts';
 import { type GatewayLogEntry, type LookupAll, type TcpBridgeInfo, type TcpBridgeOptions, TcpBridge, deniedListenError, openTcpBridge } from './tcp-bridge.ts';
 import { ListenBridge, openListenBridge } from './listen-bridge.ts';
-import { type DnsResolver, answerQuery, createResolver } from './dns-bridge.ts';
+import { answerQuery } from './dns-bridge.ts';
+import { type GatewayResolver, type SessionResolver, createGatewayResolver } from './resolver.ts';
 import { credentialOf } from './token.ts';
 import type { TokenSecret } from './token.ts';
 import { UNSUPPORTED_DATA, WsTransport } from './ws-transport.ts';
@@ -106,11 +107,16 @@ export interface GatewayOptions extends GatewayLimitOptions {
   readonly drainTimeout?: number;
   /** Hard cap on a session's replay buffer in bytes (DATA pauses at half of it; exceeding it fails the session). Default 64 MiB, at least 256 KiB. */
   readonly maxReplayBytes?: number;
-  /** Host name resolver (dns.lookup with all: true); for tests and custom DNS. Also answers the page's dns.lookup(). */
+  /**
+   * Host name resolver (dns.lookup with all: true) for OPEN and the page's dns.lookup(),
+   * under the same caps (maxDnsLookups). Default: resolver.ts, c-ares with /etc/hosts and
+   * resolv.conf search domains. `dns.lookup` brings back getaddrinfo (nsswitch) and its
+   * four threadpool threads, which names whose servers never answer can park.
+   */
   readonly lookup?: LookupAll;
   /**
-   * DNS servers for the page's dns.resolve*() ('127.0.0.1:5353', '[::1]:53', '10.0.0.2'),
-   * as node:dns Resolver.setServers() takes them. Default: the system's servers.
+   * DNS servers for OPEN's names and the page's dns queries ('127.0.0.1:5353', '[::1]:53',
+   * '10.0.0.2'), as node:dns Resolver.setServers() takes them. Default: the system's servers.
    */
   readonly dnsServers?: readonly string[];
   /** Receives one structured entry per event (sessions, streams, denials, errors). Default: no logging. */
@@ -197,8 +203,10 @@ interface Connection {
   /** The gateway's policy intersected with the session's. */
   readonly policy: PolicyCheck;
   readonly budget: WindowBudget;
-  /** Streams resolving or connecting at once (maxPendingOpens). */
+  /** Streams resolving or connecting at once, QUERYs included (maxPendingOpens). */
   readonly dialSlots: DialSlots;
+  /** The session's turn in the gateway's resolver (resolver.ts). */
+  readonly resolver: SessionResolver;
   /**
    * OPEN, LISTEN and QUERY the session's handler sees (the session's own refusals, such as
    * the stream limit, cost nothing): one over the rate gets RESET SOCKWAY_ERR_RATE_LIMIT,
@@ -267,8 +275,7 @@ class GatewayServer implements Gateway {
   readonly #maxStreamWindow: number | undefined;
   readonly #keepaliveInterval: number;
   readonly #closeTimeout: number;
-  readonly #lookup: LookupAll | undefined;
-  readonly #resolver: DnsResolver;
+  readonly #resolver: GatewayResolver;
   readonly #logSink: ((entry: GatewayLogEntry) => void) | undefined;
   readonly #wss: WebSocketServer;
   /** Event-loop time all sessions' STARTTLS may take together. */
@@ -328,8 +335,12 @@ class GatewayServer implements Gateway {
     this.#resumeGracePeriod = checkInt(options.resumeGracePeriod ?? 60_000, 'resumeGracePeriod', 0);
     this.#drainTimeout = checkInt(options.drainTimeout ?? 0, 'drainTimeout', 0);
     this.#maxReplayBytes = options.maxReplayBytes === undefined ? undefined : checkInt(options.maxReplayBytes, 'maxReplayBytes', MIN_REPLAY_BYTES, 'bytes');
-    this.#lookup = options.lookup;
-    this.#resolver = createResolver(options.dnsServers);
+    this.#resolver = createGatewayResolver({
+      servers: options.dnsServers,
+      lookup: options.lookup,
+      maxLookups: this.#gatewayLimits.maxDnsLookups,
+      maxWait: this.#connectTimeout,
+    });
     this.#logSink = options.log;
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -668,8 +679,9 @@ class GatewayServer implements Gateway {
           }
           return answerQuery(stream, frame, {
             policy: connection.policy,
-            resolver: this.#resolver,
-            ...(this.#lookup === undefined ? {} : { lookup: this.#lookup }),
+            resolver: connection.resolver,
+            dialSlots: connection.dialSlots,
+            timeout: this.#gatewayLimits.queryTimeout,
             log,
           });
         },
@@ -707,6 +719,7 @@ class GatewayServer implements Gateway {
       budget: new WindowBudget(limits.maxSessionBufferedBytes, this.#limits.streamWindow),
       clientKey: clientKey(admitted.clientAddress),
       dialSlots: new DialSlots(limits.maxPendingOpens),
+      resolver: this.#resolver.forSession(),
       opens: new TokenBucket(limits.openRate, limits.openBurst),
       tlsCpu: new CpuBudget(TLS_CPU.sessionRate, TLS_CPU.sessionBurst),
       expiresAt: admitted.expiresAt,
@@ -780,7 +793,7 @@ class GatewayServer implements Gateway {
       budget: connection.budget,
       dialSlots: connection.dialSlots,
       tlsCpu: [connection.tlsCpu, this.#tlsCpu],
-      ...(this.#lookup === undefined ? {} : { lookup: this.#lookup }),
+      lookup: connection.resolver.lookup,
       log,
       onDone: (bridge) => {
         if (bridges.delete(bridge)) this.#liveBridges -= 1;
@@ -1022,6 +1035,7 @@ class GatewayServer implements Gateway {
   async #shutdown(): Promise<void> {
     this.#closing = true;
     this.#stopHeartbeat();
+    this.#resolver.cancel();
     this.#detachAll();
     const server = this.#ownServer;
     const serverClosed = server === null || !this.#ownServerOpen

@@ -18,8 +18,12 @@ export interface GatewayLimitOptions {
   readonly maxSessions?: number;
   /** Sessions at once per client (an IPv4 address or an IPv6 /64). Default 32. */
   readonly maxSessionsPerClient?: number;
-  /** Streams of one session resolving or connecting at once; further OPENs wait their turn. Default 64. */
+  /** Streams of one session resolving or connecting at once, DNS QUERYs included; further ones wait their turn. Default 64. */
   readonly maxPendingOpens?: number;
+  /** DNS resolutions in flight at once, all sessions together (OPEN lookups and QUERYs); further ones wait, round-robin across sessions. Default 512. */
+  readonly maxDnsLookups?: number;
+  /** ms a DNS QUERY may take, waiting for a slot included, before the page gets RESET ETIMEOUT. Default 10000. */
+  readonly queryTimeout?: number;
   /** Listeners (net.Server) one session may have at once. Default 8. */
   readonly maxListeners?: number;
   /** OPENs per second per session, sustained (token bucket). Default 100. */
@@ -50,6 +54,8 @@ export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = Object.freeze({
   maxSessions: 1024,
   maxSessionsPerClient: 32,
   maxPendingOpens: 64,
+  maxDnsLookups: 512,
+  queryTimeout: 10_000,
   maxListeners: 8,
   openRate: 100,
   openBurst: 256,
@@ -77,7 +83,9 @@ export const LIMIT_DOCS: readonly LimitDoc[] = [
   { limit: 'Sessions, all clients, waiting-to-resume ones included', option: 'maxSessions', flag: '--max-sessions', default: '1024', result: 'GOAWAY `SOCKWAY_ERR_LIMIT`, close 1013 (HTTP 503 once 64 refusals are pending)' },
   { limit: 'Sessions per client (IPv4 address or IPv6 /64), waiting-to-resume ones included', option: 'maxSessionsPerClient', flag: '--max-sessions-per-client', default: '32', result: 'GOAWAY `SOCKWAY_ERR_LIMIT`, close 1013' },
   { limit: 'Streams per session', option: 'limits.maxStreams', flag: '--max-streams', default: '256', result: 'RESET `SOCKWAY_ERR_STREAM_LIMIT`' },
-  { limit: 'Pending opens per session (resolving or connecting at once)', option: 'maxPendingOpens', flag: '--max-pending-opens', default: '64', result: 'further OPENs wait their turn; one still waiting after the connect timeout gets RESET `ETIMEDOUT`' },
+  { limit: 'Pending opens per session (resolving or connecting at once, DNS queries included)', option: 'maxPendingOpens', flag: '--max-pending-opens', default: '64', result: 'further OPENs and QUERYs wait their turn; one still waiting after the connect (query) timeout gets RESET `ETIMEDOUT` (`ETIMEOUT`)' },
+  { limit: 'DNS resolutions in flight, all sessions together', option: 'maxDnsLookups', flag: '—', default: '512', result: 'further resolutions wait, started round-robin across sessions; one still waiting after the connect timeout fails (`getaddrinfo EAI_AGAIN`, `queryA ETIMEOUT`)' },
+  { limit: 'DNS query timeout (waiting for a slot included)', option: 'queryTimeout', flag: '—', default: '10 s', result: 'RESET `ETIMEOUT` (`queryA ETIMEOUT name`, `getaddrinfo ETIMEOUT name`)' },
   { limit: 'Listeners per session (net.Server)', option: 'maxListeners', flag: '—', default: '8', result: 'RESET `SOCKWAY_ERR_LIMIT` (`listen` error on the page\'s server)' },
   { limit: 'Open rate per session (OPEN/RESET churn)', option: 'openRate, openBurst', flag: '--open-rate', default: '100/s, burst 256', result: 'RESET `SOCKWAY_ERR_RATE_LIMIT` on each OPEN, LISTEN or QUERY over the rate; the session and its other streams carry on' },
   { limit: 'STARTTLS CPU (secure contexts built for pages)', option: '—', flag: '—', default: '50 ms/s per session (burst 60 ms), 250 ms/s for the gateway (burst 60 ms)', result: 'RESET `SOCKWAY_ERR_RATE_LIMIT` on each STARTTLS over it; the session and its other streams carry on' },
@@ -94,7 +102,7 @@ export const LIMIT_DOCS: readonly LimitDoc[] = [
 /** Validated limits; throws ERR_INVALID_ARG_VALUE naming the option. */
 export function resolveGatewayLimits(options: GatewayLimitOptions): GatewayLimits {
   const resolved = { ...DEFAULT_GATEWAY_LIMITS };
-  const positive = new Set<keyof GatewayLimits>(['maxSessions', 'maxSessionsPerClient', 'maxPendingOpens', 'maxListeners', 'openRate', 'openBurst', 'pingRate', 'handshakeTimeout', 'maxSessionBufferedBytes']);
+  const positive = new Set<keyof GatewayLimits>(['maxSessions', 'maxSessionsPerClient', 'maxPendingOpens', 'maxDnsLookups', 'queryTimeout', 'maxListeners', 'openRate', 'openBurst', 'pingRate', 'handshakeTimeout', 'maxSessionBufferedBytes']);
   for (const key of Object.keys(DEFAULT_GATEWAY_LIMITS) as (keyof GatewayLimits)[]) {
     const value = options[key];
     if (value === undefined) continue;

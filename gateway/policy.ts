@@ -71,6 +71,7 @@ import {
   parseIpv4Strict,
   parseIpv6Strict,
   parseResolvedAddress,
+  reverseNameAddress,
   specialRange,
 } from './address.ts';
 
@@ -102,6 +103,8 @@ export type NameQuery = {
   readonly host: string;
   readonly address?: string | undefined;
   readonly namesOnly?: boolean | undefined;
+  /** PTR: `host` is a reverse name (in-addr.arpa, ip6.arpa), judged by the address it encodes. */
+  readonly reverse?: boolean | undefined;
 };
 
 /** The outcome of a policy check; `reason` is for gateway logs (it quotes the rule that decided). */
@@ -136,8 +139,11 @@ export interface PolicyCheck {
   /**
    * DNS (QUERY): whether `host` may be dialed on some port, at `address` when given
    * (as check()) or at some address it could resolve to (as precheck()). With `namesOnly`
-   * (answers that are not addresses: TXT, SRV, MX, …) only rules that match the name
-   * itself (name, `*.suffix`, `*`) count. A policy without it resolves nothing.
+   * (answers that are not addresses: TXT, SRV, MX, …) only exact host-name rules count:
+   * `*` and `*.suffix` rules vouch for addresses, never for a name's other records (they
+   * would map internal names: `_ldap._tcp.corp`, CNAMEs into the network). With `reverse`
+   * (PTR) only address rules allowing the encoded address count. A policy without it
+   * resolves nothing.
    * @see PROTOCOL.md#query
    */
   checkName?(destination: NameQuery): PolicyDecision;
@@ -240,6 +246,7 @@ function decideName(allow: readonly CompiledRule[], deny: readonly CompiledRule[
     ports.add(port.min);
     if (port.max < MAX_PORT) ports.add(port.max + 1);
   }
+  if (destination.reverse === true) return decideReverse(allow, deny, destination.host, ports);
   if (destination.namesOnly === true) return decideNameOnly(allow, deny, destination.host, ports);
   let first: PolicyDecision | undefined;
   for (const port of ports) {
@@ -252,7 +259,11 @@ function decideName(allow: readonly CompiledRule[], deny: readonly CompiledRule[
   return first ?? denied('no port is allowed');
 }
 
-/** Non-address answers reveal nothing an address rule could vouch for: only rules matching the name decide. */
+/**
+ * Non-address answers (TXT, SRV, MX, CNAME, NS) are decided by exact host-name rules
+ * only: an operator who names a host trusts its DNS, and a wildcard names none. Deny
+ * rules of every kind but addresses still deny.
+ */
 function decideNameOnly(allow: readonly CompiledRule[], deny: readonly CompiledRule[], name: string, ports: ReadonlySet<number>): PolicyDecision {
   const label = describe({ host: name, port: 0 }).replace(/ port 0$/, '');
   const host = normalizeHost(name);
@@ -260,9 +271,25 @@ function decideNameOnly(allow: readonly CompiledRule[], deny: readonly CompiledR
   for (const port of ports) {
     const target: Target = { name: host.name, ip: undefined, embedded: undefined, special: undefined, anyHost: false, port };
     if (deny.some((compiled) => compiled.host.type !== 'ip' && matchRule(compiled, target, true) === 'match')) continue;
-    if (allow.some((compiled) => compiled.host.type !== 'ip' && matchRule(compiled, target, false) === 'match')) return ALLOWED;
+    if (allow.some((compiled) => compiled.host.type === 'name' && matchRule(compiled, target, false) === 'match')) return ALLOWED;
   }
-  return denied(`${label}: no allow rule names this host (address rules do not vouch for DNS records)`);
+  return denied(`${label}: no allow rule names this exact host (wildcard and address rules do not vouch for DNS records)`);
+}
+
+/**
+ * PTR: the reverse name must encode one whole address, and an address rule must allow
+ * dialing that address on some port (special ranges only through a rule naming them, as
+ * for OPEN). Name rules and `*` never answer PTR: they would map internal addresses.
+ */
+function decideReverse(allow: readonly CompiledRule[], deny: readonly CompiledRule[], name: string, ports: ReadonlySet<number>): PolicyDecision {
+  const label = describe({ host: name, port: 0 }).replace(/ port 0$/, '');
+  const address = reverseNameAddress(name);
+  if (address === undefined) return denied(`${label}: PTR is answered only for the reverse name of one whole address`);
+  const addressRules = allow.filter((compiled) => compiled.host.type === 'ip');
+  for (const port of ports) {
+    if (decide(addressRules, deny, { host: address, port }, 'final').allowed) return ALLOWED;
+  }
+  return denied(`${label}: no address rule allows ${address}`);
 }
 
 /**

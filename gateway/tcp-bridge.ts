@@ -3,8 +3,9 @@
  * session stream and the TCP socket, with backpressure both ways.
  * @see PROTOCOL.md#open
  *
- *   OPEN ─ normalise host ─ precheck(host) ─ dns.lookup ─ check(host, address) ─ RESOLVED ─ net.connect(address) ─ OPENED
- *     └─ denied: RESET SOCKWAY_ERR_DENIED          any failure: RESET with the real error fields
+ *   OPEN ─ normalise host ─ precheck(host) ─ lookup (resolver.ts) ─ check(host, address) ─ RESOLVED ─ net.connect(address) ─ OPENED
+ *     └─ denied: RESET SOCKWAY_ERR_DENIED        no address allowed: RESET ENOTFOUND, as for a name that does not exist
+ *                                                 any failure: RESET with the real error fields
  *
  * What is checked is what is dialed: an IP host in any notation (127.1, ::ffff:7f00:1,
  * fe80::1%eth0) is checked and dialed as its canonical address (address.ts); a name is
@@ -34,6 +35,7 @@ import { HEADER_LENGTH, MAX_PAYLOAD_LIMIT } from '../shared/protocol.ts';
 import { normalizeHost } from './address.ts';
 import type { CpuBudget, DialSlots, WindowBudget } from './limits.ts';
 import type { PolicyCheck } from './policy.ts';
+import { type LookupAll, notFound } from './resolver.ts';
 import { secureContextOf, securedOf, tlsConnectOptions } from './tls-options.ts';
 
 /** One structured log line; `event` names what happened, the rest is context. */
@@ -43,12 +45,7 @@ export interface GatewayLogEntry {
   readonly [field: string]: unknown;
 }
 
-/** dns.lookup with `all: true`, injectable for tests and custom resolvers. */
-export type LookupAll = (
-  hostname: string,
-  options: dns.LookupAllOptions,
-  callback: (error: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void,
-) => void;
+export type { LookupAll } from './resolver.ts';
 
 /** Options of openTcpBridge(). */
 export interface TcpBridgeOptions {
@@ -62,8 +59,8 @@ export interface TcpBridgeOptions {
   readonly budget?: WindowBudget;
   /** The session's dial slots (maxPendingOpens): resolving and connecting wait for one. */
   readonly dialSlots?: DialSlots;
-  /** Default dns.lookup. */
-  readonly lookup?: LookupAll;
+  /** Resolves the host (the session's SessionResolver.lookup, or the gateway's `lookup` option). */
+  readonly lookup: LookupAll;
   /** Event-loop time STARTTLS may spend building secure contexts (limits.ts CpuBudget); over it: RESET SOCKWAY_ERR_RATE_LIMIT. */
   readonly tlsCpu?: readonly CpuBudget[];
   readonly log?: (entry: GatewayLogEntry) => void;
@@ -113,7 +110,6 @@ interface Candidate {
   readonly family: Family;
 }
 
-const DEFAULT_LOOKUP: LookupAll = (hostname, options, callback) => dns.lookup(hostname, options, callback);
 const ETIMEDOUT_ERRNO = uvErrno('ETIMEDOUT');
 // Errors after which the next resolved address is worth a try (Node's autoSelectFamily retries these too).
 const RETRYABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ETIMEDOUT', 'EAFNOSUPPORT']);
@@ -288,7 +284,7 @@ export class TcpBridge implements StreamHandler {
         // As net.connect does when no family is asked for: only families the host has an address in.
         ...(requested === 0 && this.#frame.localAddress === '' ? { hints: dns.ADDRCONFIG } : {}),
       };
-      (this.#options.lookup ?? DEFAULT_LOOKUP)(this.host, lookupOptions, (error, addresses) => {
+      this.#options.lookup(this.host, lookupOptions, (error, addresses) => {
         this.#guard('lookup', () => this.#onLookup(error, addresses));
       });
     });
@@ -370,12 +366,10 @@ export class TcpBridge implements StreamHandler {
       else reason ||= decision.reason;
     }
     if (candidates.length === 0) {
-      if (reason === '') {
-        this.#fail(wireError({ code: 'ENOTFOUND', syscall: 'getaddrinfo', hostname: this.host }));
-        return;
-      }
-      this.#log('warn', 'stream-denied', { reason });
-      this.#fail(deniedError(this.host, this.port));
+      // A name whose every address is forbidden answers exactly as a name that does not
+      // exist: anything else tells the page the name exists inside. The log keeps why.
+      if (reason !== '') this.#log('warn', 'stream-denied', { reason });
+      this.#fail(fromSystemError(notFound(this.host), { syscall: 'getaddrinfo', hostname: this.host }));
       return;
     }
     this.#dial(candidates);
