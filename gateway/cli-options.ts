@@ -36,7 +36,10 @@ Options:
   --window BYTES      Per-stream flow-control window, e.g. 262144 or 256KiB
   --max-sessions N    Maximum sessions at once (default 1024)
   --max-sessions-per-client N
-                      Maximum sessions per IPv4 address or IPv6 /64 (default 32)
+                      Maximum sessions per IPv4 address or IPv6 /56 (default 32)
+  --ipv6-client-prefix N
+                      IPv6 prefix length counted as one client, 32 to 128
+                      (default 56)
   --max-pending-opens N
                       Maximum streams of a session still connecting (default 64)
   --open-rate N       Connection attempts per second per session (default 100;
@@ -155,6 +158,7 @@ export type GatewayCliOptions =
       readonly window?: number;
       readonly maxSessions?: number;
       readonly maxSessionsPerClient?: number;
+      readonly ipv6ClientPrefix?: number;
       readonly maxPendingOpens?: number;
       /** Opens per second (the burst is twice that). */
       readonly openRate?: number;
@@ -195,6 +199,7 @@ const FLAGS = {
   '--window': 'value',
   '--max-sessions': 'value',
   '--max-sessions-per-client': 'value',
+  '--ipv6-client-prefix': 'value',
   '--max-pending-opens': 'value',
   '--open-rate': 'value',
   '--connect-timeout': 'value',
@@ -281,6 +286,7 @@ export function parseGatewayArgs(argv: readonly string[], env: GatewayEnv = proc
     window: optional('--window', parseWindow),
     maxSessions: optional('--max-sessions', (text, label) => parseCount(text, label, 1, MAX_INT32)),
     maxSessionsPerClient: optional('--max-sessions-per-client', (text, label) => parseCount(text, label, 1, MAX_INT32)),
+    ipv6ClientPrefix: optional('--ipv6-client-prefix', (text, label) => parseCount(text, label, 32, 128)),
     maxPendingOpens: optional('--max-pending-opens', (text, label) => parseCount(text, label, 1, MAX_INT32)),
     openRate: optional('--open-rate', (text, label) => parseCount(text, label, 1, 1_000_000)),
     connectTimeout: optional('--connect-timeout', (text, label) => parseDuration(text, label, 1)),
@@ -472,6 +478,8 @@ function example(flag: Flag): string {
       return '1';
     case '--max-streams':
       return '256';
+    case '--ipv6-client-prefix':
+      return '56';
     case '--window':
       return '256KiB';
     default:

@@ -448,7 +448,7 @@ class GatewayServer implements Gateway {
       rejectUpgrade(socket, 403, 'Forbidden');
       return;
     }
-    const key = clientKey(clientAddress);
+    const key = clientKey(clientAddress, this.#gatewayLimits.ipv6ClientPrefix);
     const limits = this.#gatewayLimits;
     const perClient = this.#slots.get(key) ?? 0;
     if (this.#slotCount >= limits.maxSessions || perClient >= limits.maxSessionsPerClient) {
@@ -712,7 +712,7 @@ class GatewayServer implements Gateway {
       listeners: new Set(),
       policy: admitted.policy,
       budget: new WindowBudget(limits.maxSessionBufferedBytes, this.#limits.streamWindow),
-      clientKey: clientKey(admitted.clientAddress),
+      clientKey: clientKey(admitted.clientAddress, limits.ipv6ClientPrefix),
       dialSlots: new DialSlots(limits.maxPendingOpens),
       opens: new TokenBucket(limits.openRate, limits.openBurst),
       refusals: new TokenBucket(limits.openRate, limits.openBurst),

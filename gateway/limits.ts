@@ -10,14 +10,17 @@
  */
 import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
 import { FrameType } from '../shared/protocol.ts';
+import { DEFAULT_IPV6_CLIENT_PREFIX } from './address.ts';
 import type { MessageTransport, TransportSink } from '../shared/transport.ts';
 
 /** Limits a gateway enforces beyond the protocol's own (see GatewayOptions). All optional. */
 export interface GatewayLimitOptions {
   /** WebSocket sessions at once, all clients together. Default 1024. */
   readonly maxSessions?: number;
-  /** Sessions at once per client (an IPv4 address or an IPv6 /64). Default 32. */
+  /** Sessions at once per client (an IPv4 address or an IPv6 /56, see ipv6ClientPrefix). Default 32. */
   readonly maxSessionsPerClient?: number;
+  /** Prefix length of the IPv6 block counted as one client (32..128). Default 56: what one subscriber is usually given. */
+  readonly ipv6ClientPrefix?: number;
   /** Streams of one session resolving or connecting at once; further OPENs wait their turn. Default 64. */
   readonly maxPendingOpens?: number;
   /** Listeners (net.Server) one session may have at once. Default 8. */
@@ -49,6 +52,7 @@ export type GatewayLimits = { readonly [K in keyof GatewayLimitOptions]-?: numbe
 export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = Object.freeze({
   maxSessions: 1024,
   maxSessionsPerClient: 32,
+  ipv6ClientPrefix: DEFAULT_IPV6_CLIENT_PREFIX,
   maxPendingOpens: 64,
   maxListeners: 8,
   openRate: 100,
@@ -75,7 +79,7 @@ export interface LimitDoc {
 /** The limits table: what each limit bounds, its default, and what the page sees when it is hit. */
 export const LIMIT_DOCS: readonly LimitDoc[] = [
   { limit: 'Sessions, all clients, waiting-to-resume ones included', option: 'maxSessions', flag: '--max-sessions', default: '1024', result: 'GOAWAY `SOCKWAY_ERR_LIMIT`, close 1013 (HTTP 503 once 64 refusals are pending)' },
-  { limit: 'Sessions per client (IPv4 address or IPv6 /64), waiting-to-resume ones included', option: 'maxSessionsPerClient', flag: '--max-sessions-per-client', default: '32', result: 'GOAWAY `SOCKWAY_ERR_LIMIT`, close 1013' },
+  { limit: 'Sessions per client (IPv4 address or IPv6 /56), waiting-to-resume ones included', option: 'maxSessionsPerClient, ipv6ClientPrefix', flag: '--max-sessions-per-client, --ipv6-client-prefix', default: '32; IPv6 /56', result: 'GOAWAY `SOCKWAY_ERR_LIMIT`, close 1013' },
   { limit: 'Streams per session', option: 'limits.maxStreams', flag: '--max-streams', default: '256', result: 'RESET `SOCKWAY_ERR_STREAM_LIMIT`' },
   { limit: 'Pending opens per session (resolving or connecting at once)', option: 'maxPendingOpens', flag: '--max-pending-opens', default: '64', result: 'further OPENs wait their turn; one still waiting after the connect timeout gets RESET `ETIMEDOUT`' },
   { limit: 'Listeners per session (net.Server)', option: 'maxListeners', flag: '—', default: '8', result: 'RESET `SOCKWAY_ERR_LIMIT` (`listen` error on the page\'s server)' },
@@ -97,9 +101,9 @@ export function resolveGatewayLimits(options: GatewayLimitOptions): GatewayLimit
   for (const key of Object.keys(DEFAULT_GATEWAY_LIMITS) as (keyof GatewayLimits)[]) {
     const value = options[key];
     if (value === undefined) continue;
-    const min = positive.has(key) ? 1 : 0;
-    if (!Number.isInteger(value) || value < min || value > 0x7fff_ffff) {
-      throw limitError(`${key} must be an integer from ${min} to ${0x7fff_ffff}, got ${String(value)}`);
+    const [min, max] = key === 'ipv6ClientPrefix' ? [32, 128] : [positive.has(key) ? 1 : 0, 0x7fff_ffff];
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw limitError(`${key} must be an integer from ${min} to ${max}, got ${String(value)}`);
     }
     resolved[key] = value;
   }
