@@ -57,6 +57,11 @@ Options:
   --max-session-buffer BYTES
                       Bytes one session may make the gateway hold (default
                       32MiB)
+  --memory-budget BYTES
+                      Bytes all sessions together may hold towards pages
+                      (queues, replay buffers); past it, sessions stop reading
+                      their TCP sockets until pages acknowledge (default a
+                      quarter of RAM, 64MiB to 1GiB)
   --resume-grace T    Keep a session whose WebSocket dropped (its TCP sockets
                       and listeners) this long for the client to resume it
                       (default 60s; 0 = no resumption)
@@ -169,6 +174,7 @@ export type GatewayCliOptions =
       readonly streamIdleTimeout?: number;
       readonly sessionIdleTimeout?: number;
       readonly maxSessionBufferedBytes?: number;
+      readonly memoryBudget?: number;
       readonly resumeGracePeriod?: number;
       readonly maxReplayBytes?: number;
       readonly drainTimeout?: number;
@@ -207,6 +213,7 @@ const FLAGS = {
   '--stream-idle-timeout': 'value',
   '--session-idle-timeout': 'value',
   '--max-session-buffer': 'value',
+  '--memory-budget': 'value',
   '--resume-grace': 'value',
   '--max-replay': 'value',
   '--drain-timeout': 'value',
@@ -295,6 +302,7 @@ export function parseGatewayArgs(argv: readonly string[], env: GatewayEnv = proc
     resumeGracePeriod: optional('--resume-grace', (text, label) => parseDuration(text, label, 0)),
     drainTimeout: optional('--drain-timeout', (text, label) => parseDuration(text, label, 0)),
     maxSessionBufferedBytes: optional('--max-session-buffer', (text, label) => parseBytes(text, label, 64 * 1024)),
+    memoryBudget: optional('--memory-budget', (text, label) => parseBytes(text, label, 1024 * 1024)),
     maxReplayBytes: optional('--max-replay', (text, label) => parseBytes(text, label, MIN_REPLAY_BYTES)),
   };
   return {
@@ -474,6 +482,8 @@ function example(flag: Flag): string {
       return '32MiB';
     case '--max-replay':
       return '64MiB';
+    case '--memory-budget':
+      return '512MiB';
     case '--trust-proxy':
       return '1';
     case '--max-streams':

@@ -35,6 +35,7 @@ import {
 import { type Policy, type PolicyCheck, type Rule, createPolicy, intersectPolicies } from './policy.ts';
 import { type GatewayLogEntry, type LookupAll, type TcpBridgeInfo, type TcpBridgeOptions, TcpBridge, deniedListenError, openTcpBridge } from './tcp-bridge.ts';
 import { ListenBridge, openListenBridge } from './listen-bridge.ts';
+import { DEFAULT_RESERVE, MemoryBudget } from './memory-budget.ts';
 import { type DnsResolver, answerQuery, createResolver } from './dns-bridge.ts';
 import { credentialOf } from './token.ts';
 import type { TokenSecret } from './token.ts';
@@ -153,6 +154,10 @@ export interface GatewayStats {
   /** Bytes in all sessions' replay buffers now, and the most one session ever held. */
   readonly replayBytes: number;
   readonly replayPeak: number;
+  /** Bytes all sessions hold towards pages (stream queues and replay buffers), the most ever, and the budget for them. */
+  readonly heldBytes: number;
+  readonly heldPeak: number;
+  readonly memoryBudget: number;
   /** Successful resumptions since the gateway started. */
   readonly resumes: number;
 }
@@ -277,6 +282,9 @@ class GatewayServer implements Gateway {
   #drainTimer: NodeJS.Timeout | null = null;
   #resumes = 0;
   #replayPeak = 0;
+  /** What all sessions hold towards pages (memory-budget.ts). */
+  readonly #memory: MemoryBudget;
+  #relieving = false;
   #closing = false;
   #closed: Promise<void> | null = null;
   #released: (() => void) | null = null;
@@ -288,6 +296,12 @@ class GatewayServer implements Gateway {
       listen: { allow: options.allowListen ?? [], deny: options.denyListen ?? [] },
     });
     this.#gatewayLimits = resolveGatewayLimits(options);
+    // The reserves of a full gateway fit in the budget.
+    this.#memory = new MemoryBudget({
+      limit: this.#gatewayLimits.memoryBudget,
+      reserve: Math.min(DEFAULT_RESERVE, Math.floor(this.#gatewayLimits.memoryBudget / this.#gatewayLimits.maxSessions)),
+      onPressure: () => this.#relievePressure(),
+    });
     // WELCOME announces the session idle timeout the gateway enforces (PROTOCOL.md#limits).
     this.#limits = resolveLimits({
       maxStreams: DEFAULT_GATEWAY_MAX_STREAMS,
@@ -396,6 +410,9 @@ class GatewayServer implements Gateway {
       timers: this.#graceTimers + (this.#drainTimer === null ? 0 : 1),
       replayBytes,
       replayPeak: this.#replayPeak,
+      heldBytes: this.#memory.held,
+      heldPeak: this.#memory.peak,
+      memoryBudget: this.#memory.limit,
       resumes: this.#resumes,
     };
   }
@@ -638,6 +655,9 @@ class GatewayServer implements Gateway {
         transport.terminate();
       },
     });
+    // This session's share of the memory budget; closed with the session (or below, when
+    // this WebSocket resumes another session instead).
+    const account = this.#memory.account();
     let session: Session;
     try {
       session = new Session({
@@ -647,6 +667,7 @@ class GatewayServer implements Gateway {
         limits: this.#limits,
         resumable: this.#resumeGracePeriod > 0,
         ...(this.#maxReplayBytes === undefined ? {} : { maxReplayBytes: this.#maxReplayBytes }),
+        budget: account,
         onDetach: (info) => this.#onDetach(connection, info.code),
         onResume: () => {
           this.#resumes += 1;
@@ -656,6 +677,7 @@ class GatewayServer implements Gateway {
         onResumeRequest: (frame, taken) => {
           const resumed = this.#resume(connection, frame, taken, transport, log);
           if (!('session' in resumed)) return resumed;
+          account.close();
           connection = resumed;
           return null;
         },
@@ -699,6 +721,7 @@ class GatewayServer implements Gateway {
         onClose: (error) => this.#onSessionClose(connection, error, openedAt),
       });
     } catch (error) {
+      account.close();
       log({ level: 'error', event: 'internal-error', where: 'session', error: String(error) });
       ws.terminate();
       return;
@@ -917,6 +940,34 @@ class GatewayServer implements Gateway {
     return { error: wireError({ code: SockwayErrorCode.Limit, message }), closeCode: TRY_AGAIN_LATER };
   }
 
+  /**
+   * The memory budget is used up (a session had to stop reading). Sessions waiting to
+   * resume cannot acknowledge anything, so what they hold beyond their reserve is stuck
+   * until their client returns: they are ended first, largest first, until there is room.
+   * Live sessions come before resumability; the client learns it on RESUME.
+   */
+  #relievePressure(): void {
+    if (this.#relieving) return;
+    this.#relieving = true;
+    // Not from inside the session that asked (its write() is on the stack).
+    queueMicrotask(() => {
+      this.#relieving = false;
+      const detached = [...this.#connections]
+        .filter((connection) => connection.session.detached && connection.session.state === 'open')
+        .map((connection) => ({ connection, held: connection.session.sessionStats().replayBytes + queuedOf(connection) }))
+        .filter(({ held }) => held > this.#memory.reserve)
+        .sort((a, b) => b.held - a.held);
+      for (const { connection, held } of detached) {
+        if (this.#memory.hasRoom) break;
+        this.#log({ level: 'warn', event: 'memory-pressure', session: connection.id, heldBytes: held, budget: this.#memory.limit, action: 'end-detached' });
+        connection.session.close(
+          wireError({ code: SockwayErrorCode.ResumeFailed, message: 'the gateway needed the memory this session held while it waited to be resumed' }),
+          CloseCode.GoingAway,
+        );
+      }
+    });
+  }
+
   /** Ends the wait for a detached session's client (it resumed, or the session is over). */
   #stopGraceTimer(connection: Connection): void {
     if (connection.graceTimer === null) return;
@@ -1127,4 +1178,11 @@ function rejectUpgrade(socket: Duplex, status: number, text: string): void {
     socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
   }
   socket.destroy();
+}
+
+/** Bytes a session's streams have queued towards its page. */
+function queuedOf(connection: Connection): number {
+  let queued = 0;
+  for (const stream of connection.session.streams()) queued += stream.queuedBytes;
+  return queued;
 }

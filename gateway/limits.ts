@@ -11,6 +11,7 @@
 import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
 import { FrameType } from '../shared/protocol.ts';
 import { DEFAULT_IPV6_CLIENT_PREFIX } from './address.ts';
+import { MemoryBudget } from './memory-budget.ts';
 import type { MessageTransport, TransportSink } from '../shared/transport.ts';
 
 /** Limits a gateway enforces beyond the protocol's own (see GatewayOptions). All optional. */
@@ -44,6 +45,14 @@ export interface GatewayLimitOptions {
    * Default 32 MiB.
    */
   readonly maxSessionBufferedBytes?: number;
+  /**
+   * Bytes all sessions together may make the gateway hold towards pages: DATA queued on
+   * their streams and frames kept for replay until the page ACKs them. When it is used
+   * up, sessions stop reading their TCP sockets (backpressure, no error) until pages
+   * acknowledge; each session keeps a reserve of min(1 MiB, memoryBudget / maxSessions).
+   * Default a quarter of the machine's memory, from 64 MiB to 1 GiB.
+   */
+  readonly memoryBudget?: number;
 }
 
 /** Every limit, filled in. */
@@ -62,6 +71,7 @@ export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = Object.freeze({
   sessionIdleTimeout: 300_000,
   streamIdleTimeout: 1_800_000,
   maxSessionBufferedBytes: 32 * 1024 * 1024,
+  memoryBudget: MemoryBudget.defaultLimit(),
 });
 
 /** Streams a gateway session accepts at once unless `limits.maxStreams` says otherwise (announced in WELCOME). */
@@ -92,12 +102,14 @@ export const LIMIT_DOCS: readonly LimitDoc[] = [
   { limit: 'Frame size', option: 'limits.maxPayload', flag: '—', default: '64 KiB DATA payload; 4 KiB other frames; 65,541-byte WebSocket message', result: 'close 1009 (WebSocket), or GOAWAY `SOCKWAY_ERR_FRAME` / `SOCKWAY_ERR_PROTOCOL` (close 1002)' },
   { limit: 'Bytes buffered per stream', option: 'limits.streamWindow, maxStreamWindow', flag: '--window', default: '256 KiB credit, auto-tuned up to 4 MiB; 128 KiB queued towards the page', result: 'credit (flow control); DATA beyond it: GOAWAY `SOCKWAY_ERR_FLOW_CONTROL`, close 1002' },
   { limit: 'Bytes buffered per session', option: 'maxSessionBufferedBytes', flag: '--max-session-buffer', default: '32 MiB', result: 'stream windows stop growing (flow control, no error); a client not reading its WebSocket is dropped (close 1006, logged `send-buffer-limit`)' },
+  { limit: 'Replay buffer per session (sent frames the page has not ACKed)', option: 'maxReplayBytes', flag: '--max-replay', default: '64 MiB; DATA pauses at half', result: 'DATA waits for ACKs (backpressure); control frames past the cap: GOAWAY `SOCKWAY_ERR_LIMIT`, close 1011' },
+  { limit: 'Memory budget, all sessions (queues and replay buffers towards pages)', option: 'memoryBudget', flag: '--memory-budget', default: '¼ of RAM, 64 MiB to 1 GiB; each session keeps min(1 MiB, budget / maxSessions)', result: 'sessions beyond their reserve stop reading their TCP sockets until pages ACK (backpressure, no error); sessions waiting to resume are ended first (GOAWAY `SOCKWAY_ERR_RESUME_FAILED` on resume, logged `memory-pressure`)' },
 ];
 
 /** Validated limits; throws ERR_INVALID_ARG_VALUE naming the option. */
 export function resolveGatewayLimits(options: GatewayLimitOptions): GatewayLimits {
   const resolved = { ...DEFAULT_GATEWAY_LIMITS };
-  const positive = new Set<keyof GatewayLimits>(['maxSessions', 'maxSessionsPerClient', 'maxPendingOpens', 'maxListeners', 'openRate', 'openBurst', 'pingRate', 'handshakeTimeout', 'maxSessionBufferedBytes']);
+  const positive = new Set<keyof GatewayLimits>(['maxSessions', 'maxSessionsPerClient', 'maxPendingOpens', 'maxListeners', 'openRate', 'openBurst', 'pingRate', 'handshakeTimeout', 'maxSessionBufferedBytes', 'memoryBudget']);
   for (const key of Object.keys(DEFAULT_GATEWAY_LIMITS) as (keyof GatewayLimits)[]) {
     const value = options[key];
     if (value === undefined) continue;
