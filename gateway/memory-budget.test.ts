@@ -165,3 +165,31 @@ describe('replay/window attack against a small budget', () => {
     download.stream.reset(wireError({ code: 'ECONNRESET', message: 'enough' }));
   });
 });
+
+describe('detached sessions under memory pressure', () => {
+  test('a session waiting to resume that holds the budget is ended when a live session needs room (memory-pressure)', T, async (t) => {
+    const budget = 4 * MiB;
+    const flood = await startTarget(t, pump);
+    const { url, gateway, logs } = await startGateway(t, { allow: ['127.0.0.1:*'], maxSessions: 8, memoryBudget: budget, keepaliveInterval: 0 });
+    const hog = await rawSocket(t, url);
+    hog.ws.removeAllListeners('message');
+    hog.ws.send(GREEDY_HELLO);
+    for (let i = 0; i < 4; i += 1) hog.ws.send(openFrame(2 * i + 1, '127.0.0.1', flood.port));
+    await until(() => gateway.stats().heldBytes >= budget, 'the unacknowledging session to fill the budget', 20_000);
+    // Its link drops: the session waits to be resumed, holding what it held.
+    hog.ws.terminate();
+    await until(() => gateway.stats().detachedSessions === 1, 'the session to detach');
+
+    const live = await rawSocket(t, url);
+    live.ws.removeAllListeners('message');
+    live.ws.send(GREEDY_HELLO);
+    live.ws.send(openFrame(1, '127.0.0.1', flood.port));
+    await until(() => logs.some((entry) => entry.event === 'memory-pressure'), 'the gateway to end the detached session', 20_000);
+    await until(() => gateway.stats().detachedSessions === 0 && gateway.sessions === 1, 'only the live session left');
+    // The live session got the room the detached one held, beyond its own reserve.
+    await until(() => gateway.stats().heldBytes >= budget / 2, 'the live session to use the freed budget', 20_000);
+    const entry = logs.find((e) => e.event === 'memory-pressure');
+    assert.equal(entry?.['action'], 'end-detached');
+    assert.ok(logs.some((e) => e.event === 'session-closed' && e['code'] === 'SOCKWAY_ERR_RESUME_FAILED'));
+  });
+});
