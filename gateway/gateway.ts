@@ -36,6 +36,7 @@ import { type Policy, type PolicyCheck, type Rule, createPolicy, intersectPolici
 import { type GatewayLogEntry, type LookupAll, type TcpBridgeInfo, type TcpBridgeOptions, TcpBridge, deniedListenError, openTcpBridge } from './tcp-bridge.ts';
 import { ListenBridge, openListenBridge } from './listen-bridge.ts';
 import { DEFAULT_RESERVE, MemoryBudget } from './memory-budget.ts';
+import { pickEviction } from './eviction.ts';
 import { type DnsResolver, answerQuery, createResolver } from './dns-bridge.ts';
 import { credentialOf } from './token.ts';
 import type { TokenSecret } from './token.ts';
@@ -208,6 +209,8 @@ interface Connection {
   readonly expiresAt: number;
   /** Heard from since the last ping. */
   alive: boolean;
+  /** ms since the epoch since which the session has had no stream or listener (fair admission). */
+  idleSince: number;
   /** Handshake, idle-session and expiry timers. */
   handshakeTimer: NodeJS.Timeout | null;
   idleTimer: NodeJS.Timeout | null;
@@ -468,8 +471,12 @@ class GatewayServer implements Gateway {
     const key = clientKey(clientAddress, this.#gatewayLimits.ipv6ClientPrefix);
     const limits = this.#gatewayLimits;
     const perClient = this.#slots.get(key) ?? 0;
-    if (this.#slotCount >= limits.maxSessions || perClient >= limits.maxSessionsPerClient) {
-      const total = this.#slotCount >= limits.maxSessions;
+    const full = this.#slotCount >= limits.maxSessions;
+    // Fair admission: a full gateway ends an idle session of a bigger holder instead (its
+    // upgrade socket holds a slot; the slot is free once that socket closes).
+    const evicted = full && perClient < limits.maxSessionsPerClient && this.#evictFor(perClient, (connection) => !connection.session.detached);
+    if (!evicted && (full || perClient >= limits.maxSessionsPerClient)) {
+      const total = full;
       const message = total
         ? `the gateway has its maximum of ${limits.maxSessions} sessions; try again later`
         : `too many sessions from this client (limit ${limits.maxSessionsPerClient}); close one or try again later`;
@@ -742,6 +749,7 @@ class GatewayServer implements Gateway {
       overRate: false,
       expiresAt: admitted.expiresAt,
       alive: true,
+      idleSince: Date.now(),
       handshakeTimer: null,
       idleTimer: null,
       expiryTimer: null,
@@ -822,6 +830,7 @@ class GatewayServer implements Gateway {
   /** A bridge or listener finished: a session left without any may idle out (or expire). */
   #afterStreamGone(connection: Connection): void {
     if (connection.bridges.size === 0 && connection.listeners.size === 0) {
+      connection.idleSince = Date.now();
       // Draining (close() with drainTimeout): the last stream is done, so is the session.
       if (this.#closing && this.#connections.has(connection)) {
         connection.session.close(GOING_AWAY, CloseCode.GoingAway);
@@ -928,11 +937,13 @@ class GatewayServer implements Gateway {
     let total = 0;
     let sameClient = 0;
     for (const connection of this.#connections) {
-      if (connection === fresh || connection.session.version === 0) continue;
+      // Sessions on their way out (evicted, closing) no longer count.
+      if (connection === fresh || connection.session.version === 0 || connection.session.state !== 'open') continue;
       total += 1;
       if (connection.clientKey === fresh.clientKey) sameClient += 1;
     }
     if (total < limits.maxSessions && sameClient < limits.maxSessionsPerClient) return null;
+    if (total >= limits.maxSessions && sameClient < limits.maxSessionsPerClient && this.#evictFor(sameClient, (connection) => connection !== fresh)) return null;
     const message = total >= limits.maxSessions
       ? `the gateway has its maximum of ${limits.maxSessions} sessions; try again later`
       : `too many sessions from this client (limit ${limits.maxSessionsPerClient}), counting those waiting to resume; close one or try again later`;
@@ -966,6 +977,34 @@ class GatewayServer implements Gateway {
         );
       }
     });
+  }
+
+  /**
+   * Fair admission (eviction.ts): the gateway is full and a client holding `held` sessions
+   * asks for one more. Ends the longest-idle session without streams of a client holding
+   * at least two more (among those `eligible`), with GOAWAY SOCKWAY_ERR_IDLE_TIMEOUT: its
+   * client reconnects on its next connect(). False when there is none to end.
+   */
+  #evictFor(held: number, eligible: (connection: Connection) => boolean): boolean {
+    const candidates: { connection: Connection; clientKey: string; evictable: boolean; idleSince: number }[] = [];
+    for (const connection of this.#connections) {
+      if (connection.session.version === 0 || connection.session.state !== 'open' || !eligible(connection)) continue;
+      candidates.push({
+        connection,
+        clientKey: connection.clientKey,
+        evictable: connection.bridges.size === 0 && connection.listeners.size === 0,
+        idleSince: connection.idleSince,
+      });
+    }
+    const victim = pickEviction(candidates, held)?.connection;
+    if (victim === undefined) return false;
+    const max = this.#gatewayLimits.maxSessions;
+    this.#log({ level: 'warn', event: 'session-evicted', session: victim.id, idleMs: Date.now() - victim.idleSince, reason: `the gateway is at its maximum of ${max} sessions; another client's session was admitted` });
+    victim.session.close(
+      wireError({ code: SockwayErrorCode.IdleTimeout, message: `the gateway closed this idle session to admit another client (it is at its maximum of ${max} sessions)` }),
+      CloseCode.Normal,
+    );
+    return true;
   }
 
   /** Ends the wait for a detached session's client (it resumed, or the session is over). */

@@ -16,7 +16,11 @@ import type { MessageTransport, TransportSink } from '../shared/transport.ts';
 
 /** Limits a gateway enforces beyond the protocol's own (see GatewayOptions). All optional. */
 export interface GatewayLimitOptions {
-  /** WebSocket sessions at once, all clients together. Default 1024. */
+  /**
+   * WebSocket sessions at once, all clients together. When full, a client holding at least
+   * two fewer than the biggest holder still gets in: that holder's longest-idle session
+   * without streams is closed (eviction.ts). Default 1024.
+   */
   readonly maxSessions?: number;
   /** Sessions at once per client (an IPv4 address or an IPv6 /56, see ipv6ClientPrefix). Default 32. */
   readonly maxSessionsPerClient?: number;
@@ -88,7 +92,7 @@ export interface LimitDoc {
 
 /** The limits table: what each limit bounds, its default, and what the page sees when it is hit. */
 export const LIMIT_DOCS: readonly LimitDoc[] = [
-  { limit: 'Sessions, all clients, waiting-to-resume ones included', option: 'maxSessions', flag: '--max-sessions', default: '1024', result: 'GOAWAY `SOCKWAY_ERR_LIMIT`, close 1013 (HTTP 503 once 64 refusals are pending)' },
+  { limit: 'Sessions, all clients, waiting-to-resume ones included', option: 'maxSessions', flag: '--max-sessions', default: '1024', result: 'a client holding at least two sessions fewer than the biggest holder is admitted, and that holder\'s longest-idle session without streams is closed (GOAWAY `SOCKWAY_ERR_IDLE_TIMEOUT`, logged `session-evicted`); else GOAWAY `SOCKWAY_ERR_LIMIT`, close 1013 (HTTP 503 once 64 refusals are pending)' },
   { limit: 'Sessions per client (IPv4 address or IPv6 /56), waiting-to-resume ones included', option: 'maxSessionsPerClient, ipv6ClientPrefix', flag: '--max-sessions-per-client, --ipv6-client-prefix', default: '32; IPv6 /56', result: 'GOAWAY `SOCKWAY_ERR_LIMIT`, close 1013' },
   { limit: 'Streams per session', option: 'limits.maxStreams', flag: '--max-streams', default: '256', result: 'RESET `SOCKWAY_ERR_STREAM_LIMIT`' },
   { limit: 'Pending opens per session (resolving or connecting at once)', option: 'maxPendingOpens', flag: '--max-pending-opens', default: '64', result: 'further OPENs wait their turn; one still waiting after the connect timeout gets RESET `ETIMEDOUT`' },
