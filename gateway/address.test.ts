@@ -144,12 +144,27 @@ describe('specialRange: the special-purpose registries', () => {
 });
 
 describe('clientKey: what per-client limits count', () => {
-  test('IPv4 by address, IPv4-mapped as IPv4, IPv6 by /64', () => {
+  test('IPv4 by address, IPv4-mapped as IPv4, IPv6 by /56 by default', () => {
     assert.equal(clientKey('192.0.2.7'), '192.0.2.7');
     assert.equal(clientKey('::ffff:192.0.2.7'), '192.0.2.7');
-    assert.equal(clientKey('2001:db8:1:2:3:4:5:6'), '[2001:db8:1:2::/64]');
-    assert.equal(clientKey('2001:db8:1:2:ffff::1'), '[2001:db8:1:2::/64]');
-    assert.notEqual(clientKey('2001:db8:1:3::1'), clientKey('2001:db8:1:2::1'));
+    assert.equal(clientKey('2001:db8:1:2:3:4:5:6'), '[2001:db8:1::/56]');
+    assert.equal(clientKey('2001:db8:1:2ff:ffff::1'), '[2001:db8:1:200::/56]');
+    assert.notEqual(clientKey('2001:db8:1:100::1'), clientKey('2001:db8:1:2::1'));
     assert.equal(clientKey('not an address'), 'not an address');
+  });
+
+  test('one /56 is one client: its /64s cannot multiply the per-client limit (the /59 of 32 /64s attack)', () => {
+    // A subscriber's /56 holds 256 /64s: counted per /64, one /59 made 32 clients.
+    const keys = new Set<string>();
+    for (let subnet = 0; subnet < 32; subnet += 1) keys.add(clientKey(`2001:db8:0:${(0xe0 + subnet).toString(16)}::1`));
+    assert.equal(keys.size, 1);
+    assert.equal(clientKey('2001:db8:0:1ff::1'), clientKey('2001:db8:0:100::2'));
+  });
+
+  test('the IPv6 prefix is configurable (32..128)', () => {
+    assert.equal(clientKey('2001:db8:1:2:3:4:5:6', 64), '[2001:db8:1:2::/64]');
+    assert.equal(clientKey('2001:db8:1:2:3:4:5:6', 48), '[2001:db8:1::/48]');
+    assert.equal(clientKey('2001:db8:1:2:3:4:5:6', 128), '[2001:db8:1:2:3:4:5:6/128]');
+    assert.equal(clientKey('192.0.2.7', 48), '192.0.2.7', 'IPv4 is counted by address whatever the prefix');
   });
 });

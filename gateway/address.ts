@@ -324,12 +324,20 @@ export function specialRange(ip: Ip): SpecialRange | undefined {
 // --- client identity for per-client limits --------------------------------------------
 
 /**
- * The key per-client limits count under: the IPv4 address, or the IPv6 /64 (one
- * subscriber usually holds a whole /64, so counting single IPv6 addresses limits nothing).
+ * IPv6 prefix per-client limits count under by default. One subscriber is usually given a
+ * /56 (RIPE-690, RFC 6177), often a /48: counted per /64, one home line was 256 clients.
  */
-export function clientKey(address: string): string {
+export const DEFAULT_IPV6_CLIENT_PREFIX = 56;
+
+/**
+ * The key per-client limits count under: the IPv4 address, or the IPv6 block of
+ * `ipv6Prefix` bits (counting single IPv6 addresses, or /64s, limits nothing: a
+ * subscriber holds many).
+ */
+export function clientKey(address: string, ipv6Prefix: number = DEFAULT_IPV6_CLIENT_PREFIX): string {
   const ip = parseResolvedAddress(address);
   if (ip === undefined) return address;
   if (ip.family === 4) return formatIp(ip);
-  return formatBlock({ family: 6, value: (ip.value >> 64n) << 64n, prefix: 64 });
+  const host = BigInt(128 - ipv6Prefix);
+  return formatBlock({ family: 6, value: (ip.value >> host) << host, prefix: ipv6Prefix });
 }

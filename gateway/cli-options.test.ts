@@ -80,8 +80,8 @@ describe('parseGatewayArgs: valid command lines', () => {
     },
     {
       title: 'limit flags with units',
-      argv: ['--allow', 'x:1', '--max-sessions', '10', '--max-sessions-per-client', '2', '--max-pending-opens', '3', '--open-rate', '5', '--connect-timeout', '5s', '--stream-idle-timeout', '2min', '--session-idle-timeout', '0', '--max-session-buffer', '8MiB'],
-      expect: { maxSessions: 10, maxSessionsPerClient: 2, maxPendingOpens: 3, openRate: 5, connectTimeout: 5000, streamIdleTimeout: 120_000, sessionIdleTimeout: 0, maxSessionBufferedBytes: 8 * 1024 * 1024 },
+      argv: ['--allow', 'x:1', '--max-sessions', '10', '--max-sessions-per-client', '2', '--ipv6-client-prefix', '48', '--max-pending-opens', '3', '--open-rate', '5', '--connect-timeout', '5s', '--stream-idle-timeout', '2min', '--session-idle-timeout', '0', '--max-session-buffer', '8MiB', '--memory-budget', '1GiB'],
+      expect: { maxSessions: 10, maxSessionsPerClient: 2, ipv6ClientPrefix: 48, maxPendingOpens: 3, openRate: 5, connectTimeout: 5000, streamIdleTimeout: 120_000, sessionIdleTimeout: 0, maxSessionBufferedBytes: 8 * 1024 * 1024, memoryBudget: 1024 * 1024 * 1024 },
     },
     {
       title: 'resumption flags',
@@ -197,13 +197,13 @@ describe('USAGE', () => {
 
   test('every flag in USAGE is accepted', () => {
     const options = USAGE.slice(USAGE.indexOf('Options:'), USAGE.indexOf('Rules'));
-    const flags = [...options.matchAll(/^ {2}(?:-h, )?(--[a-z-]+)/gm)].map((match) => match[1] ?? '');
+    const flags = [...options.matchAll(/^ {2}(?:-h, )?(--[a-z0-9-]+)/gm)].map((match) => match[1] ?? '');
     const sample: Record<string, string | null> = {
       '--port': '1', '--host': 'h', '--path': '/', '--allow': 'x:1', '--deny': 'x:1', '--allow-listen': '0.0.0.0:8000',
       '--deny-listen': '0.0.0.0:22', '--token-secret': 's'.repeat(32), '--token-audience': 'gw', '--allow-origin': 'https://a.example',
-      '--trust-proxy': '1', '--max-streams': '1', '--window': '16KiB', '--max-sessions': '1', '--max-sessions-per-client': '1',
+      '--trust-proxy': '1', '--max-streams': '1', '--window': '16KiB', '--max-sessions': '1', '--max-sessions-per-client': '1', '--ipv6-client-prefix': '64',
       '--max-pending-opens': '1', '--open-rate': '1', '--connect-timeout': '1s', '--dns-server': '127.0.0.1:5353', '--stream-idle-timeout': '0', '--session-idle-timeout': '5min',
-      '--max-session-buffer': '1MiB', '--resume-grace': '0', '--max-replay': '1MiB', '--drain-timeout': '10s', '--quiet': null, '--help': null,
+      '--max-session-buffer': '1MiB', '--memory-budget': '64MiB', '--resume-grace': '0', '--max-replay': '1MiB', '--drain-timeout': '10s', '--quiet': null, '--help': null,
     };
     assert.deepEqual([...flags].sort(), Object.keys(sample).sort());
     for (const flag of flags) {

@@ -36,7 +36,10 @@ Options:
   --window BYTES      Per-stream flow-control window, e.g. 262144 or 256KiB
   --max-sessions N    Maximum sessions at once (default 1024)
   --max-sessions-per-client N
-                      Maximum sessions per IPv4 address or IPv6 /64 (default 32)
+                      Maximum sessions per IPv4 address or IPv6 /56 (default 32)
+  --ipv6-client-prefix N
+                      IPv6 prefix length counted as one client, 32 to 128
+                      (default 56)
   --max-pending-opens N
                       Maximum streams of a session still connecting (default 64)
   --open-rate N       Connection attempts per second per session (default 100;
@@ -54,6 +57,11 @@ Options:
   --max-session-buffer BYTES
                       Bytes one session may make the gateway hold (default
                       32MiB)
+  --memory-budget BYTES
+                      Bytes all sessions together may hold towards pages
+                      (queues, replay buffers); past it, sessions stop reading
+                      their TCP sockets until pages acknowledge (default a
+                      quarter of RAM, 64MiB to 1GiB)
   --resume-grace T    Keep a session whose WebSocket dropped (its TCP sockets
                       and listeners) this long for the client to resume it
                       (default 60s; 0 = no resumption)
@@ -155,6 +163,7 @@ export type GatewayCliOptions =
       readonly window?: number;
       readonly maxSessions?: number;
       readonly maxSessionsPerClient?: number;
+      readonly ipv6ClientPrefix?: number;
       readonly maxPendingOpens?: number;
       /** Opens per second (the burst is twice that). */
       readonly openRate?: number;
@@ -165,6 +174,7 @@ export type GatewayCliOptions =
       readonly streamIdleTimeout?: number;
       readonly sessionIdleTimeout?: number;
       readonly maxSessionBufferedBytes?: number;
+      readonly memoryBudget?: number;
       readonly resumeGracePeriod?: number;
       readonly maxReplayBytes?: number;
       readonly drainTimeout?: number;
@@ -195,6 +205,7 @@ const FLAGS = {
   '--window': 'value',
   '--max-sessions': 'value',
   '--max-sessions-per-client': 'value',
+  '--ipv6-client-prefix': 'value',
   '--max-pending-opens': 'value',
   '--open-rate': 'value',
   '--connect-timeout': 'value',
@@ -202,6 +213,7 @@ const FLAGS = {
   '--stream-idle-timeout': 'value',
   '--session-idle-timeout': 'value',
   '--max-session-buffer': 'value',
+  '--memory-budget': 'value',
   '--resume-grace': 'value',
   '--max-replay': 'value',
   '--drain-timeout': 'value',
@@ -281,6 +293,7 @@ export function parseGatewayArgs(argv: readonly string[], env: GatewayEnv = proc
     window: optional('--window', parseWindow),
     maxSessions: optional('--max-sessions', (text, label) => parseCount(text, label, 1, MAX_INT32)),
     maxSessionsPerClient: optional('--max-sessions-per-client', (text, label) => parseCount(text, label, 1, MAX_INT32)),
+    ipv6ClientPrefix: optional('--ipv6-client-prefix', (text, label) => parseCount(text, label, 32, 128)),
     maxPendingOpens: optional('--max-pending-opens', (text, label) => parseCount(text, label, 1, MAX_INT32)),
     openRate: optional('--open-rate', (text, label) => parseCount(text, label, 1, 1_000_000)),
     connectTimeout: optional('--connect-timeout', (text, label) => parseDuration(text, label, 1)),
@@ -289,6 +302,7 @@ export function parseGatewayArgs(argv: readonly string[], env: GatewayEnv = proc
     resumeGracePeriod: optional('--resume-grace', (text, label) => parseDuration(text, label, 0)),
     drainTimeout: optional('--drain-timeout', (text, label) => parseDuration(text, label, 0)),
     maxSessionBufferedBytes: optional('--max-session-buffer', (text, label) => parseBytes(text, label, 64 * 1024)),
+    memoryBudget: optional('--memory-budget', (text, label) => parseBytes(text, label, 1024 * 1024)),
     maxReplayBytes: optional('--max-replay', (text, label) => parseBytes(text, label, MIN_REPLAY_BYTES)),
   };
   return {
@@ -468,10 +482,14 @@ function example(flag: Flag): string {
       return '32MiB';
     case '--max-replay':
       return '64MiB';
+    case '--memory-budget':
+      return '512MiB';
     case '--trust-proxy':
       return '1';
     case '--max-streams':
       return '256';
+    case '--ipv6-client-prefix':
+      return '56';
     case '--window':
       return '256KiB';
     default:

@@ -39,6 +39,8 @@ import { type GatewayLogEntry, type LookupAll, type TcpBridgeInfo, type TcpBridg
 import { ListenBridge, openListenBridge } from './listen-bridge.ts';
 import { answerQuery } from './dns-bridge.ts';
 import { type GatewayResolver, type SessionResolver, createGatewayResolver } from './resolver.ts';
+import { DEFAULT_RESERVE, MemoryBudget } from './memory-budget.ts';
+import { pickEviction } from './eviction.ts';
 import { credentialOf } from './token.ts';
 import type { TokenSecret } from './token.ts';
 import { UNSUPPORTED_DATA, WsTransport } from './ws-transport.ts';
@@ -164,6 +166,10 @@ export interface GatewayStats {
   /** Bytes in all sessions' replay buffers now, and the most one session ever held. */
   readonly replayBytes: number;
   readonly replayPeak: number;
+  /** Bytes all sessions hold towards pages (stream queues and replay buffers), the most ever, and the budget for them. */
+  readonly heldBytes: number;
+  readonly heldPeak: number;
+  readonly memoryBudget: number;
   /** Successful resumptions since the gateway started. */
   readonly resumes: number;
 }
@@ -219,6 +225,8 @@ interface Connection {
   readonly expiresAt: number;
   /** Heard from since the last ping. */
   alive: boolean;
+  /** ms since the epoch since which the session has had no stream or listener (fair admission). */
+  idleSince: number;
   /** Handshake, idle-session and expiry timers. */
   handshakeTimer: NodeJS.Timeout | null;
   idleTimer: NodeJS.Timeout | null;
@@ -296,6 +304,9 @@ class GatewayServer implements Gateway {
   #drainTimer: NodeJS.Timeout | null = null;
   #resumes = 0;
   #replayPeak = 0;
+  /** What all sessions hold towards pages (memory-budget.ts). */
+  readonly #memory: MemoryBudget;
+  #relieving = false;
   #closing = false;
   #closed: Promise<void> | null = null;
   #released: (() => void) | null = null;
@@ -307,6 +318,12 @@ class GatewayServer implements Gateway {
       listen: { allow: options.allowListen ?? [], deny: options.denyListen ?? [] },
     });
     this.#gatewayLimits = resolveGatewayLimits(options);
+    // The reserves of a full gateway fit in the budget.
+    this.#memory = new MemoryBudget({
+      limit: this.#gatewayLimits.memoryBudget,
+      reserve: Math.min(DEFAULT_RESERVE, Math.floor(this.#gatewayLimits.memoryBudget / this.#gatewayLimits.maxSessions)),
+      onPressure: () => this.#relievePressure(),
+    });
     // WELCOME announces the session idle timeout the gateway enforces (PROTOCOL.md#limits).
     this.#limits = resolveLimits({
       maxStreams: DEFAULT_GATEWAY_MAX_STREAMS,
@@ -419,6 +436,9 @@ class GatewayServer implements Gateway {
       timers: this.#graceTimers + (this.#drainTimer === null ? 0 : 1),
       replayBytes,
       replayPeak: this.#replayPeak,
+      heldBytes: this.#memory.held,
+      heldPeak: this.#memory.peak,
+      memoryBudget: this.#memory.limit,
       resumes: this.#resumes,
     };
   }
@@ -471,11 +491,15 @@ class GatewayServer implements Gateway {
       rejectUpgrade(socket, 403, 'Forbidden');
       return;
     }
-    const key = clientKey(clientAddress);
+    const key = clientKey(clientAddress, this.#gatewayLimits.ipv6ClientPrefix);
     const limits = this.#gatewayLimits;
     const perClient = this.#slots.get(key) ?? 0;
-    if (this.#slotCount >= limits.maxSessions || perClient >= limits.maxSessionsPerClient) {
-      const total = this.#slotCount >= limits.maxSessions;
+    const full = this.#slotCount >= limits.maxSessions;
+    // Fair admission: a full gateway ends an idle session of a bigger holder instead (its
+    // upgrade socket holds a slot; the slot is free once that socket closes).
+    const evicted = full && perClient < limits.maxSessionsPerClient && this.#evictFor(perClient, (connection) => !connection.session.detached);
+    if (!evicted && (full || perClient >= limits.maxSessionsPerClient)) {
+      const total = full;
       const message = total
         ? `the gateway has its maximum of ${limits.maxSessions} sessions; try again later`
         : `too many sessions from this client (limit ${limits.maxSessionsPerClient}); close one or try again later`;
@@ -641,6 +665,9 @@ class GatewayServer implements Gateway {
         transport.terminate();
       },
     });
+    // This session's share of the memory budget; closed with the session (or below, when
+    // this WebSocket resumes another session instead).
+    const account = this.#memory.account();
     let session: Session;
     try {
       session = new Session({
@@ -650,6 +677,7 @@ class GatewayServer implements Gateway {
         limits: this.#limits,
         resumable: this.#resumeGracePeriod > 0,
         ...(this.#maxReplayBytes === undefined ? {} : { maxReplayBytes: this.#maxReplayBytes }),
+        budget: account,
         onDetach: (info) => this.#onDetach(connection, info.code),
         onResume: () => {
           this.#resumes += 1;
@@ -659,6 +687,7 @@ class GatewayServer implements Gateway {
         onResumeRequest: (frame, taken) => {
           const resumed = this.#resume(connection, frame, taken, transport, log);
           if (!('session' in resumed)) return resumed;
+          account.close();
           connection = resumed;
           return null;
         },
@@ -704,6 +733,7 @@ class GatewayServer implements Gateway {
         onClose: (error) => this.#onSessionClose(connection, error, openedAt),
       });
     } catch (error) {
+      account.close();
       log({ level: 'error', event: 'internal-error', where: 'session', error: String(error) });
       ws.terminate();
       return;
@@ -717,13 +747,14 @@ class GatewayServer implements Gateway {
       listeners: new Set(),
       policy: admitted.policy,
       budget: new WindowBudget(limits.maxSessionBufferedBytes, this.#limits.streamWindow),
-      clientKey: clientKey(admitted.clientAddress),
+      clientKey: clientKey(admitted.clientAddress, limits.ipv6ClientPrefix),
       dialSlots: new DialSlots(limits.maxPendingOpens),
       resolver: this.#resolver.forSession(),
       opens: new TokenBucket(limits.openRate, limits.openBurst),
       tlsCpu: new CpuBudget(TLS_CPU.sessionRate, TLS_CPU.sessionBurst),
       expiresAt: admitted.expiresAt,
       alive: true,
+      idleSince: Date.now(),
       handshakeTimer: null,
       idleTimer: null,
       expiryTimer: null,
@@ -812,6 +843,7 @@ class GatewayServer implements Gateway {
   /** A bridge or listener finished: a session left without any may idle out (or expire). */
   #afterStreamGone(connection: Connection): void {
     if (connection.bridges.size === 0 && connection.listeners.size === 0) {
+      connection.idleSince = Date.now();
       // Draining (close() with drainTimeout): the last stream is done, so is the session.
       if (this.#closing && this.#connections.has(connection)) {
         connection.session.close(GOING_AWAY, CloseCode.GoingAway);
@@ -930,16 +962,74 @@ class GatewayServer implements Gateway {
     let total = 0;
     let sameClient = 0;
     for (const connection of this.#connections) {
-      if (connection === fresh || connection.session.version === 0) continue;
+      // Sessions on their way out (evicted, closing) no longer count.
+      if (connection === fresh || connection.session.version === 0 || connection.session.state !== 'open') continue;
       total += 1;
       if (connection.clientKey === fresh.clientKey) sameClient += 1;
     }
     if (total < limits.maxSessions && sameClient < limits.maxSessionsPerClient) return null;
+    if (total >= limits.maxSessions && sameClient < limits.maxSessionsPerClient && this.#evictFor(sameClient, (connection) => connection !== fresh)) return null;
     const message = total >= limits.maxSessions
       ? `the gateway has its maximum of ${limits.maxSessions} sessions; try again later`
       : `too many sessions from this client (limit ${limits.maxSessionsPerClient}), counting those waiting to resume; close one or try again later`;
     log({ level: 'warn', event: 'session-refused', code: SockwayErrorCode.Limit, reason: message });
     return { error: wireError({ code: SockwayErrorCode.Limit, message }), closeCode: TRY_AGAIN_LATER };
+  }
+
+  /**
+   * The memory budget is used up (a session had to stop reading). Sessions waiting to
+   * resume cannot acknowledge anything, so what they hold beyond their reserve is stuck
+   * until their client returns: they are ended first, largest first, until there is room.
+   * Live sessions come before resumability; the client learns it on RESUME.
+   */
+  #relievePressure(): void {
+    if (this.#relieving) return;
+    this.#relieving = true;
+    // Not from inside the session that asked (its write() is on the stack).
+    queueMicrotask(() => {
+      this.#relieving = false;
+      const detached = [...this.#connections]
+        .filter((connection) => connection.session.detached && connection.session.state === 'open')
+        .map((connection) => ({ connection, held: connection.session.sessionStats().replayBytes + queuedOf(connection) }))
+        .filter(({ held }) => held > this.#memory.reserve)
+        .sort((a, b) => b.held - a.held);
+      for (const { connection, held } of detached) {
+        if (this.#memory.hasRoom) break;
+        this.#log({ level: 'warn', event: 'memory-pressure', session: connection.id, heldBytes: held, budget: this.#memory.limit, action: 'end-detached' });
+        connection.session.close(
+          wireError({ code: SockwayErrorCode.ResumeFailed, message: 'the gateway needed the memory this session held while it waited to be resumed' }),
+          CloseCode.GoingAway,
+        );
+      }
+    });
+  }
+
+  /**
+   * Fair admission (eviction.ts): the gateway is full and a client holding `held` sessions
+   * asks for one more. Ends the longest-idle session without streams of a client holding
+   * at least two more (among those `eligible`), with GOAWAY SOCKWAY_ERR_IDLE_TIMEOUT: its
+   * client reconnects on its next connect(). False when there is none to end.
+   */
+  #evictFor(held: number, eligible: (connection: Connection) => boolean): boolean {
+    const candidates: { connection: Connection; clientKey: string; evictable: boolean; idleSince: number }[] = [];
+    for (const connection of this.#connections) {
+      if (connection.session.version === 0 || connection.session.state !== 'open' || !eligible(connection)) continue;
+      candidates.push({
+        connection,
+        clientKey: connection.clientKey,
+        evictable: connection.bridges.size === 0 && connection.listeners.size === 0,
+        idleSince: connection.idleSince,
+      });
+    }
+    const victim = pickEviction(candidates, held)?.connection;
+    if (victim === undefined) return false;
+    const max = this.#gatewayLimits.maxSessions;
+    this.#log({ level: 'warn', event: 'session-evicted', session: victim.id, idleMs: Date.now() - victim.idleSince, reason: `the gateway is at its maximum of ${max} sessions; another client's session was admitted` });
+    victim.session.close(
+      wireError({ code: SockwayErrorCode.IdleTimeout, message: `the gateway closed this idle session to admit another client (it is at its maximum of ${max} sessions)` }),
+      CloseCode.Normal,
+    );
+    return true;
   }
 
   /** Ends the wait for a detached session's client (it resumed, or the session is over). */
@@ -1159,4 +1249,11 @@ function rejectUpgrade(socket: Duplex, status: number, text: string): void {
     socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
   }
   socket.destroy();
+}
+
+/** Bytes a session's streams have queued towards its page. */
+function queuedOf(connection: Connection): number {
+  let queued = 0;
+  for (const stream of connection.session.streams()) queued += stream.queuedBytes;
+  return queued;
 }

@@ -115,6 +115,10 @@ describe('sessions', () => {
     assert.equal(await v6a.ready, true);
     const v6b = attemptClient(t, url, { headers: { 'x-forwarded-for': '2001:db8:1:2::99' } });
     assert.equal((await v6b.closeError)?.code, 'SOCKWAY_ERR_LIMIT', 'the same IPv6 /64');
+    const v6c = attemptClient(t, url, { headers: { 'x-forwarded-for': '2001:db8:1:ff::1' } });
+    assert.equal((await v6c.closeError)?.code, 'SOCKWAY_ERR_LIMIT', 'another /64 of the same /56');
+    const v6d = attemptClient(t, url, { headers: { 'x-forwarded-for': '2001:db8:1:100::1' } });
+    assert.equal(await v6d.ready, true, 'the next /56');
   });
 
   for (const limit of ['maxSessionsPerClient', 'maxSessions'] as const) {

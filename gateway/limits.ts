@@ -10,14 +10,22 @@
  */
 import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
 import { FrameType } from '../shared/protocol.ts';
+import { DEFAULT_IPV6_CLIENT_PREFIX } from './address.ts';
+import { MemoryBudget } from './memory-budget.ts';
 import type { MessageTransport, TransportSink } from '../shared/transport.ts';
 
 /** Limits a gateway enforces beyond the protocol's own (see GatewayOptions). All optional. */
 export interface GatewayLimitOptions {
-  /** WebSocket sessions at once, all clients together. Default 1024. */
+  /**
+   * WebSocket sessions at once, all clients together. When full, a client holding at least
+   * two fewer than the biggest holder still gets in: that holder's longest-idle session
+   * without streams is closed (eviction.ts). Default 1024.
+   */
   readonly maxSessions?: number;
-  /** Sessions at once per client (an IPv4 address or an IPv6 /64). Default 32. */
+  /** Sessions at once per client (an IPv4 address or an IPv6 /56, see ipv6ClientPrefix). Default 32. */
   readonly maxSessionsPerClient?: number;
+  /** Prefix length of the IPv6 block counted as one client (32..128). Default 56: what one subscriber is usually given. */
+  readonly ipv6ClientPrefix?: number;
   /** Streams of one session resolving or connecting at once, DNS QUERYs included; further ones wait their turn. Default 64. */
   readonly maxPendingOpens?: number;
   /** DNS resolutions in flight at once, all sessions together (OPEN lookups and QUERYs); further ones wait, round-robin across sessions. Default 512. */
@@ -45,6 +53,14 @@ export interface GatewayLimitOptions {
    * Default 32 MiB.
    */
   readonly maxSessionBufferedBytes?: number;
+  /**
+   * Bytes all sessions together may make the gateway hold towards pages: DATA queued on
+   * their streams and frames kept for replay until the page ACKs them. When it is used
+   * up, sessions stop reading their TCP sockets (backpressure, no error) until pages
+   * acknowledge; each session keeps a reserve of min(1 MiB, memoryBudget / maxSessions).
+   * Default a quarter of the machine's memory, from 64 MiB to 1 GiB.
+   */
+  readonly memoryBudget?: number;
 }
 
 /** Every limit, filled in. */
@@ -53,6 +69,7 @@ export type GatewayLimits = { readonly [K in keyof GatewayLimitOptions]-?: numbe
 export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = Object.freeze({
   maxSessions: 1024,
   maxSessionsPerClient: 32,
+  ipv6ClientPrefix: DEFAULT_IPV6_CLIENT_PREFIX,
   maxPendingOpens: 64,
   maxDnsLookups: 512,
   queryTimeout: 10_000,
@@ -64,6 +81,7 @@ export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = Object.freeze({
   sessionIdleTimeout: 300_000,
   streamIdleTimeout: 1_800_000,
   maxSessionBufferedBytes: 32 * 1024 * 1024,
+  memoryBudget: MemoryBudget.defaultLimit(),
 });
 
 /** Streams a gateway session accepts at once unless `limits.maxStreams` says otherwise (announced in WELCOME). */
@@ -80,8 +98,8 @@ export interface LimitDoc {
 
 /** The limits table: what each limit bounds, its default, and what the page sees when it is hit. */
 export const LIMIT_DOCS: readonly LimitDoc[] = [
-  { limit: 'Sessions, all clients, waiting-to-resume ones included', option: 'maxSessions', flag: '--max-sessions', default: '1024', result: 'GOAWAY `SOCKWAY_ERR_LIMIT`, close 1013 (HTTP 503 once 64 refusals are pending)' },
-  { limit: 'Sessions per client (IPv4 address or IPv6 /64), waiting-to-resume ones included', option: 'maxSessionsPerClient', flag: '--max-sessions-per-client', default: '32', result: 'GOAWAY `SOCKWAY_ERR_LIMIT`, close 1013' },
+  { limit: 'Sessions, all clients, waiting-to-resume ones included', option: 'maxSessions', flag: '--max-sessions', default: '1024', result: 'a client holding at least two sessions fewer than the biggest holder is admitted, and that holder\'s longest-idle session without streams is closed (GOAWAY `SOCKWAY_ERR_IDLE_TIMEOUT`, logged `session-evicted`); else GOAWAY `SOCKWAY_ERR_LIMIT`, close 1013 (HTTP 503 once 64 refusals are pending)' },
+  { limit: 'Sessions per client (IPv4 address or IPv6 /56), waiting-to-resume ones included', option: 'maxSessionsPerClient, ipv6ClientPrefix', flag: '--max-sessions-per-client, --ipv6-client-prefix', default: '32; IPv6 /56', result: 'GOAWAY `SOCKWAY_ERR_LIMIT`, close 1013' },
   { limit: 'Streams per session', option: 'limits.maxStreams', flag: '--max-streams', default: '256', result: 'RESET `SOCKWAY_ERR_STREAM_LIMIT`' },
   { limit: 'Pending opens per session (resolving or connecting at once, DNS queries included)', option: 'maxPendingOpens', flag: '--max-pending-opens', default: '64', result: 'further OPENs and QUERYs wait their turn; one still waiting after the connect (query) timeout gets RESET `ETIMEDOUT` (`ETIMEOUT`)' },
   { limit: 'DNS resolutions in flight, all sessions together', option: 'maxDnsLookups', flag: '—', default: '512', result: 'further resolutions wait, started round-robin across sessions; one still waiting after the connect timeout fails (`getaddrinfo EAI_AGAIN`, `queryA ETIMEOUT`)' },
@@ -97,18 +115,20 @@ export const LIMIT_DOCS: readonly LimitDoc[] = [
   { limit: 'Frame size', option: 'limits.maxPayload', flag: '—', default: '64 KiB DATA payload; 4 KiB other frames; 65,541-byte WebSocket message', result: 'close 1009 (WebSocket), or GOAWAY `SOCKWAY_ERR_FRAME` / `SOCKWAY_ERR_PROTOCOL` (close 1002)' },
   { limit: 'Bytes buffered per stream', option: 'limits.streamWindow, maxStreamWindow', flag: '--window', default: '256 KiB credit, auto-tuned up to 4 MiB; 128 KiB queued towards the page', result: 'credit (flow control); DATA beyond it: GOAWAY `SOCKWAY_ERR_FLOW_CONTROL`, close 1002' },
   { limit: 'Bytes buffered per session', option: 'maxSessionBufferedBytes', flag: '--max-session-buffer', default: '32 MiB', result: 'stream windows stop growing (flow control, no error); a client not reading its WebSocket is dropped (close 1006, logged `send-buffer-limit`)' },
+  { limit: 'Replay buffer per session (sent frames the page has not ACKed)', option: 'maxReplayBytes', flag: '--max-replay', default: '64 MiB; DATA pauses at half', result: 'DATA waits for ACKs (backpressure); control frames past the cap: GOAWAY `SOCKWAY_ERR_LIMIT`, close 1011' },
+  { limit: 'Memory budget, all sessions (queues and replay buffers towards pages)', option: 'memoryBudget', flag: '--memory-budget', default: '¼ of RAM, 64 MiB to 1 GiB; each session keeps min(1 MiB, budget / maxSessions)', result: 'sessions beyond their reserve stop reading their TCP sockets until pages ACK (backpressure, no error); sessions waiting to resume are ended first (GOAWAY `SOCKWAY_ERR_RESUME_FAILED` on resume, logged `memory-pressure`)' },
 ];
 
 /** Validated limits; throws ERR_INVALID_ARG_VALUE naming the option. */
 export function resolveGatewayLimits(options: GatewayLimitOptions): GatewayLimits {
   const resolved = { ...DEFAULT_GATEWAY_LIMITS };
-  const positive = new Set<keyof GatewayLimits>(['maxSessions', 'maxSessionsPerClient', 'maxPendingOpens', 'maxDnsLookups', 'queryTimeout', 'maxListeners', 'openRate', 'openBurst', 'pingRate', 'handshakeTimeout', 'maxSessionBufferedBytes']);
+  const positive = new Set<keyof GatewayLimits>(['maxSessions', 'maxSessionsPerClient', 'maxPendingOpens', 'maxDnsLookups', 'queryTimeout', 'maxListeners', 'openRate', 'openBurst', 'pingRate', 'handshakeTimeout', 'maxSessionBufferedBytes', 'memoryBudget']);
   for (const key of Object.keys(DEFAULT_GATEWAY_LIMITS) as (keyof GatewayLimits)[]) {
     const value = options[key];
     if (value === undefined) continue;
-    const min = positive.has(key) ? 1 : 0;
-    if (!Number.isInteger(value) || value < min || value > 0x7fff_ffff) {
-      throw limitError(`${key} must be an integer from ${min} to ${0x7fff_ffff}, got ${String(value)}`);
+    const [min, max] = key === 'ipv6ClientPrefix' ? [32, 128] : [positive.has(key) ? 1 : 0, 0x7fff_ffff];
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw limitError(`${key} must be an integer from ${min} to ${max}, got ${String(value)}`);
     }
     resolved[key] = value;
   }

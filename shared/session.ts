@@ -102,6 +102,23 @@ export interface StreamHandler {
  */
 export type StreamKind = 'connect' | 'listener' | 'accepted' | 'query';
 
+/**
+ * A session's share of a byte budget it shares with other sessions (a gateway's memory
+ * budget). The session reports what it holds towards the peer (DATA queued on its
+ * streams, frames kept for replay until ACKed) and takes in no more while there is no
+ * room: its streams' write() returns false, and handler.onDrain follows once there is.
+ */
+export interface ByteAccount {
+  /** The session holds `delta` more bytes (fewer when negative). */
+  adjust(delta: number): void;
+  /** Whether the session may take in more bytes now. */
+  readonly hasRoom: boolean;
+  /** Calls `wake` once, later, when there may be room again. */
+  waitForRoom(wake: () => void): void;
+  /** The session ended: what it held is free. */
+  close(): void;
+}
+
 /** Options of a Session. */
 export interface SessionOptions {
   readonly role: SessionRole;
@@ -158,6 +175,11 @@ export interface SessionOptions {
    * while half of it is unacknowledged, so only control frames can ever reach it. Default 64 MiB.
    */
   readonly maxReplayBytes?: number;
+  /**
+   * A budget shared with other sessions for the bytes this one holds towards the peer
+   * (stream queues and replay buffer). Not given = only this session's own limits apply.
+   */
+  readonly budget?: ByteAccount;
   /**
    * A resumable session lost its transport. It keeps its streams (writes queue) until
    * resume() (client) or resumeWith() (gateway) gives it a new one, or close() ends it.
@@ -344,9 +366,12 @@ export class SessionStream {
     this.#queue.push(data);
     this.#queuedBytes += data.length;
     if (this.#queuedBytes > this.#peakQueuedBytes) this.#peakQueuedBytes = this.#queuedBytes;
+    this.#session._hold(data.length);
     this.#session._schedule(this);
-    if (this.#queuedBytes < STREAM_QUEUE_LIMIT) return true;
+    if (this.#queuedBytes < STREAM_QUEUE_LIMIT && this.#session._hasRoom()) return true;
     this.#needDrain = true;
+    // Past the shared budget (not this stream's queue): onDrain comes when it has room.
+    if (this.#queuedBytes < STREAM_QUEUE_LIMIT) this.#session._waitForRoom();
     return false;
   }
 
@@ -496,6 +521,7 @@ export class SessionStream {
       this.#queue[0] = first.subarray(budget);
     }
     this.#queuedBytes -= payload.length;
+    this.#session._hold(-payload.length);
     this.#sent += payload.length;
     if (this.#tlsPending !== null) this.#tlsBarrier -= payload.length;
     if (this.#framable.has(first) && payload.byteOffset === first.byteOffset) {
@@ -531,10 +557,18 @@ export class SessionStream {
       this.#session._sendControl({ type: 'starttls', streamId: this.id, tls });
     }
     if (this.#queuedBytes === 0 && this.#endQueued) this.#sendEnd();
-    if (this.#needDrain && this.#queuedBytes < STREAM_QUEUE_LIMIT) {
-      this.#needDrain = false;
-      this.#handler?.onDrain();
+    this._drainIfRoom();
+  }
+
+  /** @internal onDrain is owed and the stream can take more (its queue and the session's budget). */
+  _drainIfRoom(): void {
+    if (!this.#needDrain || this.#queuedBytes >= STREAM_QUEUE_LIMIT) return;
+    if (!this.#session._hasRoom()) {
+      this.#session._waitForRoom();
+      return;
     }
+    this.#needDrain = false;
+    this.#handler?.onDrain();
   }
 
   /** @internal */
@@ -665,6 +699,7 @@ export class SessionStream {
   }
 
   #dropQueue(): void {
+    this.#session._hold(-this.#queuedBytes);
     this.#queue.length = 0;
     this.#queuedBytes = 0;
     this.#endQueued = false;
@@ -767,6 +802,8 @@ export class Session {
   /** Counting, ACKing and keeping frames (resumable, and version 2 once negotiated). */
   #reliable: boolean;
   readonly #maxReplayBytes: number;
+  readonly #budget: ByteAccount | undefined;
+  #waitingForRoom = false;
   /** DATA stops while this many sent bytes are unacknowledged (half the cap). */
   readonly #replayHighWater: number;
   #resumeToken: Uint8Array = new Uint8Array(0);
@@ -811,6 +848,7 @@ export class Session {
     this.#reliable = this.#resumable && options.role === 'client';
     this.#maxReplayBytes = options.maxReplayBytes ?? DEFAULT_MAX_REPLAY_BYTES;
     this.#replayHighWater = Math.floor(this.#maxReplayBytes / 2);
+    this.#budget = options.budget;
     this.#attach(options.transport);
     if (this.#transport.isOpen) this.#onTransportOpen();
   }
@@ -1067,6 +1105,27 @@ export class Session {
   /** @internal */
   readonly _maxWindow: number;
 
+  /** @internal Stream queues changed by `delta` bytes (SessionOptions.budget). */
+  _hold(delta: number): void {
+    this.#budget?.adjust(delta);
+  }
+
+  /** @internal Whether the session may take in more bytes (SessionOptions.budget). */
+  _hasRoom(): boolean {
+    return this.#budget === undefined || this.#budget.hasRoom;
+  }
+
+  /** @internal A stream owes onDrain for want of budget: wake the session's streams when there is room. */
+  _waitForRoom(): void {
+    if (this.#waitingForRoom || this.#budget === undefined) return;
+    this.#waitingForRoom = true;
+    this.#budget.waitForRoom(() => {
+      this.#waitingForRoom = false;
+      if (this.#state !== 'open') return;
+      for (const stream of [...this.#streams.values()]) stream._drainIfRoom();
+    });
+  }
+
   /** @internal Whether a stream's receive window may grow (SessionOptions.onWindowGrow). */
   _mayGrowWindow(stream: SessionStream, from: number, to: number): boolean {
     return this.#options.onWindowGrow?.(stream, from, to) ?? true;
@@ -1141,6 +1200,7 @@ export class Session {
     this.#sentReliable += 1;
     this.#replaySent = this.#sentReliable;
     this.#replayBytes += message.length;
+    this.#budget?.adjust(message.length);
     if (this.#replayBytes > this.#replayPeak) {
       this.#replayPeak = this.#replayBytes;
       if (this.#replayBytes > this.#maxReplayBytes) {
@@ -1153,6 +1213,7 @@ export class Session {
 
   /** The peer has `upTo` frames: they leave the replay buffer. */
   #release(upTo: number): void {
+    const before = this.#replayBytes;
     while (this.#replayBase < upTo) {
       const message = this.#replay[this.#replayHead] as Uint8Array;
       this.#replay[this.#replayHead] = EMPTY_FRAME;
@@ -1160,6 +1221,7 @@ export class Session {
       this.#replayBase += 1;
       this.#replayBytes -= message.length;
     }
+    this.#budget?.adjust(this.#replayBytes - before);
     if (this.#replayHead === this.#replay.length) {
       this.#replay = [];
       this.#replayHead = 0;
@@ -1620,6 +1682,7 @@ export class Session {
     this.#ready.length = 0;
     this.#failStreams(error);
     this.#release(this.#sentReliable);
+    this.#budget?.close();
     this.#options.onClose?.(error === NORMAL_CLOSE ? null : error);
   }
 
