@@ -27,6 +27,17 @@ import { runAbuseClass } from '../testing/abuse-run.ts';
 const CLASSES = [
   attacks.starttlsKdf,
   attacks.starttlsRejected,
+  attacks.slowloris,
+  attacks.dnsStarvation,
+  attacks.resumeBypass,
+  attacks.memory,
+  attacks.blackholeOpens,
+  attacks.idleSessions,
+  attacks.burstOverLimit,
+  attacks.floods,
+  attacks.zeroCredit,
+  attacks.detachedStorm,
+  attacks.fuzzer,
 ];
 
 describe('abuse: the gateway CLI stays available under each attack class', () => {

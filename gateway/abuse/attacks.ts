@@ -14,14 +14,14 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import fc from 'fast-check';
 import { wireError } from '../../shared/errors.ts';
-import { type Frame, type TlsOptions, encodeFrame } from '../../shared/frame.ts';
+import { type TlsOptions, encodeFrame } from '../../shared/frame.ts';
 import { MAX_CREDIT_OFFSET } from '../../shared/protocol.ts';
 import type { SessionStream, StreamHandler } from '../../shared/session.ts';
 import { fuzzOne, stepsFor } from '../testing/frame-fuzz.ts';
 import { openFrame, startTarget } from '../testing/harness.ts';
 import { RawPeer, aborted, attackerSession, helloFrame, pause } from '../testing/abuse-peer.ts';
 import { encryptedKeyPem } from '../testing/abuse-pkcs8.ts';
-import type { AbuseClass, AttackContext, PreparedAttack } from '../testing/abuse-run.ts';
+import type { AbuseClass } from '../testing/abuse-run.ts';
 import { GATEWAY_FD_LIMIT } from '../testing/abuse-gateway.ts';
 
 /** The gateway's defaults these attacks are sized against (gateway/limits.ts). */
@@ -128,7 +128,6 @@ async function rawSessions(url: string, address: string, sessions: number, hello
   return peers.filter((peer): peer is RawPeer => peer !== null);
 }
 
-const isWelcome = (frame: Frame): frame is Extract<Frame, { type: 'welcome' }> => frame.type === 'welcome';
 
 // ---- the classes ----
 
@@ -198,6 +197,391 @@ export const starttlsRejected: AbuseClass = {
         ctx.note('starttls', attempts);
         ctx.note('answered', answered);
         attacker.leave();
+      },
+    };
+  },
+};
+
+/** Finding 3: slowloris, thousands of upgrade requests from one address whose headers never end. */
+export const slowloris: AbuseClass = {
+  title: 'finding 3: slowloris, thousands of half-sent upgrade requests from one address',
+  rssBoundMiB: 256,
+  durationMs: 8_000,
+  async prepare() {
+    return {
+      args: [],
+      async attack(ctx) {
+        const { hostname, port } = new URL(ctx.url);
+        const sockets: net.Socket[] = [];
+        let refused = 0;
+        // Past the gateway's descriptor limit, were they all kept.
+        const wanted = GATEWAY_FD_LIMIT + 1_000;
+        while (!ctx.signal.aborted && sockets.length < wanted) {
+          for (let i = 0; i < 250 && sockets.length < wanted; i += 1) {
+            const socket = net.connect({ host: hostname, port: Number(port), localAddress: '127.0.0.2' });
+            socket.on('error', () => {});
+            socket.on('close', () => {
+              refused += 1;
+            });
+            socket.write(`GET / HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n`);
+            sockets.push(socket);
+          }
+          await pause(50, ctx.signal);
+        }
+        await aborted(ctx.signal);
+        ctx.note('requests', sockets.length);
+        ctx.note('closedByGateway', refused);
+        for (const socket of sockets) socket.destroy();
+      },
+    };
+  },
+};
+
+/** A UDP "DNS server" that drops every query, on port 53 of a loopback address (as resolv.conf needs). */
+async function droppingDnsServer(t: TestContext, address: string): Promise<void> {
+  const server = createSocket('udp4');
+  server.on('message', () => {});
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error) => reject(new Error(`the dropping DNS server cannot bind ${address}:53 (root needed): ${error.message}`)));
+    server.bind(53, address, () => resolve());
+  });
+  t.after(() => server.close());
+}
+
+/** Finding 4: OPENs and QUERYs to names whose DNS server never answers. */
+export const dnsStarvation: AbuseClass = {
+  title: 'finding 4: DNS starvation, OPENs and QUERYs to names whose DNS server never answers',
+  rssBoundMiB: 256,
+  durationMs: 8_000,
+  async prepare(t) {
+    const dns = '127.0.53.1';
+    await droppingDnsServer(t, dns);
+    // getaddrinfo (OPEN, lookup QUERY) reads /etc/resolv.conf: the gateway gets its own,
+    // bind-mounted in a mount namespace; resolve*() QUERYs use --dns-server.
+    const resolvConf = join(mkdtempSync(join(tmpdir(), 'sockway-abuse-')), 'resolv.conf');
+    writeFileSync(resolvConf, `nameserver ${dns}\n`);
+    return {
+      args: ['--allow', '*.abuse.test:80', '--dns-server', `${dns}:53`],
+      mountNamespace: true,
+      setup: `mount --bind '${resolvConf}' /etc/resolv.conf || { echo 'the DNS class needs root and unshare --mount' >&2; exit 1; }`,
+      async attack(ctx) {
+        const attackers = [attackerSession(ctx.url, '127.0.0.2'), attackerSession(ctx.url, '127.0.0.3')];
+        let sent = 0;
+        for (const [n, attacker] of attackers.entries()) {
+          if (!(await attacker.ready)) return ctx.fail('the attacker got no session');
+          for (let i = 0; i < MAX_PENDING_OPENS; i += 1) {
+            const name = `n${n}-${i}.abuse.test`;
+            const sinks = [new Sink(), new Sink(), new Sink()];
+            const streams = [
+              attacker.session.open(openOptions(name, 80), sinks[0] as Sink),
+              attacker.session.query({ rrtype: 'lookup', name: `q${name}`, family: 0, hints: 0 }, sinks[1] as Sink),
+              attacker.session.query({ rrtype: 'A', name: `r${name}`, family: 0, hints: 0 }, sinks[2] as Sink),
+            ];
+            sent += streams.filter((stream) => stream !== null).length;
+          }
+        }
+        ctx.note('requests', sent);
+        await aborted(ctx.signal);
+        for (const attacker of attackers) attacker.leave();
+      },
+    };
+  },
+};
+
+/**
+ * Finding 5: RESUME bypasses the per-client limit. Address A opens its 32 sessions and
+ * drops them, address B resumes them and drops them too, round after round. Afterwards
+ * the attacker counts the sessions it can still resume: at most the two addresses' limits.
+ */
+export const resumeBypass: AbuseClass = {
+  title: 'finding 5: RESUME moves sessions to another address, round after round (per-client limit bypass)',
+  rssBoundMiB: 256,
+  durationMs: 6_000,
+  async prepare() {
+    return {
+      args: [],
+      async attack(ctx) {
+        const held = new Map<string, { sessionId: Uint8Array; token: Uint8Array }>();
+        const resumeFrom = async (address: string, session: { sessionId: Uint8Array; token: Uint8Array }, leave: boolean): Promise<boolean> => {
+          const peer = new RawPeer(ctx.url, address);
+          if (!(await peer.opened)) return false;
+          peer.send(encodeFrame({ type: 'resume', streamId: 0, sessionId: session.sessionId, resumeToken: session.token, received: 0 }));
+          const answer = await Promise.race([peer.welcome, pause(2_000, ctx.signal).then(() => null)]);
+          if (answer !== null) session.token = answer.resumeToken;
+          if (leave) peer.leave();
+          else peer.drop();
+          await peer.closed;
+          return answer !== null;
+        };
+        let rounds = 0;
+        while (!ctx.signal.aborted && rounds < 6) {
+          rounds += 1;
+          const peers = await rawSessions(ctx.url, '127.0.0.3', MAX_SESSIONS_PER_CLIENT, helloFrame(2));
+          const welcomes = await Promise.all(peers.map((peer) => Promise.race([peer.welcome, pause(2_000, ctx.signal).then(() => null)])));
+          for (const welcome of welcomes) {
+            if (welcome !== null) held.set(Buffer.from(welcome.sessionId).toString('hex'), { sessionId: welcome.sessionId, token: welcome.resumeToken });
+          }
+          for (const peer of peers) peer.drop();
+          await Promise.all(peers.map((peer) => peer.closed));
+          // B takes them over and drops them in turn: detached again, now counted for B.
+          await inParallel(held.size, 8, async (i) => resumeFrom('127.0.0.4', [...held.values()][i] as { sessionId: Uint8Array; token: Uint8Array }, false));
+        }
+        // How many can the attacker still use? Resuming each proves it; 1001 then ends it for good.
+        const usable = await inParallel(held.size, 8, (i) => resumeFrom('127.0.0.4', [...held.values()][i] as { sessionId: Uint8Array; token: Uint8Array }, true));
+        const count = usable.filter(Boolean).length;
+        ctx.note('rounds', rounds);
+        ctx.note('sessionsHeld', count);
+        if (count > 2 * MAX_SESSIONS_PER_CLIENT) ctx.fail(`two addresses held ${count} sessions, over 2 × ${MAX_SESSIONS_PER_CLIENT} (maxSessionsPerClient)`);
+      },
+    };
+  },
+};
+
+/**
+ * Finding 6 (memory): sessions × streams reading from a fast target, each announcing a
+ * 2 GiB−1 window and never acknowledging anything (version 2: the replay buffer fills).
+ */
+export const memory: AbuseClass = {
+  title: 'finding 6: 32 sessions × 256 streams with 2 GiB−1 windows that never acknowledge, from a fast target',
+  rssBoundMiB: 512,
+  durationMs: 8_000,
+  async prepare(t) {
+    const target = await streamingTarget(t);
+    return {
+      args: ['--allow', `127.0.0.1:${target.port}`],
+      async attack(ctx) {
+        const peers = await rawSessions(ctx.url, '127.0.0.5', MAX_SESSIONS_PER_CLIENT, helloFrame(2, { streamWindow: HUGE_WINDOW }));
+        for (const peer of peers) {
+          for (let i = 0; i < MAX_STREAMS; i += 1) peer.send(openFrame(2 * i + 1, '127.0.0.1', target.port));
+        }
+        ctx.note('sessions', peers.length);
+        await aborted(ctx.signal);
+        ctx.note('receivedMiB', Math.round(peers.reduce((sum, peer) => sum + peer.received, 0) / 2 ** 20));
+        for (const peer of peers) peer.leave();
+        await Promise.all(peers.map((peer) => peer.closed));
+      },
+    };
+  },
+};
+
+/** Finding 6 (descriptors): OPENs to a destination that never answers, from ten addresses. */
+export const blackholeOpens: AbuseClass = {
+  title: 'finding 6: 10 addresses × 32 sessions × 64 OPENs to a blackholed destination (descriptors)',
+  rssBoundMiB: 256,
+  durationMs: 8_000,
+  async prepare(t) {
+    const port = await blackholeTarget(t);
+    return {
+      args: ['--allow', `127.0.0.1:${port}`],
+      async attack(ctx) {
+        const peers: RawPeer[] = [];
+        for (let a = 1; a <= 10 && !ctx.signal.aborted; a += 1) {
+          const some = await rawSessions(ctx.url, `127.0.1.${a}`, MAX_SESSIONS_PER_CLIENT, helloFrame(1));
+          for (const peer of some) {
+            for (let i = 0; i < MAX_PENDING_OPENS; i += 1) peer.send(openFrame(2 * i + 1, '127.0.0.1', port));
+          }
+          peers.push(...some);
+        }
+        ctx.note('sessions', peers.length);
+        await aborted(ctx.signal);
+        for (const peer of peers) peer.leave();
+        await Promise.all(peers.map((peer) => peer.closed));
+      },
+    };
+  },
+};
+
+/** Finding 6 (sessions): idle sessions from 35 addresses fill maxSessions. */
+export const idleSessions: AbuseClass = {
+  title: 'finding 6: 35 addresses × 32 idle sessions fill maxSessions',
+  rssBoundMiB: 256,
+  durationMs: 6_000,
+  async prepare() {
+    return {
+      args: [],
+      async attack(ctx) {
+        const peers: RawPeer[] = [];
+        const addresses = Math.ceil((MAX_SESSIONS + 64) / MAX_SESSIONS_PER_CLIENT);
+        for (let a = 1; a <= addresses && !ctx.signal.aborted; a += 1) {
+          peers.push(...await rawSessions(ctx.url, `127.0.2.${a}`, MAX_SESSIONS_PER_CLIENT, helloFrame(1)));
+        }
+        ctx.note('sessions', peers.length);
+        await aborted(ctx.signal);
+        for (const peer of peers) peer.leave();
+        await Promise.all(peers.map((peer) => peer.closed));
+      },
+    };
+  },
+};
+
+/**
+ * Finding 8: a session with 200 established streams bursts 600 more OPENs (over the
+ * stream limit and the open rate). The refusals must not take down what was admitted:
+ * the attacker's own established streams must survive.
+ */
+export const burstOverLimit: AbuseClass = {
+  title: 'finding 8: a burst of OPENs over the limits must not kill the session\'s 200 established streams',
+  rssBoundMiB: 256,
+  durationMs: 5_000,
+  async prepare(t) {
+    const target = await holdingTarget(t);
+    return {
+      args: ['--allow', `127.0.0.1:${target.port}`],
+      async attack(ctx) {
+        const [peer] = await rawSessions(ctx.url, '127.0.0.6', 1, helloFrame(1));
+        if (peer === undefined) return ctx.fail('the attacker got no session');
+        const established = 200;
+        const opened = new Set<number>();
+        const lost: string[] = [];
+        let goaway = '';
+        peer.onFrame = (frame) => {
+          if (frame.type === 'opened') opened.add(frame.streamId);
+          else if (frame.type === 'reset' && frame.streamId < 2 * established && lost.length < 5) lost.push(`stream ${frame.streamId}: ${frame.error.code}`);
+          else if (frame.type === 'goaway') goaway = frame.error.code;
+        };
+        for (let i = 0; i < established; i += 1) peer.send(openFrame(2 * i + 1, '127.0.0.1', target.port));
+        while (opened.size < established && peer.isOpen && !ctx.signal.aborted) await pause(20, ctx.signal);
+        if (opened.size < established) return ctx.fail(`only ${opened.size} of ${established} streams opened before the burst`);
+        for (let i = established; i < established + 600; i += 1) peer.send(openFrame(2 * i + 1, '127.0.0.1', target.port));
+        await aborted(ctx.signal);
+        ctx.note('goaway', goaway || 'none');
+        if (!peer.isOpen || goaway !== '') ctx.fail(`the session was closed (${goaway || 'WebSocket closed'}), taking its ${established} established streams`);
+        if (lost.length > 0) ctx.fail(`established streams were reset: ${lost.join(', ')}`);
+        peer.leave();
+        await peer.closed;
+      },
+    };
+  },
+};
+
+/** Floods (issue 12's extras): WINDOW, ACK, PING and OPEN frames as fast as one socket sends them. */
+export const floods: AbuseClass = {
+  title: 'floods: WINDOW, ACK, PING and OPEN floods, session after session',
+  rssBoundMiB: 256,
+  durationMs: 6_000,
+  async prepare(t) {
+    const target = await holdingTarget(t);
+    return {
+      args: ['--allow', `127.0.0.1:${target.port}`],
+      async attack(ctx) {
+        const counts = { window: 0, ack: 0, ping: 0, open: 0 };
+        const flood = async (kind: keyof typeof counts, address: string): Promise<void> => {
+          let n = 0;
+          while (!ctx.signal.aborted) {
+            const [peer] = await rawSessions(ctx.url, address, 1, helloFrame(kind === 'ack' ? 2 : 1));
+            if (peer === undefined) {
+              await pause(50, ctx.signal);
+              continue;
+            }
+            if (kind === 'window') peer.send(openFrame(1, '127.0.0.1', target.port));
+            for (let i = 0; i < 20_000 && peer.isOpen; i += 1) {
+              n += 1;
+              switch (kind) {
+                case 'window': peer.send(encodeFrame({ type: 'window', streamId: 1, limit: Math.min(MAX_CREDIT_OFFSET, 262_144 + i) })); break;
+                case 'ack': peer.send(encodeFrame({ type: 'ack', streamId: 0, received: 0 })); break;
+                case 'ping': peer.send(encodeFrame({ type: 'ping', streamId: 0, payload: new Uint8Array(8) })); break;
+                case 'open': peer.send(openFrame(2 * i + 1, '127.0.0.1', target.port)); break;
+              }
+            }
+            // Until the gateway took it all in (or closed the session), then again.
+            while (peer.isOpen && peer.ws.bufferedAmount > 0 && !ctx.signal.aborted) await pause(20, ctx.signal);
+            peer.leave();
+            await peer.closed;
+          }
+          counts[kind] = n;
+        };
+        await Promise.all([flood('window', '127.0.0.7'), flood('ack', '127.0.0.8'), flood('ping', '127.0.0.9'), flood('open', '127.0.0.10')]);
+        for (const [kind, n] of Object.entries(counts)) ctx.note(kind, n);
+      },
+    };
+  },
+};
+
+/** Zero credit (issue 12's extras): streams from a fast target whose windows are never reopened. */
+export const zeroCredit: AbuseClass = {
+  title: 'zero-credit streams: 32 sessions × 256 streams never granting credit, from a fast target',
+  rssBoundMiB: 512,
+  durationMs: 6_000,
+  async prepare(t) {
+    const target = await streamingTarget(t);
+    return {
+      args: ['--allow', `127.0.0.1:${target.port}`],
+      async attack(ctx) {
+        // The smallest window a HELLO may announce (16 KiB), never extended by a WINDOW.
+        const peers = await rawSessions(ctx.url, '127.0.0.11', MAX_SESSIONS_PER_CLIENT, helloFrame(1, { streamWindow: 16 * 1024 }));
+        for (const peer of peers) {
+          for (let i = 0; i < MAX_STREAMS; i += 1) peer.send(openFrame(2 * i + 1, '127.0.0.1', target.port));
+        }
+        ctx.note('sessions', peers.length);
+        await aborted(ctx.signal);
+        for (const peer of peers) peer.leave();
+        await Promise.all(peers.map((peer) => peer.closed));
+      },
+    };
+  },
+};
+
+/**
+ * Detached-session storm (issue 12's extras): resumable sessions that never acknowledge
+ * are dropped mid-transfer, from 8 addresses; the gateway keeps them, their sockets and
+ * their replay buffers for the grace period.
+ */
+export const detachedStorm: AbuseClass = {
+  title: 'detached-session storm: 8 addresses × 32 resumable sessions × 8 streams dropped mid-transfer',
+  rssBoundMiB: 512,
+  durationMs: 8_000,
+  keepsDetachedSessions: true,
+  async prepare(t) {
+    const target = await streamingTarget(t);
+    return {
+      args: ['--allow', `127.0.0.1:${target.port}`],
+      async attack(ctx) {
+        let dropped = 0;
+        for (let a = 1; a <= 8 && !ctx.signal.aborted; a += 1) {
+          const peers = await rawSessions(ctx.url, `127.0.3.${a}`, MAX_SESSIONS_PER_CLIENT, helloFrame(2, { streamWindow: HUGE_WINDOW }));
+          for (const peer of peers) {
+            for (let i = 0; i < 8; i += 1) peer.send(openFrame(2 * i + 1, '127.0.0.1', target.port));
+          }
+          await pause(500, ctx.signal);
+          for (const peer of peers) peer.drop();
+          dropped += peers.length;
+        }
+        ctx.note('dropped', dropped);
+        await aborted(ctx.signal);
+      },
+    };
+  },
+};
+
+/** The frame fuzzer (gateway/fuzz.test.ts's generator) against the CLI, four sockets at a time. */
+export const fuzzer: AbuseClass = {
+  title: 'frame fuzzer: random and mutated frame sequences, four WebSockets at a time',
+  rssBoundMiB: 256,
+  durationMs: 8_000,
+  async prepare(t) {
+    const target = await startTarget(t, (socket) => {
+      socket.resume();
+      socket.on('end', () => socket.end());
+    });
+    return {
+      args: ['--allow', `127.0.0.1:${target.port}`, '--allow', `localhost:${target.port}`, '--allow-listen', '127.0.0.1:0'],
+      async attack(ctx) {
+        // A fixed seed: the suite must not hinge on luck; each class run replays the same sequences.
+        const sequences = fc.sample(stepsFor(target.port), { numRuns: 1_000, seed: 20_261_205 });
+        let runs = 0;
+        const stuck: string[] = [];
+        await Promise.all(Array.from({ length: 4 }, async () => {
+          while (!ctx.signal.aborted && runs < sequences.length) {
+            const { hello, steps } = sequences[runs++] as (typeof sequences)[number];
+            try {
+              await fuzzOne(ctx.url, hello, steps, '127.0.0.12');
+            } catch (error) {
+              if (stuck.length < 3) stuck.push((error as Error).message.slice(0, 300));
+            }
+          }
+        }));
+        ctx.note('sequences', runs);
+        if (stuck.length > 0) ctx.fail(`fuzzed sessions the gateway neither answered nor closed: ${stuck.join(' | ')}`);
       },
     };
   },

@@ -29,11 +29,16 @@ export class RawPeer {
   onFrame: ((frame: Frame) => void) | null = null;
   /** Bytes received (counted whether decoded or not). */
   received = 0;
+  /** The WELCOME answering HELLO or RESUME; null if the socket closed first. */
+  readonly welcome: Promise<Extract<Frame, { type: 'welcome' }> | null>;
+  #welcomed = false;
 
   constructor(url: string, localAddress: string) {
     this.ws = new WebSocket(url, { perMessageDeflate: false, localAddress });
     const opened = deferred<boolean>();
     const closed = deferred<number>();
+    const welcome = deferred<Extract<Frame, { type: 'welcome' }> | null>();
+    this.welcome = welcome.promise;
     this.opened = opened.promise;
     this.closed = closed.promise;
     this.ws.on('error', () => opened.resolve(false));
@@ -45,18 +50,24 @@ export class RawPeer {
     this.ws.on('open', () => opened.resolve(true));
     this.ws.on('close', (code: number) => {
       opened.resolve(false);
+      welcome.resolve(null);
       closed.resolve(code);
     });
     this.ws.on('message', (data: Buffer) => {
       this.received += data.length;
-      if (this.onFrame === null) return;
+      // Frames are decoded only while someone waits for them: floods of DATA cost nothing.
+      if (this.onFrame === null && this.#welcomed) return;
       let frame: Frame;
       try {
         frame = decodeFrame(data);
       } catch {
         return;
       }
-      this.onFrame(frame);
+      if (frame.type === 'welcome' && !this.#welcomed) {
+        this.#welcomed = true;
+        welcome.resolve(frame);
+      }
+      this.onFrame?.(frame);
     });
   }
 

@@ -12,6 +12,7 @@
  * plus whatever the attack itself reports (e.g. sessions held beyond a limit).
  * Figures go to t.diagnostic and, when ABUSE_REPORT names a file, one JSON line there.
  */
+import { setMaxListeners } from 'node:events';
 import { appendFileSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { type CliGateway, type CliGatewayOptions, GATEWAY_FD_LIMIT, startCliGateway } from './abuse-gateway.ts';
@@ -125,6 +126,8 @@ export async function runAbuseClass(t: TestContext, cls: AbuseClass): Promise<Ab
   const problems: string[] = [];
   const notes: Record<string, number | string> = {};
   const controller = new AbortController();
+  // Every paced step of an attack listens to the signal.
+  setMaxListeners(0, controller.signal);
   const attack = prepared.attack({
     url: gateway.url,
     gateway,
