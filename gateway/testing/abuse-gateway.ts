@@ -110,6 +110,10 @@ export async function startCliGateway(options: CliGatewayOptions): Promise<CliGa
     once(child, 'exit').then(([code]) => {
       throw new Error(`the gateway exited (${String(code)}) before listening: ${tailLines.join('\n')}`);
     }),
+    // Spawning failed (e.g. no unshare(1)): a clear failure, never a skip.
+    once(child, 'error').then(([error]) => {
+      throw new Error(`cannot run ${command.join(' ')}: ${String(error)}`);
+    }),
   ])) as [string];
   const match = /^sockway gateway listening on (ws:\/\/\S+)$/.exec(line);
   if (match === null) throw new Error(`unexpected first stdout line of the gateway: ${line}`);
