@@ -69,8 +69,9 @@ describe('floods against one gateway', () => {
     await released();
   });
 
-  test('10k OPEN/RESET pairs (rapid reset): at most a burst dialed, the session stays up', T, async (t) => {
+  test('10k OPEN/RESET pairs (rapid reset): at most a burst dialed (plus the rate while the flood is read), the session stays up', T, async (t) => {
     const before = targetSockets();
+    const started = performance.now();
     const raw = await rawSocket(t, url);
     raw.ws.send(HELLO);
     const reset = { code: 'SOCKWAY_ERR_CLOSED', errno: 0, syscall: '', address: '', port: -1, hostname: '', message: '' };
@@ -82,7 +83,9 @@ describe('floods against one gateway', () => {
     raw.ws.send(encodeFrame({ type: 'ping', streamId: 0, payload: new Uint8Array(8) }));
     await until(() => raw.frames().some((frame) => frame.type === 'pong'), 'the PONG after the flood', 20_000);
     assert.equal(goawayOf(raw.frames()), undefined);
-    assert.ok(targetSockets() - before <= 256);
+    // The gateway reads one message per turn of its event loop: the bucket refills (100/s) meanwhile.
+    const allowed = 256 + Math.ceil((100 * (performance.now() - started)) / 1000);
+    assert.ok(targetSockets() - before <= allowed, `${targetSockets() - before} dialed, at most ${allowed}`);
     raw.ws.close(1001); // the page goes away: its session ends at once (no resume grace)
     await released();
   });

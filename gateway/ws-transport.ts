@@ -42,12 +42,16 @@ export class WsTransport implements MessageTransport {
   #opened: boolean;
   #drainRequested = false;
   #closed = false;
+  /** The TCP socket beneath (ws keeps it as `_socket`), corked while frames are sent in one tick. */
+  readonly #socket: { cork(): void; uncork(): void } | undefined;
+  #corked = false;
 
   constructor(ws: WebSocket, options: WsTransportOptions = {}) {
     this.#ws = ws;
     this.#options = options;
     this.#drainLowWater = options.drainLowWater ?? 256 * 1024;
     this.#opened = ws.readyState === WebSocket.OPEN;
+    this.#socket = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
     ws.binaryType = 'nodebuffer';
     // Listeners go on now, not in attach(): an 'error' with no listener would crash the process.
     ws.on('error', this.#onError);
@@ -79,9 +83,21 @@ export class WsTransport implements MessageTransport {
     // After the close handshake started the session may still flush a GOAWAY; ws
     // would report that through the callback, so it is simply dropped here.
     if (this.#ws.readyState !== WebSocket.OPEN) return;
+    // Frames sent in one tick leave in one write: a session answering a burst (RESETs for
+    // 20,000 refused OPENs, WINDOWs, PONGs) made one writev syscall per frame.
+    if (!this.#corked && this.#socket !== undefined) {
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(this.#uncork);
+    }
     // A Uint8Array is wrapped by ws without copying; the server side never masks.
     this.#ws.send(message, { binary: true }, this.#onSent);
   }
+
+  readonly #uncork = (): void => {
+    this.#corked = false;
+    this.#socket?.uncork();
+  };
 
   requestDrain(): void {
     if (this.#closed) return;
