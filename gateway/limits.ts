@@ -58,7 +58,7 @@ export interface GatewayLimitOptions {
    * their streams and frames kept for replay until the page ACKs them. When it is used
    * up, sessions stop reading their TCP sockets (backpressure, no error) until pages
    * acknowledge; each session keeps a reserve of min(1 MiB, memoryBudget / maxSessions).
-   * Default a quarter of the machine's memory, from 64 MiB to 1 GiB.
+   * Default a quarter of the machine's memory, from 64 MiB to 256 MiB.
    */
   readonly memoryBudget?: number;
 }
@@ -116,7 +116,7 @@ export const LIMIT_DOCS: readonly LimitDoc[] = [
   { limit: 'Bytes buffered per stream', option: 'limits.streamWindow, maxStreamWindow', flag: '--window', default: '256 KiB credit, auto-tuned up to 4 MiB; 128 KiB queued towards the page', result: 'credit (flow control); DATA beyond it: GOAWAY `SOCKWAY_ERR_FLOW_CONTROL`, close 1002' },
   { limit: 'Bytes buffered per session', option: 'maxSessionBufferedBytes', flag: '--max-session-buffer', default: '32 MiB', result: 'stream windows stop growing (flow control, no error); a client not reading its WebSocket is dropped (close 1006, logged `send-buffer-limit`)' },
   { limit: 'Replay buffer per session (sent frames the page has not ACKed)', option: 'maxReplayBytes', flag: '--max-replay', default: '64 MiB; DATA pauses at half', result: 'DATA waits for ACKs (backpressure); control frames past the cap: GOAWAY `SOCKWAY_ERR_LIMIT`, close 1011' },
-  { limit: 'Memory budget, all sessions (queues and replay buffers towards pages)', option: 'memoryBudget', flag: '--memory-budget', default: '¼ of RAM, 64 MiB to 1 GiB; each session keeps min(1 MiB, budget / maxSessions)', result: 'sessions beyond their reserve stop reading their TCP sockets until pages ACK (backpressure, no error); sessions waiting to resume are ended first (GOAWAY `SOCKWAY_ERR_RESUME_FAILED` on resume, logged `memory-pressure`)' },
+  { limit: 'Memory budget, all sessions (queues and replay buffers towards pages)', option: 'memoryBudget', flag: '--memory-budget', default: '¼ of RAM, 64 MiB to 256 MiB; each session keeps min(1 MiB, budget / maxSessions)', result: 'sessions beyond their reserve stop reading their TCP sockets until pages ACK (backpressure, no error); sessions waiting to resume are ended first (GOAWAY `SOCKWAY_ERR_RESUME_FAILED` on resume, logged `memory-pressure`)' },
 ];
 
 /** Validated limits; throws ERR_INVALID_ARG_VALUE naming the option. */

@@ -119,9 +119,9 @@ describe('MemoryBudget', () => {
     assert.equal(calls, 1);
   });
 
-  test('the default is a quarter of the machine\'s memory, at least 64 MiB and at most 1 GiB', () => {
-    assert.equal(MemoryBudget.defaultLimit(16 * 1024 * MiB), 1024 * MiB);
-    assert.equal(MemoryBudget.defaultLimit(2 * 1024 * MiB), 512 * MiB);
+  test('the default is a quarter of the machine\'s memory, at least 64 MiB and at most 256 MiB', () => {
+    assert.equal(MemoryBudget.defaultLimit(16 * 1024 * MiB), 256 * MiB);
+    assert.equal(MemoryBudget.defaultLimit(512 * MiB), 128 * MiB);
     assert.equal(MemoryBudget.defaultLimit(128 * MiB), 64 * MiB);
   });
 });

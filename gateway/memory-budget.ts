@@ -57,12 +57,14 @@ export class MemoryBudget {
   }
 
   /**
-   * The default limit: a quarter of the machine's memory, within 64 MiB and 1 GiB. What
-   * is held is payload; the process around it (V8 heap, sockets, the page's direction)
-   * roughly doubles it, and the gateway should not be what exhausts a shared host.
+   * The default limit: a quarter of the machine's memory, within 64 MiB and 256 MiB. What
+   * is held is payload; the process around it (V8 heap, sockets, read buffers, the page's
+   * direction) adds to it, and the gateway should not be what exhausts a shared host. 256
+   * MiB keeps 25 sessions at 100 MB/s with 100 ms round trips at full speed; raise it with
+   * memoryBudget on a dedicated host.
    */
   static defaultLimit(total: number = totalmem()): number {
-    return Math.min(1024 * MIB, Math.max(64 * MIB, Math.floor(total / 4 / MIB) * MIB));
+    return Math.min(256 * MIB, Math.max(64 * MIB, Math.floor(total / 4 / MIB) * MIB));
   }
 
   /** Bytes the sessions hold now. */
