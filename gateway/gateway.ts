@@ -440,7 +440,7 @@ class GatewayServer implements Gateway {
           return;
         }
         if (this.#closing) {
-          rejectUpgrade(socket, 503, 'Service Unavailable');
+          this.#refuse(request, socket, GOING_AWAY, CloseCode.GoingAway);
           return;
         }
         this.#admit(request, socket, head);
@@ -532,7 +532,7 @@ class GatewayServer implements Gateway {
   ): void {
     if (socket.destroyed) return;
     if (this.#closing) {
-      rejectUpgrade(socket, 503, 'Service Unavailable');
+      this.#refuse(request, socket, GOING_AWAY, CloseCode.GoingAway);
       return;
     }
     if (typeof result !== 'object' || result === null || result.accept !== true) {
