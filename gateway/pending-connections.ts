@@ -47,13 +47,6 @@ export class PendingConnections {
     this.#onRefused = onRefused;
   }
 
-  /** Connections still sending their request, all peers together. */
-  get size(): number {
-    let total = 0;
-    for (const count of this.#byPeer.values()) total += count;
-    return total;
-  }
-
   /** A new connection: counted, or destroyed when its peer is at the cap. */
   add(socket: Socket): void {
     // Destroyed by Node's http server for a timeout when nothing else listens for one.
