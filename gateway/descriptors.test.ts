@@ -16,7 +16,7 @@ import { createTunnel } from '../client/tunnel.ts';
 import type { WebSocketConstructor } from '../client/websocket-transport.ts';
 import { type Recorder, attemptClient, client, open, startBlackhole, startGateway, startTarget, until } from './testing/harness.ts';
 
-const T = { timeout: 30_000 };
+const T = { timeout: 45_000 };
 
 /** Opens a raw TCP connection from 127.0.0.1 that sends half an upgrade request and stalls. */
 function stalledUpgrade(port: number): { socket: net.Socket; connected: Promise<void>; closed: Promise<void> } {
@@ -82,8 +82,9 @@ describe('slowloris on the upgrade (finding 3)', () => {
     t.after(() => {
       for (const { socket } of stalled) socket.destroy();
     });
-    for (let batch = 0; batch < 10; batch += 1) {
-      const round = Array.from({ length: 200 }, () => stalledUpgrade(port));
+    // In rounds of 100, within the listen backlog (511), so the kernel's SYN-flood defence stays out of it.
+    for (let batch = 0; batch < 20; batch += 1) {
+      const round = Array.from({ length: 100 }, () => stalledUpgrade(port));
       stalled.push(...round);
       await Promise.all(round.map(({ connected }) => connected));
     }
@@ -102,7 +103,8 @@ describe('slowloris on the upgrade (finding 3)', () => {
     await echo(good, target.port, 'served during the flood');
 
     // The stalled ones within the cap are closed by the header deadline (Node's own is 60 s).
-    await until(() => closed === 2_000, 'the gateway to close every stalled connection', timeout + 3_000);
+    // Generous for a loaded machine, and still far below Node's own 60 s.
+    await until(() => closed === 2_000, 'the gateway to close every stalled connection', timeout + 15_000);
   });
 
   test('a connection that sends nothing is closed after handshakeTimeout', T, async (t) => {
