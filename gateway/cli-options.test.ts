@@ -84,6 +84,11 @@ describe('parseGatewayArgs: valid command lines', () => {
       expect: { maxSessions: 10, maxSessionsPerClient: 2, ipv6ClientPrefix: 48, maxPendingOpens: 3, openRate: 5, connectTimeout: 5000, streamIdleTimeout: 120_000, sessionIdleTimeout: 0, maxSessionBufferedBytes: 8 * 1024 * 1024, memoryBudget: 1024 * 1024 * 1024 },
     },
     {
+      title: 'descriptor flags',
+      argv: ['--allow', 'x:1', '--max-tcp-sockets', '5000', '--max-tcp-sockets-per-client', '300', '--max-connections', '2000', '--max-pending-per-address', '0'],
+      expect: { maxTcpSockets: 5000, maxTcpSocketsPerClient: 300, maxConnections: 2000, maxPendingConnectionsPerAddress: 0 },
+    },
+    {
       title: 'resumption flags',
       argv: ['--allow', 'x:1', '--resume-grace', '2min', '--max-replay', '16MiB', '--drain-timeout', '10s'],
       expect: { resumeGracePeriod: 120_000, maxReplayBytes: 16 * 1024 * 1024, drainTimeout: 10_000 },
@@ -188,7 +193,7 @@ describe('parseGatewayArgs: bad command lines throw usage feedback', () => {
 });
 
 describe('USAGE', () => {
-  const documented = ['--port', '--host', '--path', '--allow', '--deny', '--allow-listen', '--deny-listen', '--token-secret', '--token-audience', '--allow-origin', '--trust-proxy', '--max-streams', '--window', '--max-sessions', '--max-sessions-per-client', '--max-pending-opens', '--open-rate', '--connect-timeout', '--stream-idle-timeout', '--session-idle-timeout', '--max-session-buffer', '--quiet', '--help', '-h', 'SOCKWAY_PORT', 'SOCKWAY_HOST', 'SOCKWAY_ALLOW', 'SOCKWAY_DENY', 'SOCKWAY_ALLOW_LISTEN', 'SOCKWAY_DENY_LISTEN', 'SOCKWAY_TOKEN_SECRET', 'SOCKWAY_TOKEN_AUDIENCE', 'SOCKWAY_ALLOW_ORIGIN', '--dns-server', 'SOCKWAY_DNS_SERVERS'];
+  const documented = ['--port', '--host', '--path', '--allow', '--deny', '--allow-listen', '--deny-listen', '--token-secret', '--token-audience', '--allow-origin', '--trust-proxy', '--max-streams', '--window', '--max-sessions', '--max-sessions-per-client', '--max-pending-opens', '--max-tcp-sockets', '--max-tcp-sockets-per-client', '--max-connections', '--max-pending-per-address', '--open-rate', '--connect-timeout', '--stream-idle-timeout', '--session-idle-timeout', '--max-session-buffer', '--quiet', '--help', '-h', 'SOCKWAY_PORT', 'SOCKWAY_HOST', 'SOCKWAY_ALLOW', 'SOCKWAY_DENY', 'SOCKWAY_ALLOW_LISTEN', 'SOCKWAY_DENY_LISTEN', 'SOCKWAY_TOKEN_SECRET', 'SOCKWAY_TOKEN_AUDIENCE', 'SOCKWAY_ALLOW_ORIGIN', '--dns-server', 'SOCKWAY_DNS_SERVERS'];
   for (const word of documented) {
     test(`documents ${word}`, () => {
       assert.match(USAGE, new RegExp(`(^|[\\s,])${word.replace(/[-]/g, '\\-')}\\b`, 'm'));
@@ -202,7 +207,7 @@ describe('USAGE', () => {
       '--port': '1', '--host': 'h', '--path': '/', '--allow': 'x:1', '--deny': 'x:1', '--allow-listen': '0.0.0.0:8000',
       '--deny-listen': '0.0.0.0:22', '--token-secret': 's'.repeat(32), '--token-audience': 'gw', '--allow-origin': 'https://a.example',
       '--trust-proxy': '1', '--max-streams': '1', '--window': '16KiB', '--max-sessions': '1', '--max-sessions-per-client': '1', '--ipv6-client-prefix': '64',
-      '--max-pending-opens': '1', '--open-rate': '1', '--connect-timeout': '1s', '--dns-server': '127.0.0.1:5353', '--stream-idle-timeout': '0', '--session-idle-timeout': '5min',
+      '--max-pending-opens': '1', '--max-tcp-sockets': '1', '--max-tcp-sockets-per-client': '1', '--max-connections': '1', '--max-pending-per-address': '0', '--open-rate': '1', '--connect-timeout': '1s', '--dns-server': '127.0.0.1:5353', '--stream-idle-timeout': '0', '--session-idle-timeout': '5min',
       '--max-session-buffer': '1MiB', '--memory-budget': '64MiB', '--resume-grace': '0', '--max-replay': '1MiB', '--drain-timeout': '10s', '--quiet': null, '--help': null,
     };
     assert.deepEqual([...flags].sort(), Object.keys(sample).sort());

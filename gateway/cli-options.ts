@@ -42,6 +42,17 @@ Options:
                       (default 56)
   --max-pending-opens N
                       Maximum streams of a session still connecting (default 64)
+  --max-tcp-sockets N Maximum TCP sockets for streams and listeners, all
+                      clients (default: 0.7 x the open-file limit)
+  --max-tcp-sockets-per-client N
+                      Maximum TCP sockets per IPv4 address or IPv6 /56
+                      (default: 1/16 of --max-tcp-sockets, at least 64)
+  --max-connections N Maximum HTTP connections, WebSockets included (default:
+                      1/5 of the open-file limit)
+  --max-pending-per-address N
+                      Maximum connections per address still sending their
+                      upgrade request (default 32; 0 = no cap, the default
+                      with --trust-proxy)
   --open-rate N       Connection attempts per second per session (default 100;
                       bursts of twice that)
   --connect-timeout T Time to connect, DNS included (default 30s)
@@ -165,6 +176,10 @@ export type GatewayCliOptions =
       readonly maxSessionsPerClient?: number;
       readonly ipv6ClientPrefix?: number;
       readonly maxPendingOpens?: number;
+      readonly maxTcpSockets?: number;
+      readonly maxTcpSocketsPerClient?: number;
+      readonly maxConnections?: number;
+      readonly maxPendingConnectionsPerAddress?: number;
       /** Opens per second (the burst is twice that). */
       readonly openRate?: number;
       /** Milliseconds. */
@@ -207,6 +222,10 @@ const FLAGS = {
   '--max-sessions-per-client': 'value',
   '--ipv6-client-prefix': 'value',
   '--max-pending-opens': 'value',
+  '--max-tcp-sockets': 'value',
+  '--max-tcp-sockets-per-client': 'value',
+  '--max-connections': 'value',
+  '--max-pending-per-address': 'value',
   '--open-rate': 'value',
   '--connect-timeout': 'value',
   '--dns-server': 'list',
@@ -295,6 +314,10 @@ export function parseGatewayArgs(argv: readonly string[], env: GatewayEnv = proc
     maxSessionsPerClient: optional('--max-sessions-per-client', (text, label) => parseCount(text, label, 1, MAX_INT32)),
     ipv6ClientPrefix: optional('--ipv6-client-prefix', (text, label) => parseCount(text, label, 32, 128)),
     maxPendingOpens: optional('--max-pending-opens', (text, label) => parseCount(text, label, 1, MAX_INT32)),
+    maxTcpSockets: optional('--max-tcp-sockets', (text, label) => parseCount(text, label, 1, MAX_INT32)),
+    maxTcpSocketsPerClient: optional('--max-tcp-sockets-per-client', (text, label) => parseCount(text, label, 1, MAX_INT32)),
+    maxConnections: optional('--max-connections', (text, label) => parseCount(text, label, 1, MAX_INT32)),
+    maxPendingConnectionsPerAddress: optional('--max-pending-per-address', (text, label) => parseCount(text, label, 0, MAX_INT32)),
     openRate: optional('--open-rate', (text, label) => parseCount(text, label, 1, 1_000_000)),
     connectTimeout: optional('--connect-timeout', (text, label) => parseDuration(text, label, 1)),
     streamIdleTimeout: optional('--stream-idle-timeout', (text, label) => parseDuration(text, label, 0)),

@@ -10,11 +10,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
-import { type ResumeFrame, encodeFrame } from '../shared/frame.ts';
+import type { ResumeFrame } from '../shared/frame.ts';
 import { type Limits, MAX_FRAME_LENGTH } from '../shared/protocol.ts';
 import { RESUME_REFUSED, Session, type StreamStats, resolveLimits } from '../shared/session.ts';
 import { CloseCode, type Timers } from '../shared/transport.ts';
@@ -33,7 +33,11 @@ import {
   DialSlots,
   MIN_REPLAY_BYTES,
   resolveGatewayLimits,
+  socketLimitError,
 } from './limits.ts';
+import { FdBudget } from './fd-budget.ts';
+import { PendingConnections, boundedServerOptions } from './pending-connections.ts';
+import { refusalBytes } from './upgrade-refusal.ts';
 import { type Policy, type PolicyCheck, type Rule, createPolicy, intersectPolicies } from './policy.ts';
 import { type GatewayLogEntry, type LookupAll, type TcpBridgeInfo, type TcpBridgeOptions, TcpBridge, deniedListenError, openTcpBridge } from './tcp-bridge.ts';
 import { ListenBridge, openListenBridge } from './listen-bridge.ts';
@@ -245,8 +249,8 @@ interface Admitted {
 /** RFC 6455 close code 1013 (Try Again Later): the gateway is at a session limit. */
 const TRY_AGAIN_LATER = 1013;
 
-/** Most refusals (GOAWAY, then close) in flight at once; past this, refusals are plain HTTP errors. */
-const MAX_REFUSING = 64;
+/** ms a refused upgrade's socket lingers for the client's close frame (read and dropped) before it is destroyed. */
+const REFUSAL_LINGER = 1_000;
 
 interface Attachment {
   readonly server: http.Server;
@@ -277,7 +281,13 @@ class GatewayServer implements Gateway {
   /** Admitted upgrade sockets (pending authentication or carrying a session), per client key. */
   readonly #slots = new Map<string, number>();
   #slotCount = 0;
-  #refusing = 0;
+  /** TCP sockets for streams and listeners, in total and per client (fd-budget.ts). */
+  readonly #fds: FdBudget;
+  /** Each bridge's and listener's share of #fds, released when it is done. */
+  readonly #fdLeases = new Map<TcpBridge | ListenBridge, () => void>();
+  /** Connections to the own server still sending their upgrade request (gateway.listen()). */
+  #pendingConnections: PendingConnections | null = null;
+  readonly #maxPendingPerPeer: number;
   readonly #path: string;
   readonly #connectTimeout: number;
   readonly #maxStreamWindow: number | undefined;
@@ -324,6 +334,7 @@ class GatewayServer implements Gateway {
       reserve: Math.min(DEFAULT_RESERVE, Math.floor(this.#gatewayLimits.memoryBudget / this.#gatewayLimits.maxSessions)),
       onPressure: () => this.#relievePressure(),
     });
+    this.#fds = new FdBudget(this.#gatewayLimits.maxTcpSockets, this.#gatewayLimits.maxTcpSocketsPerClient);
     // WELCOME announces the session idle timeout the gateway enforces (PROTOCOL.md#limits).
     this.#limits = resolveLimits({
       maxStreams: DEFAULT_GATEWAY_MAX_STREAMS,
@@ -344,6 +355,8 @@ class GatewayServer implements Gateway {
     if (!Number.isInteger(this.#trustProxy) || this.#trustProxy < 0 || this.#trustProxy > 16) {
       throw gatewayError('ERR_INVALID_ARG_VALUE', `trustProxy must be a number of proxies from 0 to 16, got ${String(options.trustProxy)}`);
     }
+    // Behind a proxy every peer is the proxy: no per-peer cap unless one is set explicitly.
+    this.#maxPendingPerPeer = options.maxPendingConnectionsPerAddress === undefined && this.#trustProxy > 0 ? 0 : this.#gatewayLimits.maxPendingConnectionsPerAddress;
     this.#path = checkPath(options.path ?? '/', 'path');
     this.#connectTimeout = checkInt(options.connectTimeout ?? 30_000, 'connectTimeout', 1);
     this.#maxStreamWindow = options.maxStreamWindow;
@@ -381,13 +394,22 @@ class GatewayServer implements Gateway {
   listen(options: ListenOptions = {}): Promise<AddressInfo> {
     if (this.#closing) return Promise.reject(gatewayError('ERR_SERVER_NOT_RUNNING', 'the gateway is closed'));
     if (this.#ownServer !== null) return Promise.reject(gatewayError('ERR_SERVER_ALREADY_LISTEN', 'gateway.listen() was already called'));
-    const server = http.createServer((request, response) => {
+    // The upgrade request gets as long as HELLO after it (handshakeTimeout, default 10 s, not
+    // Node's 60 s): a browser sends it in one write, so only a stalling client needs more.
+    const limits = this.#gatewayLimits;
+    const server = http.createServer(boundedServerOptions(limits.handshakeTimeout), (request, response) => {
       // Plain HTTP gets a short answer; only WebSocket upgrades are served.
       const path = pathOf(request.url);
       response.writeHead(path === this.#path ? 426 : 404, { 'content-type': 'text/plain', connection: 'close', ...(path === this.#path ? { upgrade: 'websocket' } : {}) });
       response.end(path === this.#path ? 'sockway gateway: connect with a WebSocket\n' : 'not found\n');
     });
     this.#ownServer = server;
+    server.maxConnections = limits.maxConnections;
+    const pending = new PendingConnections(this.#maxPendingPerPeer, limits.handshakeTimeout, (peer, count) => {
+      this.#log({ level: 'warn', event: 'connection-refused', clientAddress: peer, pending: count, reason: `${count} connections from this address still sending their upgrade request` });
+    }, (address) => clientKey(address, limits.ipv6ClientPrefix));
+    this.#pendingConnections = pending;
+    server.on('connection', (socket: Socket) => pending.add(socket));
     this.#attachTo(server, this.#path, true);
     return new Promise<AddressInfo>((resolve, reject) => {
       const onError = (error: Error): void => {
@@ -456,6 +478,8 @@ class GatewayServer implements Gateway {
 
   #attachTo(server: http.Server, path: string, owned: boolean): void {
     const onUpgrade = (request: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
+      // The request is complete: from here the session limits count it (or it is refused).
+      if (owned) this.#pendingConnections?.upgraded(socket);
       try {
         if (pathOf(request.url) !== path) {
           // Someone else's path: leave it to the application's listeners, if it has any.
@@ -463,7 +487,7 @@ class GatewayServer implements Gateway {
           return;
         }
         if (this.#closing) {
-          rejectUpgrade(socket, 503, 'Service Unavailable');
+          this.#refuse(request, socket, GOING_AWAY, CloseCode.GoingAway);
           return;
         }
         this.#admit(request, socket, head);
@@ -508,7 +532,7 @@ class GatewayServer implements Gateway {
         ? `the gateway has its maximum of ${limits.maxSessions} sessions; try again later`
         : `too many sessions from this client (limit ${limits.maxSessionsPerClient}); close one or try again later`;
       this.#log({ level: 'warn', event: 'session-refused', code: SockwayErrorCode.Limit, reason: message, ...remote });
-      this.#refuse(request, socket, head, wireError({ code: SockwayErrorCode.Limit, message }), TRY_AGAIN_LATER, 503);
+      this.#refuse(request, socket, wireError({ code: SockwayErrorCode.Limit, message }), TRY_AGAIN_LATER);
       return;
     }
     // Hold the slot until the socket closes (whatever becomes of it).
@@ -559,7 +583,7 @@ class GatewayServer implements Gateway {
   ): void {
     if (socket.destroyed) return;
     if (this.#closing) {
-      rejectUpgrade(socket, 503, 'Service Unavailable');
+      this.#refuse(request, socket, GOING_AWAY, CloseCode.GoingAway);
       return;
     }
     if (typeof result !== 'object' || result === null || result.accept !== true) {
@@ -568,7 +592,7 @@ class GatewayServer implements Gateway {
         : 'authentication required';
       this.#log({ level: 'warn', event: 'session-refused', code: SockwayErrorCode.Unauthorized, reason, ...remote });
       release();
-      this.#refuse(request, socket, head, wireError({ code: SockwayErrorCode.Unauthorized, message: reason }), CloseCode.PolicyViolation, 401);
+      this.#refuse(request, socket, wireError({ code: SockwayErrorCode.Unauthorized, message: reason }), CloseCode.PolicyViolation);
       return;
     }
     const own = result.policy;
@@ -599,31 +623,27 @@ class GatewayServer implements Gateway {
 
   /**
    * Refuses a session the way a page can read: the WebSocket opens, carries one GOAWAY
-   * with the reason (the client fails with its code, PROTOCOL.md#handshake) and closes.
-   * A flood of refusals gets plain HTTP errors instead, which cost nothing to send.
+   * with the reason (the client fails with its code, PROTOCOL.md#handshake) and closes,
+   * all in one write of a few hundred bytes (upgrade-refusal.ts), as cheap as an HTTP error.
    */
-  #refuse(request: http.IncomingMessage, socket: Duplex, head: Buffer, error: WireError, closeCode: number, status: number): void {
-    if (this.#refusing >= MAX_REFUSING) {
-      rejectUpgrade(socket, status, status === 401 ? 'Unauthorized' : 'Service Unavailable');
+  #refuse(request: http.IncomingMessage, socket: Duplex, error: WireError, closeCode: number): void {
+    const bytes = refusalBytes(request, error, closeCode);
+    if (bytes === null) {
+      rejectUpgrade(socket, 400, 'Bad Request');
       return;
     }
-    this.#refusing += 1;
-    socket.once('close', () => {
-      this.#refusing -= 1;
-    });
-    this.#wss.handleUpgrade(request, socket, head, (ws) => {
-      ws.on('error', () => {});
-      try {
-        ws.send(encodeFrame({ type: 'goaway', streamId: 0, lastStreamId: 0, error }));
-        ws.close(closeCode, error.message.slice(0, 120));
-      } catch {
-        ws.terminate();
-        return;
-      }
-      // A client that never answers the close handshake is dropped.
-      const timer = setTimeout(() => ws.terminate(), Math.min(this.#closeTimeout, 1_000));
-      ws.once('close', () => clearTimeout(timer));
-    });
+    socket.on('error', () => {});
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.end(bytes);
+    // Read and drop the client's close frame: closing with unread bytes would send an RST,
+    // which can discard the GOAWAY before the client reads it. The client closes on our
+    // close frame; one that does not is dropped after REFUSAL_LINGER.
+    socket.resume();
+    socket.once('end', () => socket.destroy());
+    if (socket instanceof Socket) socket.setTimeout(Math.max(1, Math.min(this.#closeTimeout, REFUSAL_LINGER)), () => socket.destroy());
   }
 
   #onConnection(ws: WebSocket, admitted: Admitted): void {
@@ -805,8 +825,15 @@ class GatewayServer implements Gateway {
       return wireError({ code: SockwayErrorCode.Unauthorized, syscall: 'connect', message: 'the session\'s token has expired; reconnect with a new token' });
     }
     if (!this.#takeOpen(connection, log)) return openRateError(limits);
+    // A descriptor before the dial: past the budget, SOCKWAY_ERR_LIMIT rather than EMFILE for everyone.
+    const fd = this.#fds.take(connection.clientKey);
+    if (!fd.ok) {
+      log({ level: 'warn', event: 'stream-refused', stream: stream.id, code: SockwayErrorCode.Limit, reason: fd.full === 'gateway' ? `${this.#fds.total} TCP sockets (maxTcpSockets ${this.#fds.max})` : `${this.#fds.held(connection.clientKey)} TCP sockets for this client (maxTcpSocketsPerClient ${this.#fds.perClient})` });
+      return socketLimitError('connect', frame.host, frame.port, fd.full);
+    }
     const result = openTcpBridge(stream, frame, this.#relayOptions(connection, log));
-    if (result instanceof TcpBridge) this.#addBridge(connection, result);
+    if (result instanceof TcpBridge) this.#addBridge(connection, result, fd.release);
+    else fd.release();
     return result;
   }
 
@@ -832,16 +859,24 @@ class GatewayServer implements Gateway {
       log,
       onDone: (bridge) => {
         if (bridges.delete(bridge)) this.#liveBridges -= 1;
+        this.#releaseFd(bridge);
         this.#afterStreamGone(connection);
       },
     };
   }
 
-  #addBridge(connection: Connection, bridge: TcpBridge): void {
+  /** `fd`: the bridge's share of the descriptor budget; an accepted socket is charged here. */
+  #addBridge(connection: Connection, bridge: TcpBridge, fd: () => void = this.#fds.charge(connection.clientKey)): void {
     connection.bridges.add(bridge);
+    this.#fdLeases.set(bridge, fd);
     this.#liveBridges += 1;
     clearTimer(connection.idleTimer);
     connection.idleTimer = null;
+  }
+
+  #releaseFd(owner: TcpBridge | ListenBridge): void {
+    this.#fdLeases.get(owner)?.();
+    this.#fdLeases.delete(owner);
   }
 
   /** A bridge or listener finished: a session left without any may idle out (or expire). */
@@ -871,6 +906,11 @@ class GatewayServer implements Gateway {
       log({ level: 'warn', event: 'stream-refused', stream: stream.id, code: SockwayErrorCode.Limit, reason: `${connection.listeners.size} listeners` });
       return wireError({ code: SockwayErrorCode.Limit, syscall: 'listen', address: frame.host, port: frame.port, message: `too many listeners on this session (limit ${max}); close one first` });
     }
+    const fd = this.#fds.take(connection.clientKey);
+    if (!fd.ok) {
+      log({ level: 'warn', event: 'stream-refused', stream: stream.id, code: SockwayErrorCode.Limit, reason: `TCP socket budget (${fd.full})` });
+      return socketLimitError('listen', frame.host, frame.port, fd.full);
+    }
     const result = openListenBridge(stream, frame, {
       session: connection.session,
       relay: this.#relayOptions(connection, log),
@@ -878,13 +918,17 @@ class GatewayServer implements Gateway {
       log,
       onDone: (listener) => {
         connection.listeners.delete(listener);
+        this.#releaseFd(listener);
         this.#afterStreamGone(connection);
       },
     });
     if (result instanceof ListenBridge) {
+      this.#fdLeases.set(result, fd.release);
       connection.listeners.add(result);
       clearTimer(connection.idleTimer);
       connection.idleTimer = null;
+    } else {
+      fd.release();
     }
     return result;
   }

@@ -13,6 +13,7 @@ import { FrameType } from '../shared/protocol.ts';
 import { DEFAULT_IPV6_CLIENT_PREFIX } from './address.ts';
 import { MemoryBudget } from './memory-budget.ts';
 import type { MessageTransport, TransportSink } from '../shared/transport.ts';
+import { fdCaps, softFdLimit } from './fd-budget.ts';
 
 /** Limits a gateway enforces beyond the protocol's own (see GatewayOptions). All optional. */
 export interface GatewayLimitOptions {
@@ -61,10 +62,30 @@ export interface GatewayLimitOptions {
    * Default a quarter of the machine's memory, from 64 MiB to 256 MiB.
    */
   readonly memoryBudget?: number;
+  /**
+   * HTTP connections at once on the gateway's own server (gateway.listen()): pending
+   * upgrades, WebSockets, refusals. Further connections are dropped on accept.
+   * Default: 1/5 of the process's descriptor limit (fd-budget.ts).
+   */
+  readonly maxConnections?: number;
+  /**
+   * Connections from one peer address (an IPv4 address or an IPv6 /56, ipv6ClientPrefix) still sending
+   * their upgrade request, on the gateway's own server; further ones are dropped on
+   * accept. 0 = no cap. Default 32, and 0 with trustProxy (every peer is the proxy).
+   */
+  readonly maxPendingConnectionsPerAddress?: number;
+  /** TCP sockets (streams, listeners) at once, all clients. Default: 0.7 × the descriptor limit, minus the headroom (fd-budget.ts). */
+  readonly maxTcpSockets?: number;
+  /** TCP sockets at once per client (an IPv4 address or an IPv6 /56, ipv6ClientPrefix). Default: 1/16 of maxTcpSockets, at least 64. */
+  readonly maxTcpSocketsPerClient?: number;
 }
 
 /** Every limit, filled in. */
 export type GatewayLimits = { readonly [K in keyof GatewayLimitOptions]-?: number };
+
+/** The process's soft descriptor limit (RLIMIT_NOFILE), read once: the fd-budget defaults derive from it. */
+export const FD_LIMIT = softFdLimit();
+const FD_CAPS = fdCaps(FD_LIMIT);
 
 export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = Object.freeze({
   maxSessions: 1024,
@@ -82,6 +103,10 @@ export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = Object.freeze({
   streamIdleTimeout: 1_800_000,
   maxSessionBufferedBytes: 32 * 1024 * 1024,
   memoryBudget: MemoryBudget.defaultLimit(),
+  maxConnections: FD_CAPS.maxConnections,
+  maxPendingConnectionsPerAddress: 32,
+  maxTcpSockets: FD_CAPS.maxTcpSockets,
+  maxTcpSocketsPerClient: FD_CAPS.maxTcpSocketsPerClient,
 });
 
 /** Streams a gateway session accepts at once unless `limits.maxStreams` says otherwise (announced in WELCOME). */
@@ -98,7 +123,7 @@ export interface LimitDoc {
 
 /** The limits table: what each limit bounds, its default, and what the page sees when it is hit. */
 export const LIMIT_DOCS: readonly LimitDoc[] = [
-  { limit: 'Sessions, all clients, waiting-to-resume ones included', option: 'maxSessions', flag: '--max-sessions', default: '1024', result: 'a client holding at least two sessions fewer than the biggest holder is admitted, and that holder\'s longest-idle session without streams is closed (GOAWAY `SOCKWAY_ERR_IDLE_TIMEOUT`, logged `session-evicted`); else GOAWAY `SOCKWAY_ERR_LIMIT`, close 1013 (HTTP 503 once 64 refusals are pending)' },
+  { limit: 'Sessions, all clients, waiting-to-resume ones included', option: 'maxSessions', flag: '--max-sessions', default: '1024', result: 'a client holding at least two sessions fewer than the biggest holder is admitted, and that holder\'s longest-idle session without streams is closed (GOAWAY `SOCKWAY_ERR_IDLE_TIMEOUT`, logged `session-evicted`); else GOAWAY `SOCKWAY_ERR_LIMIT`, close 1013' },
   { limit: 'Sessions per client (IPv4 address or IPv6 /56), waiting-to-resume ones included', option: 'maxSessionsPerClient, ipv6ClientPrefix', flag: '--max-sessions-per-client, --ipv6-client-prefix', default: '32; IPv6 /56', result: 'GOAWAY `SOCKWAY_ERR_LIMIT`, close 1013' },
   { limit: 'Streams per session', option: 'limits.maxStreams', flag: '--max-streams', default: '256', result: 'RESET `SOCKWAY_ERR_STREAM_LIMIT`' },
   { limit: 'Pending opens per session (resolving or connecting at once, DNS queries included)', option: 'maxPendingOpens', flag: '--max-pending-opens', default: '64', result: 'further OPENs and QUERYs wait their turn; one still waiting after the connect (query) timeout gets RESET `ETIMEDOUT` (`ETIMEOUT`)' },
@@ -109,6 +134,11 @@ export const LIMIT_DOCS: readonly LimitDoc[] = [
   { limit: 'STARTTLS CPU (secure contexts built for pages)', option: '—', flag: '—', default: '50 ms/s per session (burst 60 ms), 250 ms/s for the gateway (burst 60 ms)', result: 'RESET `SOCKWAY_ERR_RATE_LIMIT` on each STARTTLS over it; the session and its other streams carry on' },
   { limit: 'Ping rate per session', option: 'pingRate', flag: '—', default: '10/s, burst 20', result: 'GOAWAY `SOCKWAY_ERR_RATE_LIMIT`, close 1008' },
   { limit: 'Handshake (HELLO) timeout', option: 'handshakeTimeout', flag: '—', default: '10 s', result: 'GOAWAY `SOCKWAY_ERR_PROTOCOL`, close 1002' },
+  { limit: 'Upgrade request (headers; idle before them), gateway.listen() only', option: 'handshakeTimeout', flag: '—', default: '10 s (Node: 60 s, idle unbounded)', result: 'HTTP 408, or the connection is closed' },
+  { limit: 'Connections still sending their upgrade request, per peer address, gateway.listen() only', option: 'maxPendingConnectionsPerAddress', flag: '--max-pending-per-address', default: '32; off with `trustProxy`', result: 'dropped on accept (close 1006 on the page)' },
+  { limit: 'HTTP connections (pending upgrades, WebSockets), gateway.listen() only', option: 'maxConnections', flag: '--max-connections', default: 'fd limit / 5', result: 'dropped on accept (close 1006 on the page)' },
+  { limit: 'TCP sockets (streams and listeners), all clients', option: 'maxTcpSockets', flag: '--max-tcp-sockets', default: 'fd limit × 0.7 (see below)', result: 'RESET `SOCKWAY_ERR_LIMIT` (`connect SOCKWAY_ERR_LIMIT host:port (the gateway is at its connection limit)`)' },
+  { limit: 'TCP sockets per client (IPv4 address or IPv6 /56)', option: 'maxTcpSocketsPerClient', flag: '--max-tcp-sockets-per-client', default: 'maxTcpSockets / 16, at least 64', result: 'RESET `SOCKWAY_ERR_LIMIT` (`connect SOCKWAY_ERR_LIMIT host:port (this client is at its connection limit)`)' },
   { limit: 'Connect timeout (DNS included)', option: 'connectTimeout', flag: '--connect-timeout', default: '30 s', result: 'RESET `ETIMEDOUT` (`connect ETIMEDOUT host:port`)' },
   { limit: 'Idle stream timeout (no bytes either way)', option: 'streamIdleTimeout', flag: '--stream-idle-timeout', default: '30 min', result: 'RESET `SOCKWAY_ERR_IDLE_TIMEOUT`' },
   { limit: 'Idle session timeout (no streams)', option: 'sessionIdleTimeout', flag: '--session-idle-timeout', default: '5 min', result: 'GOAWAY `SOCKWAY_ERR_IDLE_TIMEOUT`, close 1000; the client reconnects on its next connect()' },
@@ -122,7 +152,7 @@ export const LIMIT_DOCS: readonly LimitDoc[] = [
 /** Validated limits; throws ERR_INVALID_ARG_VALUE naming the option. */
 export function resolveGatewayLimits(options: GatewayLimitOptions): GatewayLimits {
   const resolved = { ...DEFAULT_GATEWAY_LIMITS };
-  const positive = new Set<keyof GatewayLimits>(['maxSessions', 'maxSessionsPerClient', 'maxPendingOpens', 'maxDnsLookups', 'queryTimeout', 'maxListeners', 'openRate', 'openBurst', 'pingRate', 'handshakeTimeout', 'maxSessionBufferedBytes', 'memoryBudget']);
+  const positive = new Set<keyof GatewayLimits>(['maxSessions', 'maxSessionsPerClient', 'maxPendingOpens', 'maxDnsLookups', 'queryTimeout', 'maxListeners', 'openRate', 'openBurst', 'pingRate', 'handshakeTimeout', 'maxSessionBufferedBytes', 'memoryBudget', 'maxConnections', 'maxTcpSockets', 'maxTcpSocketsPerClient']);
   for (const key of Object.keys(DEFAULT_GATEWAY_LIMITS) as (keyof GatewayLimits)[]) {
     const value = options[key];
     if (value === undefined) continue;
@@ -151,6 +181,15 @@ export function openRateError(limits: GatewayLimits): WireError {
     syscall: 'connect',
     message: `too many connection attempts on this session: at most ${limits.openRate} per second (burst ${limits.openBurst})`,
   });
+}
+
+/**
+ * RESET for an OPEN or LISTEN over the TCP socket budget (fd-budget.ts), in Node's
+ * `syscall CODE host:port` shape; never EMFILE, which would say the gateway is broken.
+ */
+export function socketLimitError(syscall: 'connect' | 'listen', host: string, port: number, full: 'gateway' | 'client'): WireError {
+  const why = full === 'gateway' ? 'the gateway is at its connection limit' : 'this client is at its connection limit';
+  return wireError({ code: SockwayErrorCode.Limit, syscall, address: host, port, message: `${syscall} ${SockwayErrorCode.Limit} ${host}:${port} (${why})` });
 }
 
 // ---- dial slots ----

@@ -4,6 +4,7 @@
  * would, and a recorder of one stream's events. Everything is torn down by t.after().
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import * as net from 'node:net';
 import type { TestContext } from 'node:test';
@@ -266,8 +267,13 @@ export interface AttemptedClient {
   readonly closed: Promise<{ code: number; reason: string }>;
 }
 
-export function attemptClient(t: TestContext, url: string, options: { protocols?: string[]; headers?: Record<string, string> } = {}): AttemptedClient {
-  const ws = new WebSocket(url, options.protocols ?? [], { perMessageDeflate: false, ...(options.headers === undefined ? {} : { headers: options.headers }) });
+/** `localAddress`: the client's source address, e.g. '127.0.0.2' to count as another client (Linux routes 127/8 to lo). */
+export function attemptClient(t: TestContext, url: string, options: { protocols?: string[]; headers?: Record<string, string>; localAddress?: string } = {}): AttemptedClient {
+  const ws = new WebSocket(url, options.protocols ?? [], {
+    perMessageDeflate: false,
+    ...(options.headers === undefined ? {} : { headers: options.headers }),
+    ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+  });
   const transport = new WsClientTransport(ws);
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
     ws.once('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString() }));
@@ -292,4 +298,31 @@ export function attemptClient(t: TestContext, url: string, options: { protocols?
     }
   });
   return { session, ws, ready: ready.promise, closeError: closeError.promise, closed };
+}
+
+/**
+ * A blackholed destination: a listener with backlog 1 in a child process whose event loop
+ * is blocked, so it never accepts; once its accept queue is full (two fillers on Linux),
+ * further connects hang in SYN-SENT until they time out. Killed by t.after().
+ */
+export async function startBlackhole(t: TestContext): Promise<{ readonly port: number }> {
+  const script = `const s = require('net').createServer(); s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
+    process.stdout.write(s.address().port + '\\n'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); });`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => {
+    child.kill('SIGKILL');
+  });
+  const [chunk] = await once(child.stdout, 'data') as [Buffer];
+  const port = Number(chunk.toString().trim());
+  const fillers: net.Socket[] = [];
+  t.after(() => {
+    for (const filler of fillers) filler.destroy();
+  });
+  for (let i = 0; i < 2; i += 1) {
+    const filler = net.connect(port, '127.0.0.1');
+    filler.on('error', () => {});
+    fillers.push(filler);
+    await once(filler, 'connect');
+  }
+  return { port };
 }
