@@ -74,7 +74,9 @@ function fdCount(pid: number): number {
 /** Starts the gateway CLI on 127.0.0.1:0; resolves once it printed where it listens. */
 export async function startCliGateway(options: CliGatewayOptions): Promise<CliGateway> {
   const main = bundled(new URL('../main.ts', import.meta.url));
-  const gatewayArgs = [main, '--port', '0', '--host', '127.0.0.1', ...options.args];
+  // ABUSE_GATEWAY_PROFILE=dir: the gateway writes a V8 CPU profile there when it exits (to see where an attack's time goes).
+  const profile = process.env['ABUSE_GATEWAY_PROFILE'];
+  const gatewayArgs = [...(profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`]), main, '--port', '0', '--host', '127.0.0.1', ...options.args];
   // `exec` keeps one pid from the shell to the gateway, so /proc/<pid> is the gateway's.
   const script = `${options.setup ?? ''}\nulimit -n ${GATEWAY_FD_LIMIT} && exec "$0" "$@"`;
   const command = options.mountNamespace === true ? ['unshare', '--mount', 'sh', '-c', script] : ['sh', '-c', script];

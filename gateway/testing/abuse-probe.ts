@@ -31,6 +31,8 @@ export type ProbeMessage =
   | { readonly type: 'report'; readonly report: ProbeReport };
 
 export interface Probe {
+  /** The well-behaved client's process. */
+  readonly pid: number;
   /** Port of the probe's echo server (dual-stack, so both 127.0.0.1 and localhost reach it). */
   readonly echoPort: number;
   /** Starts measuring against `url`; the streams go to host:echoPort. Resolves once a first session worked. */
@@ -67,6 +69,7 @@ export async function startProbe(): Promise<Probe> {
   };
   return {
     echoPort,
+    pid: child.pid ?? 0,
     async start(url, host) {
       const started = nextMessage(child, 'started', 'start-failed');
       child.send({ type: 'start', url, host, port: echoPort } satisfies ProbeCommand);
