@@ -365,7 +365,16 @@ export class Server extends EventEmitter {
     this._connections++;
     socket.server = this;
     socket._server = this;
-    nextTick(() => this.emit('connection', socket));
+    const pauseOnConnect = this.pauseOnConnect;
+    nextTick(() => {
+      try {
+        this.emit('connection', socket);
+      } finally {
+        // Credit for the first bytes goes out only now: DATA that arrived with the ACCEPT
+        // would otherwise be counted (bytesRead) before the app saw the socket.
+        if (!pauseOnConnect) socket.read(0);
+      }
+    });
     return streamHandle;
   }
 }

@@ -265,8 +265,9 @@ export class Socket extends Duplex {
     this.#initSocketHandle();
     handle.attachAccepted(stream, local, remote);
     this.#tunnel.retain(this, this.#refed);
+    // Reading starts once 'connection' was emitted (the server calls read(0) then), as in Node,
+    // where the first read comes on a later turn: no byte is read before the app sees the socket.
     if (pauseOnCreate) (this as unknown as { readableFlowing: boolean | null }).readableFlowing = false;
-    else this.read(0);
     return handle;
   }
 

@@ -240,6 +240,7 @@ export class TLSSocket extends Socket {
         return;
       }
       const own = this._acceptStream(stream, local, remote, false);
+      this.read(0);
       stream.setHandler(own);
       own.startTls(tls);
     };

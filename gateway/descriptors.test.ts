@@ -14,7 +14,7 @@ import type { WireError } from '../shared/errors.ts';
 import { decodeFrame } from '../shared/frame.ts';
 import { createTunnel } from '../client/tunnel.ts';
 import type { WebSocketConstructor } from '../client/websocket-transport.ts';
-import { type Recorder, attemptClient, client, open, startBlackhole, startGateway, startTarget, until } from './testing/harness.ts';
+import { type Recorder, assertEchoes, attemptClient, client, open, startBlackhole, startGateway, startTarget, until } from './testing/harness.ts';
 
 const T = { timeout: 45_000 };
 
@@ -63,15 +63,6 @@ async function rawRefusal(t: TestContext, port: number): Promise<{ outcome: Prom
   return { outcome };
 }
 
-/** Echoes `text` on a new stream of `c`. */
-async function echo(c: { readonly session: Parameters<typeof open>[0]['session'] }, port: number, text: string): Promise<void> {
-  const r = open(c, '127.0.0.1', port);
-  await r.opened.promise;
-  r.stream.write(Buffer.from(text));
-  await until(() => r.byteCount >= text.length, 'the echo');
-  assert.equal(r.data().toString(), text);
-  r.stream.end();
-}
 
 describe('slowloris on the upgrade (finding 3)', () => {
   test('2,000 half-sent upgrades from one address: all but 32 dropped on accept, the rest closed by the header deadline; another address opens a session in < 1 s', T, async (t) => {
@@ -100,7 +91,7 @@ describe('slowloris on the upgrade (finding 3)', () => {
     assert.equal(await good.ready, true);
     const sessionMs = Date.now() - before;
     assert.ok(sessionMs < 1_000, `new session in ${sessionMs} ms`);
-    await echo(good, target.port, 'served during the flood');
+    await assertEchoes(good, target.port, 'served during the flood');
 
     // The stalled ones within the cap are closed by the header deadline (Node's own is 60 s).
     // Generous for a loaded machine, and still far below Node's own 60 s.
@@ -207,12 +198,12 @@ describe('descriptor budget for TCP sockets (finding 6)', () => {
     // Another address has its own share.
     const good = attemptClient(t, url, { localAddress: '127.0.0.2' });
     assert.equal(await good.ready, true);
-    await echo(good, target.port, 'another client');
+    await assertEchoes(good, target.port, 'another client');
 
     // A socket given back is a socket free again.
     opens[0]?.stream.reset({ code: 'ECONNRESET', errno: 0, syscall: '', address: '', port: -1, hostname: '', message: '' });
     await until(() => gateway.stats().tcpSockets === 7, 'the reset stream\'s socket to go');
-    await echo(second, target.port, 'room again');
+    await assertEchoes(second, target.port, 'room again');
   });
 
   test('LISTEN past the share gets RESET SOCKWAY_ERR_LIMIT (syscall listen)', T, async (t) => {

@@ -25,7 +25,6 @@ import {
   type GatewayLimitOptions,
   type GatewayLimits,
   GuardedTransport,
-  CpuBudget,
   TLS_CPU,
   TokenBucket,
   WindowBudget,
@@ -224,7 +223,7 @@ interface Connection {
    */
   readonly opens: TokenBucket;
   /** Event-loop time its STARTTLS may take (with the gateway's own budget after it). */
-  readonly tlsCpu: CpuBudget;
+  readonly tlsCpu: TokenBucket;
   /** ms since the epoch after which no new stream is opened (token expiry); Infinity for none. */
   readonly expiresAt: number;
   /** Heard from since the last ping. */
@@ -297,7 +296,7 @@ class GatewayServer implements Gateway {
   readonly #logSink: ((entry: GatewayLogEntry) => void) | undefined;
   readonly #wss: WebSocketServer;
   /** Event-loop time all sessions' STARTTLS may take together. */
-  readonly #tlsCpu = new CpuBudget(TLS_CPU.gatewayRate, TLS_CPU.gatewayBurst);
+  readonly #tlsCpu = new TokenBucket(TLS_CPU.gatewayRate, TLS_CPU.gatewayBurst);
   readonly #connections = new Set<Connection>();
   readonly #attachments: Attachment[] = [];
   #ownServer: http.Server | null = null;
@@ -775,7 +774,7 @@ class GatewayServer implements Gateway {
       dialSlots: new DialSlots(limits.maxPendingOpens),
       resolver: this.#resolver.forSession(),
       opens: new TokenBucket(limits.openRate, limits.openBurst),
-      tlsCpu: new CpuBudget(TLS_CPU.sessionRate, TLS_CPU.sessionBurst),
+      tlsCpu: new TokenBucket(TLS_CPU.sessionRate, TLS_CPU.sessionBurst),
       expiresAt: admitted.expiresAt,
       alive: true,
       idleSince: Date.now(),

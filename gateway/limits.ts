@@ -273,54 +273,35 @@ export class TokenBucket {
 
   /** Takes one token; false when the bucket is empty. */
   take(): boolean {
-    const now = this.#now();
-    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#at) * this.#rate) / 1000);
-    this.#at = now;
+    this.#refill();
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;
     return true;
   }
-}
 
-// ---- CPU budget ----
-
-/**
- * Milliseconds of event-loop time a kind of costly work may take: a bucket of `rate` ms
- * per second holding at most `burst` ms. Work is admitted while the bucket is not empty
- * and charged afterwards with what it really took (so the bucket may go below zero and
- * refuse for longer). Used for STARTTLS secure contexts, whose cost depends on what the
- * page sends (tls-key-check.ts caps one; this caps how many).
- */
-export class CpuBudget {
-  readonly #rate: number;
-  readonly #burst: number;
-  readonly #now: () => number;
-  #ms: number;
-  #at: number;
-
-  constructor(rate: number, burst: number, now: () => number = Date.now) {
-    this.#rate = rate;
-    this.#burst = burst;
-    this.#now = now;
-    this.#ms = burst;
-    this.#at = now();
-  }
-
-  /** May work start now? */
+  /**
+   * For work whose cost is known only afterwards (tokens = ms of event loop, as for
+   * STARTTLS secure contexts): may work start now? Charge it with charge().
+   */
   admits(): boolean {
-    const now = this.#now();
-    this.#ms = Math.min(this.#burst, this.#ms + ((now - this.#at) * this.#rate) / 1000);
-    this.#at = now;
-    return this.#ms > 0;
+    this.#refill();
+    return this.#tokens > 0;
   }
 
-  /** Work took `ms`. */
-  charge(ms: number): void {
-    this.#ms -= ms;
+  /** Work took `cost` tokens: the bucket may go below zero, and then admits nothing for longer. */
+  charge(cost: number): void {
+    this.#refill();
+    this.#tokens -= cost;
+  }
+
+  #refill(): void {
+    const now = this.#now();
+    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#at) * this.#rate) / 1000);
+    this.#at = now;
   }
 }
 
-/** STARTTLS secure contexts: per session and for the whole gateway, ms per second and burst. */
+/** STARTTLS secure contexts (TokenBucket of ms: admits/charge): per session and for the whole gateway, ms per second and burst. */
 export const TLS_CPU = Object.freeze({ sessionRate: 50, sessionBurst: 60, gatewayRate: 250, gatewayBurst: 60 });
 
 // ---- window budget ----

@@ -33,7 +33,7 @@ import type { SessionStream, StreamHandler } from '../shared/session.ts';
 import { canReceive, isTerminal } from '../shared/stream-state.ts';
 import { HEADER_LENGTH, MAX_PAYLOAD_LIMIT } from '../shared/protocol.ts';
 import { normalizeHost } from './address.ts';
-import type { CpuBudget, DialSlots, WindowBudget } from './limits.ts';
+import type { DialSlots, TokenBucket, WindowBudget } from './limits.ts';
 import type { PolicyCheck } from './policy.ts';
 import { type LookupAll, notFound } from './resolver.ts';
 import { secureContextOf, securedOf, tlsConnectOptions } from './tls-options.ts';
@@ -61,8 +61,8 @@ export interface TcpBridgeOptions {
   readonly dialSlots?: DialSlots;
   /** Resolves the host (the session's SessionResolver.lookup, or the gateway's `lookup` option). */
   readonly lookup: LookupAll;
-  /** Event-loop time STARTTLS may spend building secure contexts (limits.ts CpuBudget); over it: RESET SOCKWAY_ERR_RATE_LIMIT. */
-  readonly tlsCpu?: readonly CpuBudget[];
+  /** Event-loop time STARTTLS may spend building secure contexts (limits.ts TokenBucket of ms); over it: RESET SOCKWAY_ERR_RATE_LIMIT. */
+  readonly tlsCpu?: readonly TokenBucket[];
   readonly log?: (entry: GatewayLogEntry) => void;
   /** The stream is finished and its socket closed: the bridge can be forgotten. */
   readonly onDone?: (bridge: TcpBridge) => void;

@@ -247,7 +247,7 @@ export function goawayOf(frames: readonly Frame[]): Extract<Frame, { type: 'goaw
 }
 
 /** An echo round trip on a fresh stream: proves a session (and its gateway) still serve. */
-export async function assertEchoes(c: TestClient, port: number, text = 'still serving'): Promise<void> {
+export async function assertEchoes(c: { readonly session: Session }, port: number, text = 'still serving'): Promise<void> {
   const r = open(c, '127.0.0.1', port);
   await r.opened.promise;
   r.stream.write(Buffer.from(text));
