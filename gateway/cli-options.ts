@@ -56,6 +56,9 @@ Options:
   --open-rate N       Connection attempts per second per session (default 100;
                       bursts of twice that)
   --connect-timeout T Time to connect, DNS included (default 30s)
+  --max-dns-lookups N Maximum name resolutions in flight, all sessions
+                      (default 512)
+  --query-timeout T   Time a page's DNS query may take (default 10s)
   --dns-server S      DNS server for OPEN's names and the pages' dns queries,
                       e.g. 127.0.0.1:5353 or [::1]:53; repeatable (default:
                       the system's)
@@ -72,7 +75,7 @@ Options:
                       Bytes all sessions together may hold towards pages
                       (queues, replay buffers); past it, sessions stop reading
                       their TCP sockets until pages acknowledge (default a
-                      quarter of RAM, 64MiB to 1GiB)
+                      quarter of RAM, 64MiB to 256MiB)
   --resume-grace T    Keep a session whose WebSocket dropped (its TCP sockets
                       and listeners) this long for the client to resume it
                       (default 60s; 0 = no resumption)
@@ -184,6 +187,9 @@ export type GatewayCliOptions =
       readonly openRate?: number;
       /** Milliseconds. */
       readonly connectTimeout?: number;
+      readonly maxDnsLookups?: number;
+      /** Milliseconds. */
+      readonly queryTimeout?: number;
       /** DNS servers for the pages' dns.resolve*(); absent: the system's. */
       readonly dnsServers?: readonly string[];
       readonly streamIdleTimeout?: number;
@@ -233,6 +239,8 @@ const FLAGS = {
   '--session-idle-timeout': 'value',
   '--max-session-buffer': 'value',
   '--memory-budget': 'value',
+  '--max-dns-lookups': 'value',
+  '--query-timeout': 'value',
   '--resume-grace': 'value',
   '--max-replay': 'value',
   '--drain-timeout': 'value',
@@ -320,6 +328,8 @@ export function parseGatewayArgs(argv: readonly string[], env: GatewayEnv = proc
     maxPendingConnectionsPerAddress: optional('--max-pending-per-address', (text, label) => parseCount(text, label, 0, MAX_INT32)),
     openRate: optional('--open-rate', (text, label) => parseCount(text, label, 1, 1_000_000)),
     connectTimeout: optional('--connect-timeout', (text, label) => parseDuration(text, label, 1)),
+    maxDnsLookups: optional('--max-dns-lookups', (text, label) => parseCount(text, label, 1, MAX_INT32)),
+    queryTimeout: optional('--query-timeout', (text, label) => parseDuration(text, label, 1)),
     streamIdleTimeout: optional('--stream-idle-timeout', (text, label) => parseDuration(text, label, 0)),
     sessionIdleTimeout: optional('--session-idle-timeout', (text, label) => parseDuration(text, label, 0)),
     resumeGracePeriod: optional('--resume-grace', (text, label) => parseDuration(text, label, 0)),
@@ -496,6 +506,7 @@ function example(flag: Flag): string {
     case '--token-audience':
       return 'gateway-eu-1';
     case '--connect-timeout':
+    case '--query-timeout':
     case '--stream-idle-timeout':
     case '--session-idle-timeout':
     case '--resume-grace':
