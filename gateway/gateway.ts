@@ -377,10 +377,6 @@ class GatewayServer implements Gateway {
       maxPayload: MAX_FRAME_LENGTH,
       perMessageDeflate: false,
       clientTracking: false,
-      // One message per WebSocket per turn of the event loop: libuv reads a ready socket up
-      // to 32 times a turn and ws would handle every frame in it at once, so one client's
-      // burst of small frames (20,000 OPENs: ~0.5 s of work) made every other session wait.
-      allowSynchronousEvents: false,
       // Selects `sockway` when offered; a token offered as a subprotocol is never echoed.
       handleProtocols: (protocols) => selectProtocol(protocols),
     });

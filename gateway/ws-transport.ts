@@ -24,6 +24,8 @@ export interface WsTransportOptions {
 }
 
 const EMPTY_REASON = '';
+/** Messages of one connection handled at once in a turn of the event loop; further ones wait a turn each. */
+const TURN_MESSAGES = 16;
 /** RFC 6455 close code for a data type the endpoint cannot accept (a text message here). */
 export const UNSUPPORTED_DATA = 1003;
 // RFC 6455 §5.5: a control frame payload is at most 125 bytes, 2 of them the code.
@@ -42,6 +44,14 @@ export class WsTransport implements MessageTransport {
   #opened: boolean;
   #drainRequested = false;
   #closed = false;
+  /**
+   * ws's receiver (`_receiver`): its `_allowSynchronousEvents` says whether the next message
+   * is handled now or at the next turn of the event loop (ws's own option, switched here per
+   * turn). Absent if ws changes its internals: then every message is handled at once.
+   */
+  readonly #receiver: { _allowSynchronousEvents: boolean } | undefined;
+  /** Messages handled in this turn of the event loop. */
+  #messagesThisTurn = 0;
   /** The TCP socket beneath (ws keeps it as `_socket`), corked while frames are sent in one tick. */
   readonly #socket: { cork(): void; uncork(): void } | undefined;
   #corked = false;
@@ -52,6 +62,8 @@ export class WsTransport implements MessageTransport {
     this.#drainLowWater = options.drainLowWater ?? 256 * 1024;
     this.#opened = ws.readyState === WebSocket.OPEN;
     this.#socket = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    const receiver = (ws as unknown as { _receiver?: { _allowSynchronousEvents?: unknown } })._receiver;
+    this.#receiver = typeof receiver?._allowSynchronousEvents === 'boolean' ? receiver as { _allowSynchronousEvents: boolean } : undefined;
     ws.binaryType = 'nodebuffer';
     // Listeners go on now, not in attach(): an 'error' with no listener would crash the process.
     ws.on('error', this.#onError);
@@ -136,8 +148,22 @@ export class WsTransport implements MessageTransport {
     this.#sink?.onDrain();
   };
 
+  /** A new turn: the next messages are handled at once again. */
+  readonly #newTurn = (): void => {
+    this.#messagesThisTurn = 0;
+    if (this.#receiver !== undefined) this.#receiver._allowSynchronousEvents = true;
+  };
+
   readonly #onMessage = (data: RawData, isBinary: boolean): void => {
     if (this.#closed) return;
+    // Fair turns: libuv reads a ready socket up to 32 times a turn, and ws handles every
+    // frame of it at once, so one client's burst of small frames (20,000 OPENs, ~0.5 s of
+    // work) made every other session wait. Past TURN_MESSAGES in one turn, each further
+    // message of this connection waits for a turn of its own (the first ones stay
+    // immediate: an interactive round trip pays nothing).
+    if (this.#messagesThisTurn === 0) setImmediate(this.#newTurn);
+    this.#messagesThisTurn += 1;
+    if (this.#messagesThisTurn === TURN_MESSAGES && this.#receiver !== undefined) this.#receiver._allowSynchronousEvents = false;
     this.#options.onActivity?.();
     if (!isBinary) {
       if (this.#options.onTextMessage) this.#options.onTextMessage();
