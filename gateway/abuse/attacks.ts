@@ -38,6 +38,12 @@ const HUGE_WINDOW = 2 ** 31 - 1;
 const holdingTarget = (t: TestContext): ReturnType<typeof startTarget> => startTarget(t, (socket) => socket.resume());
 
 /** A target that writes as fast as its connections take it. */
+/** The attacker leaves: every session closed (GOAWAY and close), and waited for. */
+async function leaveAll(peers: readonly RawPeer[]): Promise<void> {
+  for (const peer of peers) peer.leave();
+  await Promise.all(peers.map((peer) => peer.closed));
+}
+
 /** A destination that sends 64 KiB every `everyMs` to each connection, until it is closed. */
 function pacedTarget(t: TestContext, everyMs: number): ReturnType<typeof startTarget> {
   const chunk = Buffer.alloc(64 * 1024, 0x5a);
@@ -371,8 +377,7 @@ export const memory: AbuseClass = {
         ctx.note('sessions', peers.length);
         await aborted(ctx.signal);
         ctx.note('receivedMiB', Math.round(peers.reduce((sum, peer) => sum + peer.received, 0) / 2 ** 20));
-        for (const peer of peers) peer.leave();
-        await Promise.all(peers.map((peer) => peer.closed));
+        await leaveAll(peers);
       },
     };
   },
@@ -398,8 +403,7 @@ export const blackholeOpens: AbuseClass = {
         }
         ctx.note('sessions', peers.length);
         await aborted(ctx.signal);
-        for (const peer of peers) peer.leave();
-        await Promise.all(peers.map((peer) => peer.closed));
+        await leaveAll(peers);
       },
     };
   },
@@ -421,8 +425,7 @@ export const idleSessions: AbuseClass = {
         }
         ctx.note('sessions', peers.length);
         await aborted(ctx.signal);
-        for (const peer of peers) peer.leave();
-        await Promise.all(peers.map((peer) => peer.closed));
+        await leaveAll(peers);
       },
     };
   },
@@ -528,8 +531,7 @@ export const zeroCredit: AbuseClass = {
         }
         ctx.note('sessions', peers.length);
         await aborted(ctx.signal);
-        for (const peer of peers) peer.leave();
-        await Promise.all(peers.map((peer) => peer.closed));
+        await leaveAll(peers);
       },
     };
   },
