@@ -272,13 +272,13 @@ type ResumePhase = 'none' | 'awaiting-open' | 'awaiting-welcome' | 'awaiting-ack
 /** RESET refusing an ACCEPT that crossed the client's END or RESET of its listener. */
 const LISTENER_CLOSED = wireError({ code: SockwayErrorCode.Closed, message: 'the listener is closed' });
 
-/** One stream of a session. Created by Session.open()/listen()/accept() or by an incoming OPEN/LISTEN/ACCEPT. */
 /**
  * The one answer to a RESUME that names no resumable session or carries a wrong token:
  * a prober learns nothing about which (PROTOCOL.md#resume).
  */
 export const RESUME_REFUSED = 'unknown session or invalid resume token: it ended, its grace period is over, the gateway restarted, or the token is not valid';
 
+/** One stream of a session. Created by Session.open()/listen()/accept() or by an incoming OPEN/LISTEN/ACCEPT. */
 export class SessionStream {
   readonly id: number;
   /** What the stream carries; a listener never carries DATA. */
