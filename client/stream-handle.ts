@@ -7,6 +7,7 @@ import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts
 import type { Endpoint, Family, SecuredFrame, TlsOptions } from '../shared/frame.ts';
 import type { SessionStream, StreamHandler } from '../shared/session.ts';
 import { canSend } from '../shared/stream-state.ts';
+import { atAppBoundary } from './app-boundary.ts';
 import { isIP } from './ip.ts';
 import { afterIo } from './next-tick.ts';
 
@@ -228,27 +229,30 @@ export class StreamHandle implements StreamHandler {
 
   // ---- StreamHandler ----
 
+  // Every entry point below may run the app's listeners: atAppBoundary keeps their
+  // exceptions out of the session (app-boundary.ts).
+
   onResolved(address: string, family: Family): void {
     const request = this.#request as ConnectRequest;
     this.#phase = 'connect';
     this.#request = { ...request, address, addressType: family };
-    this.#owner._onResolved(this, request.address, address, family, request.port);
+    atAppBoundary(() => this.#owner._onResolved(this, request.address, address, family, request.port));
   }
 
   onOpened(local: Endpoint, remote: Endpoint): void {
     this.#phase = 'stream';
     this.#local = local;
     this.#remote = remote;
-    this.#owner._afterConnect(this);
+    atAppBoundary(() => this.#owner._afterConnect(this));
   }
 
   onData(data: Uint8Array): void {
     this.#unread.push(data);
-    this.#deliver();
+    atAppBoundary(() => this.#deliver());
   }
 
   onEnd(): void {
-    if (this.#unread.length === 0) this.#owner._onEnd(this);
+    if (this.#unread.length === 0) atAppBoundary(() => this.#owner._onEnd(this));
     else this.#endPending = true;
   }
 
@@ -259,7 +263,15 @@ export class StreamHandle implements StreamHandler {
     try {
       while (this.reading && !this.#closed && this.#unread.length > 0) {
         const chunk = this.#unread[0] as Uint8Array;
-        const taken = this.#owner._onData(this, chunk);
+        let taken: number;
+        try {
+          taken = this.#owner._onData(this, chunk);
+        } catch (error) {
+          // A 'data' listener threw after the chunk was pushed: it was delivered, never again.
+          this.#unread.shift();
+          this.#stream?.consume(chunk.length);
+          throw error;
+        }
         if (taken >= chunk.length) this.#unread.shift();
         else this.#unread[0] = chunk.subarray(taken);
         if (taken > 0) this.#stream?.consume(taken);
@@ -277,7 +289,7 @@ export class StreamHandle implements StreamHandler {
     this.#stream = null;
     const phase = this.#phase === 'lookup' && error.syscall !== 'getaddrinfo' ? 'connect' : this.#phase;
     // The socket destroys itself; its _destroy hands the error to a waiting write callback.
-    this.#owner._onStreamError(this, error, phase);
+    atAppBoundary(() => this.#owner._onStreamError(this, error, phase));
   }
 
   /** A GOAWAY crossed our OPEN, and the tunnel sent it again on a fresh session: carry on there. */
@@ -286,12 +298,12 @@ export class StreamHandle implements StreamHandler {
   }
 
   onSecured(frame: SecuredFrame): void {
-    this.#owner._onSecured?.(this, frame);
+    atAppBoundary(() => this.#owner._onSecured?.(this, frame));
   }
 
   onDrain(): void {
     const pending = this.#pendingWrite;
     this.#pendingWrite = null;
-    pending?.();
+    if (pending !== null) atAppBoundary(() => pending());
   }
 }
