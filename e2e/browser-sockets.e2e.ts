@@ -138,6 +138,15 @@ for (const where of ['page', 'worker'] as const) {
       assert.equal(server.gateway.sessions, 1, 'the session outlives its sockets');
     });
 
+    test('a throwing \'data\' listener is the app\'s uncaught error: the session and the other socket carry on', async () => {
+      const result = await run('throwingListener', { host: HOST, port: echo.port });
+      assert.deepEqual(result['uncaught'], ['app bug in data']);
+      assert.equal(result['echoed'], 'still here');
+      assert.equal(result['otherDestroyed'], false);
+      assert.equal(result['buggyDestroyed'], false, 'as in Node, the throwing listener\'s socket itself stays open');
+      assert.equal(server.gateway.sessions, 1);
+    });
+
     test('ECONNREFUSED carries the code, syscall, errno and message Node gives', async () => {
       const target = { host: HOST, port: refusedPort };
       const result = await run<{ error: Record<string, unknown>; events: string[]; hadError: boolean }>('connectError', target);

@@ -259,7 +259,42 @@ async function serverEndsFirst(net: NetModule, target: Target): Promise<unknown>
   return { text, stateAfterEnd, writableAfterEnd };
 }
 
-const SCENARIOS = { echo, bulk, openMany, closeAll, connectError, clientEndsFirst, serverEndsFirst } as const;
+/**
+ * The app's own bug: a 'data' listener that throws. As in Node the exception escapes as
+ * uncaught (here: the global 'error' event, whose default report is prevented), and the
+ * other socket on the same WebSocket goes on echoing.
+ */
+async function throwingListener(net: NetModule, target: Target): Promise<unknown> {
+  const scope = globalThis as unknown as { addEventListener(type: 'error', listener: (event: { error?: unknown; message?: string; preventDefault(): void }) => void): void; removeEventListener(type: 'error', listener: unknown): void };
+  const uncaught: string[] = [];
+  const onError = (event: { error?: unknown; message?: string; preventDefault(): void }): void => {
+    uncaught.push(event.error instanceof Error ? event.error.message : String(event.message));
+    event.preventDefault();
+  };
+  scope.addEventListener('error', onError);
+  try {
+    const other = await connect(net, target);
+    const buggy = await connect(net, target);
+    buggy.on('error', () => {});
+    let thrown = false;
+    buggy.on('data', () => {
+      thrown = true;
+      throw new Error('app bug in data');
+    });
+    buggy.write('trigger');
+    while (!thrown || uncaught.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    other.write('still here');
+    const { text } = await readUntil(other, (t) => t === 'still here');
+    const result = { uncaught: [...uncaught], echoed: text, otherDestroyed: other.destroyed, buggyDestroyed: buggy.destroyed };
+    other.destroy();
+    buggy.destroy();
+    return result;
+  } finally {
+    scope.removeEventListener('error', onError);
+  }
+}
+
+const SCENARIOS = { echo, bulk, openMany, closeAll, connectError, clientEndsFirst, serverEndsFirst, throwingListener } as const;
 
 /** A scenario name. */
 export type ScenarioName = keyof typeof SCENARIOS;
