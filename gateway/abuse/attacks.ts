@@ -4,9 +4,7 @@
  * runs with (nothing else: default limits), and attacks from loopback addresses other
  * than the well-behaved client's 127.0.0.1 until its signal aborts, then leaves.
  */
-import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,7 +16,7 @@ import { type TlsOptions, encodeFrame } from '../../shared/frame.ts';
 import { MAX_CREDIT_OFFSET } from '../../shared/protocol.ts';
 import type { SessionStream, StreamHandler } from '../../shared/session.ts';
 import { fuzzOne, stepsFor } from '../testing/frame-fuzz.ts';
-import { openFrame, startTarget } from '../testing/harness.ts';
+import { openFrame, startBlackhole, startTarget } from '../testing/harness.ts';
 import { RawPeer, aborted, attackerSession, helloFrame, pause } from '../testing/abuse-peer.ts';
 import { encryptedKeyPem } from '../testing/abuse-pkcs8.ts';
 import type { AbuseClass } from '../testing/abuse-run.ts';
@@ -67,31 +65,6 @@ function streamingTarget(t: TestContext): ReturnType<typeof startTarget> {
     socket.on('drain', pump);
     pump();
   });
-}
-
-/**
- * A destination that never answers: a listener (in a separate python3 process, Node
- * always accepts) with backlog 1 that never accepts, its queue filled by two held
- * connections, so further connects hang in SYN-SENT.
- */
-async function blackholeTarget(t: TestContext): Promise<number> {
-  const script = 'import socket,sys,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(1)\nprint(s.getsockname()[1],flush=True)\nsys.stdin.read()';
-  const child = spawn('python3', ['-c', script], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const spawned = await Promise.race([once(child.stdout, 'data').then(([data]) => String(data)), once(child, 'error').then(([error]) => { throw new Error(`the blackhole listener needs python3: ${String(error)}`); })]);
-  t.after(() => {
-    child.kill();
-  });
-  const port = Number(spawned.trim());
-  const fillers: net.Socket[] = [];
-  t.after(() => {
-    for (const socket of fillers) socket.destroy();
-  });
-  for (let i = 0; i < 4; i += 1) {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.on('error', () => {});
-    fillers.push(socket);
-  }
-  return port;
 }
 
 // ---- helpers ----
@@ -389,7 +362,8 @@ export const blackholeOpens: AbuseClass = {
   rssBoundMiB: 256,
   durationMs: 8_000,
   async prepare(t) {
-    const port = await blackholeTarget(t);
+    // A listener that never accepts, its queue full: connects hang in SYN-SENT.
+    const { port } = await startBlackhole(t);
     return {
       args: ['--allow', `127.0.0.1:${port}`],
       async attack(ctx) {
