@@ -1,0 +1,96 @@
+/**
+ * The corpus of Node TCP client libraries run unmodified in Chromium through
+ * `sockway/vite`: one row per library, what it was tested against, and the result.
+ * The README's table is generated from this file (e2e/corpus/table.ts) and a test
+ * checks it is the same; each library's e2e test checks the row's status.
+ */
+
+/** How a library fares in a page: works, needs something sockway does not provide yet, or cannot work in a browser. */
+export type CorpusStatus = 'works' | { readonly missing: string } | { readonly impossible: string };
+
+/** One library of the corpus. */
+export interface CorpusLibrary {
+  /** The npm package name (its version is read from node_modules at table time). */
+  readonly name: string;
+  /** Its page in e2e/corpus/app (`<page>.html`); undefined for the libraries e2e/clients tests. */
+  readonly page?: string;
+  /** What it speaks. */
+  readonly protocol: string;
+  /** The real server its test starts (the Debian package). */
+  readonly server: string;
+  readonly status: CorpusStatus;
+  /** What the test does, in a few words. */
+  readonly checks: string;
+  /** The test file, from the repository root. */
+  readonly test: string;
+}
+
+/** The corpus, in the order of the README table. */
+export const CORPUS: readonly CorpusLibrary[] = [
+  {
+    name: 'pg',
+    protocol: 'PostgreSQL',
+    server: 'PostgreSQL (postgresql)',
+    status: 'works',
+    checks: 'SCRAM and MD5 login, typed queries, errors, 5 MiB bytea, LISTEN/NOTIFY, Pool, TLS',
+    test: 'e2e/clients/pg.e2e.ts',
+  },
+  {
+    name: 'ioredis',
+    protocol: 'Redis',
+    server: 'Redis (redis-server)',
+    status: 'works',
+    checks: 'AUTH, binary values, pipeline, MULTI/WATCH, Lua, pub/sub',
+    test: 'e2e/clients/ioredis.e2e.ts',
+  },
+  {
+    name: 'redis',
+    page: 'redis',
+    protocol: 'Redis',
+    server: 'Redis (redis-server)',
+    status: 'works',
+    checks: 'AUTH (and a wrong password), SET/GET, binary values, MULTI, hashes, pub/sub, close',
+    test: 'e2e/corpus/redis.e2e.ts',
+  },
+  {
+    name: 'memjs',
+    page: 'memjs',
+    protocol: 'memcached (binary)',
+    server: 'memcached (memcached)',
+    status: { missing: '`process.hrtime()`' },
+    checks: 'SET/GET text and binary, ADD, INCREMENT, DELETE, STATS, close; value read back from Node',
+    test: 'e2e/corpus/memcached.e2e.ts',
+  },
+  {
+    name: 'memcached',
+    page: 'memcached',
+    protocol: 'memcached (text)',
+    server: 'memcached (memcached)',
+    status: 'works',
+    checks: 'SET/GET strings and JSON, GETS/CAS, ADD, INCR, multi-GET, DEL, VERSION, end; value read back from Node',
+    test: 'e2e/corpus/memcached.e2e.ts',
+  },
+  {
+    name: 'mqtt',
+    protocol: 'MQTT',
+    server: 'Mosquitto (mosquitto)',
+    status: 'works',
+    checks: 'MQTT 5 and 3.1.1 over TCP, QoS 1 publish/subscribe, retained messages',
+    test: 'e2e/clients/mqtt.e2e.ts',
+  },
+  {
+    name: 'ssh2',
+    protocol: 'SSH',
+    server: 'OpenSSH (openssh-server)',
+    status: 'works',
+    checks: "exec, pty shell, 1 MiB through every cipher, key and password logins (`crypto: 'full'`)",
+    test: 'e2e/clients/ssh2.e2e.ts',
+  },
+];
+
+/** The row of `name`; throws for a library the corpus does not list. */
+export function corpusLibrary(name: string): CorpusLibrary {
+  const row = CORPUS.find((library) => library.name === name);
+  if (row === undefined) throw new Error(`${name} is not in e2e/corpus/libraries.ts`);
+  return row;
+}

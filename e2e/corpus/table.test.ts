@@ -1,0 +1,27 @@
+/**
+ * The README's table of client libraries is the one generated from the corpus data
+ * file (with the installed versions), and the data file is consistent with the app.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { corpusPages } from './corpus-app.ts';
+import { CORPUS } from './libraries.ts';
+import { corpusTable } from './table.ts';
+
+const root = (path: string): string => fileURLToPath(new URL(`../../${path}`, import.meta.url));
+
+test('README.md contains exactly the generated corpus table (node --import tsx scripts/corpus-table.ts)', () => {
+  const readme = readFileSync(root('README.md'), 'utf8');
+  const table = corpusTable();
+  assert.ok(readme.includes(table), `README.md does not contain the corpus table; paste this:\n\n${table}`);
+});
+
+test('every library is listed once, its test file exists, and each corpus page belongs to one library', () => {
+  const names = CORPUS.map((library) => library.name);
+  assert.deepEqual(names, [...new Set(names)]);
+  for (const library of CORPUS) assert.ok(existsSync(root(library.test)), `${library.name}: no ${library.test}`);
+  const pages = CORPUS.flatMap((library) => (library.page === undefined ? [] : [library.page])).sort();
+  assert.deepEqual(pages, corpusPages());
+});
