@@ -53,6 +53,15 @@ export const CORPUS: readonly CorpusLibrary[] = [
     test: 'e2e/corpus/redis.e2e.ts',
   },
   {
+    name: 'bullmq',
+    page: 'bullmq',
+    protocol: 'Redis (job queue, on ioredis)',
+    server: 'Redis (redis-server)',
+    status: 'works',
+    checks: 'Queue.add, a Worker in the page (blocking commands, Lua), a retried failure, QueueEvents, close; results read back from Node',
+    test: 'e2e/corpus/redis.e2e.ts',
+  },
+  {
     name: 'memjs',
     page: 'memjs',
     protocol: 'memcached (binary)',

@@ -1,10 +1,12 @@
 /**
- * The Redis libraries of the corpus (redis, i.e. node-redis), unmodified in Chromium,
- * against one redis-server (requirepass) the test starts.
+ * The Redis libraries of the corpus (redis, i.e. node-redis; bullmq, on ioredis),
+ * unmodified in Chromium, against one redis-server (requirepass) the test starts.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Redis } from 'ioredis';
 import { startRedis } from '../fixtures/servers/redis.ts';
+import type { BullmqResult, BullmqTarget } from './app/bullmq.ts';
 import type { RedisResult, RedisTarget } from './app/redis.ts';
 import { useCorpus } from './corpus-app.ts';
 
@@ -31,5 +33,27 @@ test('redis (node-redis): AUTH, strings, binary, MULTI, hashes, pub/sub, close',
     isOpen: [false, false],
     errors: [],
   });
+  assert.deepEqual(await page.problems(), []);
+});
+
+test('bullmq: a Queue adds jobs, a Worker in the page runs them (one retried), QueueEvents sees them; the results are in Redis', async () => {
+  assert.equal(suite.library('bullmq').status, 'works');
+  const page = await suite.page('bullmq');
+  const result = await page.run<BullmqResult>({ ...target(), queue: 'corpus' } satisfies BullmqTarget);
+  assert.deepEqual(result, {
+    returnValues: [{ sum: 3, text: 'add ✓' }, { sum: 42, text: 'add ✓' }, { sum: 10, text: 'flaky ✓' }],
+    completedEvents: ['one', 'three', 'two'],
+    attempts: ['add#0', 'add#0', 'flaky#0', 'flaky#1'],
+    failed: ['flaky: first attempt fails'],
+    counts: { completed: 3, failed: 0, waiting: 0, active: 0 },
+    errors: [],
+  });
+  const redis = new Redis({ ...target(), lazyConnect: true });
+  try {
+    await redis.connect();
+    assert.equal(await redis.hget('bull:corpus:two', 'returnvalue'), JSON.stringify({ sum: 42, text: 'add ✓' }), 'the job and its result are in Redis');
+  } finally {
+    await redis.quit();
+  }
   assert.deepEqual(await page.problems(), []);
 });
