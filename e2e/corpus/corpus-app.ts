@@ -219,18 +219,22 @@ export interface CorpusSuite<S extends CorpusServers> {
 export function useCorpus<S extends CorpusServers>(startServers: () => Promise<S>): CorpusSuite<S> {
   const parts: { servers?: S; build?: CorpusBuild; browser?: Browser; site?: AppServer } = {};
   const pages = new Map<string, Promise<CorpusPage>>();
+  let starting: Promise<unknown>[] = [];
   before(async () => {
     const started = performance.now();
     // Assigned one by one, so that after() stops whatever started when another part fails.
-    await Promise.all([
+    starting = [
       startServers().then((servers) => (parts.servers = servers)),
       buildCorpus().then((built) => (parts.build = built)),
       launchChromium().then((browser) => (parts.browser = browser)),
-    ]);
+    ];
+    await Promise.all(starting);
     process.stderr.write(`corpus setup (servers, build, Chromium): ${(performance.now() - started).toFixed(0)} ms\n`);
     parts.site = await serveClientApp(parts.build!.outDir, { allow: parts.servers!.allow });
   });
   after(async () => {
+    // A part that failed fails before the others finish starting: wait for them, then stop them.
+    await Promise.allSettled(starting);
     for (const page of pages.values()) await page.then((open) => open.close()).catch(() => {});
     await parts.browser?.close();
     await parts.site?.close();

@@ -36,6 +36,15 @@ export const CORPUS: readonly CorpusLibrary[] = [
     test: 'e2e/clients/pg.e2e.ts',
   },
   {
+    name: 'mysql2',
+    page: 'mysql2',
+    protocol: 'MySQL',
+    server: 'MariaDB (mariadb-server)',
+    status: 'works',
+    checks: "login, typed parameterised queries, `execute`, SQL errors, transaction, Pool; rows read back from Node. Under a CSP without 'unsafe-eval' set `disableEval: true`",
+    test: 'e2e/corpus/mysql.e2e.ts',
+  },
+  {
     name: 'ioredis',
     protocol: 'Redis',
     server: 'Redis (redis-server)',
