@@ -154,8 +154,10 @@ test('config: pre-bundled dependencies keep net/tls/dns as imports, get the shim
   assert.equal(inject['global'], `${CLIENT}shims/global.ts`);
   assert.match((inject['setImmediate'] as [string, string])[0], /node_modules[\\/]timers-browserify[\\/]main\.js$/);
   for (const value of Object.values(inject)) assert.ok(existsSync(typeof value === 'string' ? value : value[0]));
-  assert.deepEqual(config.build?.rolldownOptions, { transform: options.transform }, 'vite build injects the same');
-  assert.deepEqual(config.worker?.rolldownOptions, { transform: options.transform }, 'and so do worker bundles');
+  assert.deepEqual(config.build?.rolldownOptions, { transform: options.transform, output: { keepNames: true } }, 'vite build injects the same');
+  assert.deepEqual(config.worker?.rolldownOptions, { transform: options.transform, output: { keepNames: true } }, 'and so do worker bundles');
+  // Function and class names survive minifying (mysql dispatches packets on Packet.name).
+  assert.deepEqual((options as { output?: unknown }).output, { keepNames: true });
   const workerPlugins = (config.worker?.plugins as () => Plugin[])();
   assert.deepEqual(workerPlugins.map((p) => p.name), ['sockway:builtins']);
   assert.equal(workerPlugins[0]?.config, undefined, 'the worker copy adds no config of its own');
@@ -176,7 +178,7 @@ test('config with globals: false injects nothing; crypto: false leaves crypto to
   const config = call(sockway({ globals: false, crypto: false }), 'config') as UserConfig;
   const options = config.optimizeDeps?.rolldownOptions as { transform?: unknown; plugins: Rolldown.Plugin[] };
   assert.equal(options.transform, undefined);
-  assert.deepEqual(config.build?.rolldownOptions, {});
+  assert.deepEqual(config.build?.rolldownOptions, { output: { keepNames: true } });
   assert.equal(await resolve(options.plugins[0]!, 'crypto'), null);
 });
 

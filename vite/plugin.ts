@@ -196,6 +196,9 @@ export function sockway(options: SockwayPluginOptions = {}): Plugin {
         setImmediate: [files.timers, 'setImmediate'] as [string, string],
       };
       const transform = globals ? { transform: { inject } } : {};
+      // Node code may dispatch on function names (mysql: `sequence[Packet.name]`); minifying
+      // (and renaming clashing names in one bundle) changes them unless kept.
+      const keepNames = { keepNames: true };
       // Installed, sockway's own CommonJS dependencies are only reachable through it.
       const insideNodeModules = /[\\/]node_modules[\\/]/.test(CLIENT_IMPORTER);
       const packages = [...new Set(['buffer', ...Object.values(PACKAGE_BUILTINS)])];
@@ -206,10 +209,10 @@ export function sockway(options: SockwayPluginOptions = {}): Plugin {
           // resolves in the browser, so they share the app's instance (and its configure()).
           exclude: [...SHARED_INSTANCE_BUILTINS, 'sockway'],
           include,
-          rolldownOptions: { ...transform, plugins: [prebundlePlugin(crypto)] },
+          rolldownOptions: { ...transform, output: keepNames, plugins: [prebundlePlugin(crypto)] },
         },
-        build: { rolldownOptions: { ...transform } },
-        worker: { plugins: () => [builtinsPlugin(gateway, crypto)], rolldownOptions: { ...transform } },
+        build: { rolldownOptions: { ...transform, output: keepNames } },
+        worker: { plugins: () => [builtinsPlugin(gateway, crypto)], rolldownOptions: { ...transform, output: keepNames } },
       };
     },
   };

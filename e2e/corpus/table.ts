@@ -4,14 +4,15 @@
  * checks README.md holds exactly this text.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CORPUS, type CorpusLibrary, type CorpusStatus } from './libraries.ts';
 
-const require = createRequire(import.meta.url);
+const NODE_MODULES = fileURLToPath(new URL('../../node_modules/', import.meta.url));
 
-/** The installed version of an npm package (its package.json, as the test bundles it). */
+/** The installed version of an npm package (its package.json, as the test bundles it; not every package exports it). */
 export function installedVersion(name: string): string {
-  const file = require.resolve(`${name}/package.json`);
+  const file = join(NODE_MODULES, name, 'package.json');
   return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }
 

@@ -34,3 +34,28 @@ declare module 'memcached' {
   }
   export default Memcached;
 }
+
+declare module 'mysql' {
+  type Callback<T> = (error: (Error & { code?: string }) | null | undefined, result: T) => void;
+  interface QueryResult {
+    readonly insertId: number;
+  }
+  interface Connection {
+    connect(callback: (error: Error | null | undefined) => void): void;
+    query(sql: string, values: unknown[], callback: Callback<Record<string, unknown>[] & QueryResult>): void;
+    query(sql: string, callback: Callback<Record<string, unknown>[] & QueryResult>): void;
+    beginTransaction(callback: (error: Error | null | undefined) => void): void;
+    rollback(callback: (error: Error | null | undefined) => void): void;
+    end(callback: (error: Error | null | undefined) => void): void;
+    destroy(): void;
+  }
+  interface Pool {
+    query(sql: string, values: unknown[], callback: Callback<Record<string, unknown>[] & QueryResult>): void;
+    end(callback: (error: Error | null | undefined) => void): void;
+  }
+  const mysql: {
+    createConnection(options: Record<string, unknown>): Connection;
+    createPool(options: Record<string, unknown>): Pool;
+  };
+  export default mysql;
+}
