@@ -102,8 +102,13 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     { label: 'Demo line service', host: service.host, port: service.port },
     { label: 'Closed port (shows ECONNREFUSED)', ...REFUSED_TARGET },
   ];
-  const ssh: SshTarget | undefined = options.ssh === undefined ? undefined : { label: 'SSH server', ...options.ssh };
-  const sql = options.sql;
+  // Field by field: these go to the page as they are.
+  const ssh: SshTarget | undefined = options.ssh === undefined
+    ? undefined
+    : { label: 'SSH server', host: options.ssh.host, port: options.ssh.port, ...(options.ssh.login === undefined ? {} : { login: options.ssh.login }) };
+  const sql: SqlServer | undefined = options.sql === undefined
+    ? undefined
+    : { host: options.sql.host, port: options.sql.port, user: options.sql.user, password: options.sql.password, database: options.sql.database };
   const gateway = createGateway({
     allow: [...[...targets, ...(ssh === undefined ? [] : [ssh]), ...(sql === undefined ? [] : [sql])].map((target) => `${target.host}:${target.port}`), ...extraRules],
     // The page may also be a TCP server, on loopback only (the console's Listen button).
