@@ -149,6 +149,13 @@ test('SSH tab: the form is filled in with the started server and its login; a sh
   await page.close();
 });
 
+test('--with-servers with --ssh is a usage error: exit 2, nothing started', () => {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--port', '0', '--with-servers', '--ssh', '127.0.0.1:22'], { cwd: REPO, encoding: 'utf8' });
+  assert.equal(result.status, 2);
+  assert.equal(result.stdout, '');
+  assert.equal(result.stderr, 'npm start: --with-servers starts its own SSH server: leave out --ssh (or SOCKWAY_DEMO_SSH)\n');
+});
+
 test('SIGTERM stops the demo and its servers: no process, no directory, no SSH user left', async () => {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
