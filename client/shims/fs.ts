@@ -30,14 +30,18 @@ function syncFunction(name: string): Failing {
   };
 }
 
-const functions: Record<string, Failing> = {};
-for (const name of CALLBACK_FUNCTIONS) {
-  functions[name] = callbackFunction(name);
-  functions[`${name}Sync`] = syncFunction(name);
-}
+type CallbackName = (typeof CALLBACK_FUNCTIONS)[number];
+type FunctionName = CallbackName | `${CallbackName}Sync`;
+
+const functions = Object.fromEntries(
+  CALLBACK_FUNCTIONS.flatMap((name) => [
+    [name, callbackFunction(name)],
+    [`${name}Sync`, syncFunction(name)],
+  ]),
+) as Record<FunctionName, Failing>;
 // fs.realpath.native and fs.realpathSync.native, which some libraries prefer.
-Object.assign(functions['realpath'] as Failing, { native: callbackFunction('realpath') });
-Object.assign(functions['realpathSync'] as Failing, { native: syncFunction('realpath') });
+const realpathWithNative = Object.assign(functions.realpath, { native: callbackFunction('realpath') });
+const realpathSyncWithNative = Object.assign(functions.realpathSync, { native: syncFunction('realpath') });
 
 /** Always false: nothing is reachable. */
 export function exists(_path: unknown, callback: (exists: boolean) => void): void {
@@ -91,10 +95,11 @@ export const {
   fstat, fstatSync, fsync, fsyncSync, ftruncate, ftruncateSync, futimes, futimesSync, lchown, lchownSync,
   link, linkSync, lstat, lstatSync, lutimes, lutimesSync, mkdir, mkdirSync, mkdtemp, mkdtempSync, open,
   openSync, opendir, opendirSync, read, readSync, readdir, readdirSync, readFile, readFileSync, readlink,
-  readlinkSync, readv, readvSync, realpath, realpathSync, rename, renameSync, rm, rmSync, rmdir, rmdirSync,
+  readlinkSync, readv, readvSync, rename, renameSync, rm, rmSync, rmdir, rmdirSync,
   stat, statSync, statfs, statfsSync, symlink, symlinkSync, truncate, truncateSync, unlink, unlinkSync,
   utimes, utimesSync, write, writeSync, writeFile, writeFileSync, writev, writevSync,
-} = functions as Record<string, Failing>;
+} = functions;
+export { realpathWithNative as realpath, realpathSyncWithNative as realpathSync };
 
 export const { F_OK, R_OK, W_OK, X_OK } = constants;
 export { constants, promises };

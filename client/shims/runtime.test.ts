@@ -66,7 +66,7 @@ test('fs and fs/promises have every function Node\'s have (libraries bind them a
   assert.equal(typeof fs.realpath.native, 'function');
   assert.equal(typeof fs.realpathSync.native, 'function');
   for (const [name, value] of Object.entries(fs.constants)) assert.equal(value, (nodeFs.constants as Record<string, number>)[name], name);
-  assert.equal(fs.F_OK, nodeFs.F_OK);
+  assert.equal(fs.F_OK, nodeFs.constants.F_OK);
   assert.equal(fsPromises.constants, fs.constants);
 });
 
@@ -94,7 +94,7 @@ test('fs/promises reject with ENOSYS; util.promisify(fs.x) works', async () => {
   await assert.rejects(fsPromises.readFile('/x'), { code: 'ENOSYS', syscall: 'open', path: '/x' });
   await assert.rejects(fs.promises.stat('/y'), { code: 'ENOSYS', syscall: 'stat' });
   const { promisify } = await import('node:util');
-  await assert.rejects(promisify(fs.readdir)('/z'), { code: 'ENOSYS', syscall: 'scandir' });
+  await assert.rejects(promisify(fs.readdir as (path: string, callback: (error: Error | null) => void) => void)('/z'), { code: 'ENOSYS', syscall: 'scandir' });
 });
 
 test('exists/existsSync answer false; streams fail with an error event; watch throws', async () => {
