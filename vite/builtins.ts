@@ -69,9 +69,6 @@ export const INJECTED_GLOBALS: Readonly<Record<string, readonly [module: string,
   clearImmediate: ['shims/timers', 'clearImmediate'],
 };
 
-/** CommonJS files the shims import by path, which Vite's dev server must pre-bundle. */
-export const SHIM_PACKAGE_FILES = ['buffer/index.js', 'process/browser.js'] as const;
-
 /** Built-ins a page cannot have; libraries feature-check them or use them only on paths a page never takes. */
 export const EMPTY_BUILTINS = [
   'child_process',

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Plugin, Rolldown, UserConfig } from 'vite';
 import { EMPTY_BUILTINS, PACKAGE_BUILTINS, builtinTable } from './builtins.ts';
+import { bareImports, clientDependencies } from './client-dependencies.ts';
 import sockwayDefault, { sockway } from './index.ts';
 
 type Hook = (this: unknown, ...args: unknown[]) => unknown;
@@ -141,7 +142,14 @@ test('server-side environments (SSR) keep Node\'s modules', () => {
 test('config: pre-bundled dependencies keep net/tls/dns as imports, get the shims, and globals injected', async () => {
   const config = call(sockway(), 'config') as UserConfig;
   assert.deepEqual(config.optimizeDeps?.exclude, ['net', 'node:net', 'tls', 'node:tls', 'dns', 'node:dns', 'dns/promises', 'node:dns/promises', 'sockway']);
-  assert.deepEqual(config.optimizeDeps?.include, ['buffer/index.js', 'process/browser.js', 'events', 'readable-stream', 'readable-stream/lib/stream/promises.js', 'string_decoder', 'util', 'util/support/types.js', 'assert', 'url', 'os-browserify']);
+  const include = config.optimizeDeps?.include ?? [];
+  assert.deepEqual(include.slice(0, 10), ['buffer', 'events', 'readable-stream', 'readable-stream/lib/stream/promises.js', 'string_decoder', 'util', 'util/support/types.js', 'assert', 'url', 'os-browserify']);
+  // What sockway's own modules import: installed, they are served as they are, and the
+  // buffer shim's CommonJS 'buffer/index.js' served raw was `require is not defined`.
+  for (const dependency of clientDependencies(CLIENT)) assert.ok(include.includes(dependency), dependency);
+  assert.ok(include.includes('buffer/index.js'));
+  assert.ok(include.includes('process/browser.js'), 'the process shim completes the npm package\'s browser file');
+  assert.equal(new Set(include).size, include.length, 'each once');
   const options = config.optimizeDeps?.rolldownOptions as { transform: { inject: Record<string, string | [string, string]> }; plugins: Rolldown.Plugin[] };
   const inject = options.transform.inject;
   assert.deepEqual(Object.keys(inject), ['Buffer', 'process', 'global', '__dirname', '__filename', 'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate']);
@@ -186,4 +194,23 @@ test('a package that cannot be resolved is a build error naming it', async () =>
   await assert.rejects(async () => (sockway().resolveId as Hook).call(broken, 'os', '/app/main.ts', {}), {
     message: `sockway: cannot resolve 'os-browserify' (for 'os') from ${NET_ENTRY}; is sockway installed completely?`,
   });
+});
+
+test('bareImports: the packages a module imports, not its relative or node: imports, not its comments', () => {
+  const code = [
+    "/** import net from 'sockway/net'; */",
+    " * from 'sockway' in a comment",
+    "import * as npmBuffer from 'buffer/index.js';",
+    'import {',
+    '  a,',
+    '  b,',
+    "} from '@noble/hashes/sha2.js';",
+    "export { x } from './x.js';",
+    "export * from \"events\";",
+    "import 'side-effect';",
+    "import fs from 'node:fs';",
+    "const lazy = () => import('lazy-package');",
+    "const text = 'import nothing from here';",
+  ].join('\n');
+  assert.deepEqual(bareImports(code).sort(), ['@noble/hashes/sha2.js', 'buffer/index.js', 'events', 'lazy-package', 'side-effect']);
 });
