@@ -20,7 +20,7 @@
 import { EventEmitter } from 'events';
 import { SockwayErrorCode, isSockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
 import type { AcceptFrame, Endpoint } from '../shared/frame.ts';
-import type { SessionStream, StreamHandler } from '../shared/session.ts';
+import { isLocalClose, type SessionStream, type StreamHandler } from '../shared/session.ts';
 import { nextTick } from './next-tick.ts';
 import {
   errFeatureUnavailable,
@@ -335,6 +335,18 @@ export class Server extends EventEmitter {
   }
 
   /**
+   * @internal The app closed the tunnel (tunnel.close()): the listener ends as close() ends
+   * it, with 'close' once the connections are gone and no 'error' — nothing failed.
+   */
+  _onListenerClosed(handle: ListenHandle): void {
+    if (handle === this.#pending) this.#pending = null;
+    else if (handle === this._handle) this._handle = null;
+    else return;
+    this.#net.tunnel.release(this);
+    this._emitCloseIfDrained();
+  }
+
+  /**
    * @internal ACCEPT: Node's onconnection. Returns the accepted stream's handler, or a
    * WireError to refuse it (the gateway then closes that socket).
    */
@@ -478,7 +490,8 @@ export class ListenHandle implements StreamHandler {
   onReset(error: WireError): void {
     if (this.#stream === null) return;
     this.#stream = null;
-    this.#server._onListenerError(this, error);
+    if (isLocalClose(error)) this.#server._onListenerClosed(this);
+    else this.#server._onListenerError(this, error);
   }
 
   onDrain(): void {}

@@ -66,7 +66,7 @@ export interface Tunnel {
   readonly url: string;
   /** Per-stream counters of the live session, and its reliability counters (replay buffer, resumes). */
   stats(): { connected: boolean; streams: StreamStats[]; session: SessionStats | null };
-  /** Closes the WebSocket; every open socket fails with SOCKWAY_ERR_GOING_AWAY. */
+  /** Closes the WebSocket; every open socket fails with SOCKWAY_ERR_GOING_AWAY, listening servers close ('close', no 'error'). */
   close(): void;
   /**
    * Diagnostic: drops the WebSocket now, as a network failure would (no GOAWAY). A

@@ -1,18 +1,17 @@
 /**
  * The demo page: a TCP console written as Node code (`import net from 'net'`); the
  * sockway Vite plugin makes that import sockway's net, bound to this server's gateway.
+ * The other tabs (TCP server, SQL, SSH) are modules of their own.
  */
 import net from 'net';
 // An app writes `import { getDefaultTunnel } from 'sockway'`; the demo lives inside the repository.
 import { getDefaultTunnel } from '../client/config.ts';
+import { setUpListenPanel } from './listen-panel.ts';
+import { appendLine, describeError } from './log-view.ts';
+import type { PageConfig } from './page-config.ts';
 import { setUpSqlConsole } from './sql-console.ts';
+import { setUpSshPanel } from './ssh-panel.ts';
 import { setUpTabs } from './tabs.ts';
-
-interface Target {
-  readonly label: string;
-  readonly host: string;
-  readonly port: number;
-}
 
 const CUSTOM = 'custom';
 
@@ -27,7 +26,6 @@ const customInput = element<HTMLInputElement>('custom');
 const connectButton = element<HTMLButtonElement>('connect');
 const endButton = element<HTMLButtonElement>('end');
 const destroyButton = element<HTMLButtonElement>('destroy');
-const listenButton = element<HTMLButtonElement>('listen');
 const dropButton = element<HTMLButtonElement>('drop');
 const linkStatus = element('link-status');
 const readyStateOut = element('ready-state');
@@ -40,23 +38,9 @@ const lineInput = element<HTMLInputElement>('line');
 const sendButton = element<HTMLButtonElement>('send');
 
 let socket: net.Socket | null = null;
-let server: net.Server | null = null;
 
-function append(kind: 'sent' | 'received' | 'event' | 'error', text: string): void {
-  const item = document.createElement('li');
-  item.className = kind;
-  item.textContent = text;
-  const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 8;
-  log.append(item);
-  if (atBottom) log.scrollTop = log.scrollHeight;
-}
-
-/** An error as Node's console prints it, less the stack: `Error: msg { errno: …, code: '…', … }`. */
-function describeError(error: Error): string {
-  const fields = Object.entries(error)
-    .map(([key, value]) => `${key}: ${typeof value === 'string' ? `'${value}'` : String(value)}`)
-    .join(', ');
-  return `${error.name}: ${error.message}${fields === '' ? '' : ` { ${fields} }`}`;
+function append(kind: Parameters<typeof appendLine>[1], text: string): void {
+  appendLine(log, kind, text);
 }
 
 function render(): void {
@@ -178,28 +162,6 @@ customInput.addEventListener('keydown', (event) => {
   if (event.key === 'Enter') connect();
 });
 connectButton.addEventListener('click', connect);
-listenButton.addEventListener('click', () => {
-  if (server !== null) return;
-  append('event', "net.createServer().listen(0, '127.0.0.1')");
-  const current = net.createServer((accepted) => {
-    append('event', `'connection' from ${accepted.remoteAddress}:${accepted.remotePort}: type here to answer`);
-    wire(accepted);
-    render();
-    lineInput.focus();
-  });
-  server = current;
-  current.on('error', (error: Error) => {
-    append('error', describeError(error));
-    server = null;
-    listenButton.disabled = false;
-  });
-  current.listen(0, '127.0.0.1', () => {
-    const address = current.address();
-    const port = typeof address === 'object' && address !== null ? address.port : 0;
-    append('event', `'listening' on 127.0.0.1:${port} at the gateway — try: nc 127.0.0.1 ${port}`);
-  });
-  listenButton.disabled = true;
-});
 endButton.addEventListener('click', () => {
   socket?.end();
   append('event', 'socket.end(): our side is closed; replies still arrive');
@@ -223,42 +185,10 @@ form.addEventListener('submit', (event) => {
 // readyState and the counters change without events too (bytes leave in the background).
 setInterval(render, 250);
 
-/** The SSH terminal form, shown when the demo allows an SSH server (`npm start -- --ssh host:port`). */
-function setUpSsh(target: Target): void {
-  const form = element<HTMLFormElement>('ssh-form');
-  const status = element('ssh-status');
-  element('ssh-hint').hidden = true;
-  form.hidden = false;
-  element<HTMLInputElement>('ssh-target').value = `${target.host}:${target.port}`;
-  let session: { close(): void } | null = null;
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    session?.close();
-    status.textContent = 'loading ssh2…';
-    // ssh2 and xterm.js load on first use: the console above stays a small page.
-    import('./ssh-terminal.ts')
-      .then(({ openSshTerminal }) => {
-        const password = element<HTMLInputElement>('ssh-password').value;
-        const privateKey = element<HTMLTextAreaElement>('ssh-key').value.trim();
-        session = openSshTerminal(element('terminal'), {
-          host: target.host,
-          port: target.port,
-          username: element<HTMLInputElement>('ssh-user').value,
-          ...(password === '' ? {} : { password }),
-          ...(privateKey === '' ? {} : { privateKey }),
-        }, (text) => {
-          // Newest last, a few lines: the handshake, the login, then what happened.
-          status.textContent = [...(status.textContent ?? '').split('\n').filter((line) => line !== '' && !line.startsWith('loading')), text].slice(-4).join('\n');
-        });
-      })
-      .catch((error: unknown) => (status.textContent = `could not load the SSH client: ${String(error)}`));
-  });
-}
-
 async function loadTargets(): Promise<void> {
-  const { targets, ssh, allowed } = (await (await fetch('/targets.json')).json()) as { targets: Target[]; ssh?: Target; allowed: Target[] };
-  if (ssh !== undefined) setUpSsh(ssh);
-  setUpSqlConsole(allowed);
+  const { targets, ssh, allowed, sql } = (await (await fetch('/targets.json')).json()) as PageConfig;
+  setUpSshPanel(ssh);
+  setUpSqlConsole(allowed, sql);
   for (const target of [...targets, ...allowed]) {
     targetSelect.add(new Option(`${target.label} — ${target.host}:${target.port}`, `${target.host}|${target.port}`));
   }
@@ -269,4 +199,5 @@ async function loadTargets(): Promise<void> {
 
 setUpTabs();
 setUpLink();
+setUpListenPanel();
 loadTargets().catch((error: unknown) => append('error', `Could not load /targets.json: ${String(error)}`));

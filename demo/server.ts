@@ -1,9 +1,9 @@
 /**
  * The demo, on one port: the TCP console page (demo/, built with Vite and the sockway
- * plugin), the gateway at /sockway, and /targets.json listing what the gateway allows.
- * The policy allows the demo's own targets only: its line service, and 127.0.0.1:9
- * (nothing listens there) to show ECONNREFUSED, plus what `allow` adds (e.g. a database
- * for the SQL console). Anything else is denied.
+ * plugin), the gateway at /sockway, and /targets.json listing what the gateway allows
+ * (demo/page-config.ts). The policy allows the demo's own targets only: its line service,
+ * 127.0.0.1:9 (nothing listens there) to show ECONNREFUSED, the SQL and SSH servers it
+ * was given, plus what `allow` adds. Anything else is denied.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -15,20 +15,16 @@ import { build } from 'vite';
 import { type GatewayLogEntry, type Rule, createGateway, parseRule } from '../gateway/index.ts';
 import { sockway } from '../vite/index.ts';
 import { startLineService } from './line-service.ts';
+import type { DemoTarget, PageConfig, SqlServer, SshLogin, SshTarget } from './page-config.ts';
 import { serveStatic } from './static-files.ts';
+
+export type { DemoTarget, SqlServer, SshLogin, SshTarget } from './page-config.ts';
 
 const DEMO_ROOT = fileURLToPath(new URL('./', import.meta.url));
 /** The gateway's path on the demo server. */
 export const GATEWAY_PATH = '/sockway';
 /** A port nothing listens on, for the ECONNREFUSED example. */
 const REFUSED_TARGET = { host: '127.0.0.1', port: 9 };
-
-/** A target the page offers. */
-export interface DemoTarget {
-  readonly label: string;
-  readonly host: string;
-  readonly port: number;
-}
 
 /** Options of startDemo(). */
 export interface DemoOptions {
@@ -38,8 +34,13 @@ export interface DemoOptions {
   readonly host?: string;
   /** Gateway log entries (denials, errors, sessions). Default: none. */
   readonly log?: (entry: GatewayLogEntry) => void;
-  /** An SSH server the page's SSH terminal may reach (allowed at the gateway). Default: none. */
-  readonly ssh?: { readonly host: string; readonly port: number };
+  /** An SSH server the page's SSH terminal may reach (allowed at the gateway), and a login to prefill. Default: none. */
+  readonly ssh?: { readonly host: string; readonly port: number; readonly login?: SshLogin };
+  /**
+   * A PostgreSQL server for the SQL console (allowed at the gateway) and the login its form
+   * is prefilled with — served to the page in /targets.json, so a throwaway one. Default: none.
+   */
+  readonly sql?: SqlServer;
   /**
    * More connect rules for the gateway, in its HOST:PORT syntax (`127.0.0.1:5432`, `db.internal:*`),
    * e.g. a database for the SQL console. Default: none. A malformed rule throws (code SOCKWAY_ERR_INVALID_RULE).
@@ -55,7 +56,9 @@ export interface Demo {
   readonly gatewayUrl: string;
   readonly targets: readonly DemoTarget[];
   /** The SSH terminal's server, when one was given. */
-  readonly ssh: DemoTarget | undefined;
+  readonly ssh: SshTarget | undefined;
+  /** The SQL console's server, when one was given. */
+  readonly sql: SqlServer | undefined;
   /** The extra connect rules (options.allow), as parsed. */
   readonly allow: readonly string[];
   /** Stops the gateway (GOAWAY to every page), the HTTP server and the line service. */
@@ -90,21 +93,31 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   // Parsed before anything starts, so a typo fails fast with the rule named.
   const extraRules = (options.allow ?? []).map((text) => parseRule(text));
   // Offered in the page (console destinations, the SQL console's default server).
-  const allowed = extraRules.map(ruleTarget).filter((target) => target !== undefined);
+  const allowed = [
+    ...(options.sql === undefined ? [] : [{ label: 'PostgreSQL (the SQL tab)', host: options.sql.host, port: options.sql.port }]),
+    ...extraRules.map(ruleTarget).filter((target) => target !== undefined),
+  ];
   const [service, pageDir] = await Promise.all([startLineService(), buildPage()]);
   const targets: DemoTarget[] = [
     { label: 'Demo line service', host: service.host, port: service.port },
     { label: 'Closed port (shows ECONNREFUSED)', ...REFUSED_TARGET },
   ];
-  const ssh = options.ssh === undefined ? undefined : { label: 'SSH server', ...options.ssh };
+  // Field by field: these go to the page as they are.
+  const ssh: SshTarget | undefined = options.ssh === undefined
+    ? undefined
+    : { label: 'SSH server', host: options.ssh.host, port: options.ssh.port, ...(options.ssh.login === undefined ? {} : { login: options.ssh.login }) };
+  const sql: SqlServer | undefined = options.sql === undefined
+    ? undefined
+    : { host: options.sql.host, port: options.sql.port, user: options.sql.user, password: options.sql.password, database: options.sql.database };
   const gateway = createGateway({
-    allow: [...[...targets, ...(ssh === undefined ? [] : [ssh])].map((target) => `${target.host}:${target.port}`), ...extraRules],
+    allow: [...[...targets, ...(ssh === undefined ? [] : [ssh]), ...(sql === undefined ? [] : [sql])].map((target) => `${target.host}:${target.port}`), ...extraRules],
     // The page may also be a TCP server, on loopback only (the console's Listen button).
     allowListen: ['127.0.0.1:*'],
     path: GATEWAY_PATH,
     ...(options.log !== undefined && { log: options.log }),
   });
-  const targetsJson = JSON.stringify({ targets, ssh, allowed });
+  const pageConfig: PageConfig = { targets, allowed, ...(ssh === undefined ? {} : { ssh }), ...(sql === undefined ? {} : { sql }) };
+  const targetsJson = JSON.stringify(pageConfig);
   const server = http.createServer((request, response) => {
     if (request.url === '/targets.json') {
       response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache' }).end(targetsJson);
@@ -133,6 +146,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     gatewayUrl: `ws://${origin}${GATEWAY_PATH}`,
     targets,
     ssh,
+    sql,
     allow: extraRules.map((rule) => rule.text),
     close: async () => {
       await gateway.close();

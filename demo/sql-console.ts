@@ -4,9 +4,10 @@
  * Connect, so the rest of the page does not download a database driver it may not use.
  */
 import type pg from 'pg';
+import type { SqlServer } from './page-config.ts';
 
-/** A PostgreSQL server to offer in the form. */
-export interface SqlServer {
+/** A server the gateway allows, to offer in the form. */
+export interface AllowedServer {
   readonly host: string;
   readonly port: number;
 }
@@ -72,8 +73,11 @@ function errorBlock(error: unknown): HTMLElement {
   return block;
 }
 
-/** Wires the SQL panel's forms; `servers` (the demo's --allow targets) prefill the first one. */
-export function setUpSqlConsole(servers: readonly SqlServer[]): void {
+/**
+ * Wires the SQL panel's forms. `login` (a throwaway server's, npm start -- --with-servers)
+ * fills the whole form; otherwise the first of `servers` (the gateway allows them) fills host and port.
+ */
+export function setUpSqlConsole(servers: readonly AllowedServer[], login: SqlServer | undefined): void {
   const connectForm = element<HTMLFormElement>('sql-connect');
   const host = element<HTMLInputElement>('sql-host');
   const port = element<HTMLInputElement>('sql-port');
@@ -89,14 +93,19 @@ export function setUpSqlConsole(servers: readonly SqlServer[]): void {
   const runButton = element<HTMLButtonElement>('sql-run');
   const results = element('sql-results');
 
-  const first = servers[0];
+  const first = login ?? servers[0];
   if (first !== undefined) {
     host.value = first.host;
     port.value = String(first.port);
   }
+  if (login !== undefined) {
+    user.value = login.user;
+    password.value = login.password;
+    database.value = login.database;
+  }
   element('sql-allowed').textContent =
     servers.length === 0
-      ? 'To reach your PostgreSQL, start the demo with npm start -- --allow HOST:PORT (e.g. 127.0.0.1:5432); the gateway denies any server it was not told to allow.'
+      ? 'For a throwaway local PostgreSQL, start the demo with npm start -- --with-servers; to reach yours, with npm start -- --allow HOST:PORT (e.g. 127.0.0.1:5432). The gateway denies any server it was not told to allow.'
       : `The gateway allows ${servers.map((server) => `${server.host}:${server.port}`).join(', ')}; any other server is denied.`;
 
   let client: pg.Client | null = null;

@@ -6,6 +6,7 @@
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { Client } from 'ssh2';
+import { keyType, openSshFingerprint } from './host-key.ts';
 
 /** Where and how to log in. */
 export interface SshLogin {
@@ -56,10 +57,10 @@ export function openSshTerminal(container: HTMLElement, login: SshLogin, onStatu
       ...(login.password ? { password: login.password } : {}),
       ...(login.privateKey ? { privateKey: login.privateKey } : {}),
       readyTimeout: 20_000,
-      // Trust on first use, shown to the person: a real app would pin known hosts.
-      hostHash: 'sha256',
-      hostVerifier: (fingerprint: string) => {
-        onStatus(`host key sha256 ${fingerprint}`);
+      // Trust on first use, shown as OpenSSH shows it (to compare with ssh-keygen -lf on the
+      // server): a real app would pin known hosts. Without hostHash, ssh2 hands over the key blob.
+      hostVerifier: (key: Uint8Array) => {
+        onStatus(`host key ${keyType(key)} ${openSshFingerprint(key)}`);
         return true;
       },
     });

@@ -1,9 +1,11 @@
 /**
  * The demo's SSH terminal as a person uses it: `npm start -- --ssh host:port` (here
  * startDemo({ ssh })) against a real OpenSSH sshd, log in with a password, type a
- * command into the xterm.js terminal, read its output on screen, exit.
+ * command into the xterm.js terminal, read its output on screen, exit. The host key it
+ * shows is what `ssh-keygen -lf` prints for the server's key.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +54,14 @@ test('SSH terminal: password login, a typed command runs in the shell, exit clos
     const status = await page.textContent('#ssh-status');
     throw new Error(`${String(error)}\nstatus: ${String(status)}\npage errors: ${pageErrors.join('\n')}\nsshd: ${sshd.log().slice(-2000)}`);
   }
+  // The host key as OpenSSH prints it: ssh-keygen -lf on the key the server used.
+  const shown = /^host key (\S+) (SHA256:\S+)$/m.exec((await page.textContent('#ssh-status')) ?? '');
+  assert.ok(shown !== null, 'the status shows the host key');
+  const [, type = '', fingerprint] = shown;
+  const file = { 'ssh-ed25519': 'host_ed25519.pub', 'ecdsa-sha2-nistp256': 'host_ecdsa.pub', 'ssh-rsa': 'host_rsa.pub' }[type];
+  assert.ok(file !== undefined, `a host key type the server has: ${type}`);
+  const printed = execFileSync('ssh-keygen', ['-lf', join(sshd.dir, file)], { encoding: 'utf8' });
+  assert.equal(fingerprint, /^\d+ (SHA256:[A-Za-z0-9+/]+) /.exec(printed)?.[1], `ssh-keygen -lf: ${printed}`);
   await page.click('#terminal');
   await page.keyboard.type('echo "sum=$((6*7))"\n');
   await rows.filter({ hasText: 'sum=42' }).waitFor({ timeout: 10_000 });

@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -117,28 +118,102 @@ test('the demo page: connect, type, press Enter, read the replies; Node-worded e
   await page.close();
 });
 
-test('listen mode: the page listens at the gateway; a TCP client (like nc) chats with it', async () => {
+test('TCP server tab: Listen, a TCP client (like nc) chats with the page, Stop closes the port; the console\'s socket is not taken over', async () => {
   const page = await browser.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(String(error)));
   await page.goto(url);
   await page.locator('#target option').nth(2).waitFor({ state: 'attached' });
-  await page.click('#listen');
-  const listening = page.locator('#log li.event', { hasText: "'listening' on 127.0.0.1:" });
-  await listening.waitFor();
-  const port = Number(/127\.0\.0\.1:(\d+)/.exec((await listening.textContent()) ?? '')?.[1]);
+  // The console has a socket of its own, open all along.
+  await page.selectOption('#target', { index: 0 });
+  await page.click('#connect');
+  await page.locator('#log li.received', { hasText: 'Welcome to the sockway demo service' }).waitFor();
+
+  await page.click('#tab-server');
+  assert.equal(await page.isVisible('#log'), false, 'the console is another tab');
+  assert.equal(await page.isDisabled('#server-stop'), true, 'nothing to stop yet');
+  await page.click('#server-listen');
+  const status = page.locator('#server-status[data-listening="true"]');
+  await status.waitFor();
+  const port = Number(/^listening on 127\.0\.0\.1:(\d+) · 0 connections — try: nc 127\.0\.0\.1 \1$/.exec((await status.textContent()) ?? '')?.[1]);
   assert.ok(port > 0, 'the page shows the real port');
+
   const client = net.connect(port, '127.0.0.1');
   client.setEncoding('utf8');
   let heard = '';
-  client.on('data', (text: string) => { heard += text; });
-  await new Promise((resolve) => client.once('connect', resolve));
+  const heardLine = new Promise<void>((resolve) => client.on('data', (text: string) => {
+    heard += text;
+    if (heard.endsWith('\n')) resolve();
+  }));
+  const ended = once(client, 'end');
+  await once(client, 'connect');
   client.write('hello from nc\n');
-  await page.locator('#log li.received', { hasText: 'hello from nc' }).waitFor();
-  const line = page.locator('#line');
+  await page.locator('#server-log li.received', { hasText: 'hello from nc' }).waitFor();
+  await page.locator('#server-status', { hasText: '· 1 connection —' }).waitFor();
+  const line = page.locator('#server-line');
   await line.pressSequentially('hello from the page');
   await line.press('Enter');
-  for (let i = 0; i < 200 && !heard.includes('hello from the page'); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  await heardLine;
   assert.equal(heard, 'hello from the page\n');
-  client.destroy();
+
+  // Stop: server.close() and the connection ended; then nothing listens on the port.
+  await page.click('#server-stop');
+  await ended;
+  await page.locator('#server-log li.event', { hasText: "'close': the server is closed" }).waitFor();
+  const probe = net.connect(port, '127.0.0.1');
+  const [error] = (await once(probe, 'error')) as [NodeJS.ErrnoException];
+  assert.equal(error.code, 'ECONNREFUSED');
+  assert.equal(await page.isDisabled('#server-listen'), false, 'it may listen again');
+
+  // The console's socket never saw any of it, and still answers.
+  await page.click('#tab-console');
+  assert.equal(await page.textContent('#ready-state'), 'open');
+  assert.deepEqual((await logLines(page, 'event')).filter((text) => text.includes('connection')), []);
+  await page.locator('#line').pressSequentially('UPPER still the console');
+  await page.locator('#line').press('Enter');
+  await page.locator('#log li.received', { hasText: 'STILL THE CONSOLE' }).waitFor();
+  assert.deepEqual(await page.locator('#server-log li.error').allTextContents(), []);
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('SSH tab without a server: only the hint shows; the hidden form cannot be clicked or submitted into a reload', async () => {
+  const page = await browser.newPage({ viewport: { width: 960, height: 760 } });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  await page.goto(url);
+  await page.locator('#target option').nth(2).waitFor({ state: 'attached' });
+  await page.click('#tab-ssh');
+  await page.locator('#ssh-hint', { hasText: 'npm start -- --with-servers' }).waitFor();
+  assert.equal(await page.isVisible('#ssh-form'), false);
+  assert.equal(await page.isVisible('#ssh-connect'), false);
+  const navigations: string[] = [];
+  page.on('framenavigated', (frame) => navigations.push(frame.url()));
+  // Every submit, as it leaves the page's own handlers: a default not prevented is a reload.
+  await page.evaluate(() => {
+    const seen: boolean[] = [];
+    (globalThis as { submits?: boolean[] }).submits = seen;
+    window.addEventListener('submit', (event) => seen.push(event.defaultPrevented));
+  });
+  const submits = (): Promise<boolean[] | undefined> => page.evaluate(() => (globalThis as { submits?: boolean[] }).submits);
+  // A filled-in user name: the required field would otherwise stop any submit before it starts.
+  await page.evaluate(() => ((document.getElementById('ssh-user') as HTMLInputElement).value = 'someone'));
+  // Where the Open shell button would be if the form were shown: the click lands on whatever is there now.
+  const spot = await page.evaluate(() => {
+    const form = document.getElementById('ssh-form') as HTMLFormElement;
+    form.hidden = false;
+    const box = (document.getElementById('ssh-connect') as HTMLElement).getBoundingClientRect();
+    form.hidden = true;
+    return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  });
+  await page.mouse.click(spot.x, spot.y);
+  assert.deepEqual(await submits(), [], 'the click reached no form');
+  // What a click on the button or Enter in a field would do: the page keeps the submit.
+  await page.evaluate(() => (document.getElementById('ssh-form') as HTMLFormElement).requestSubmit());
+  assert.deepEqual(await submits(), [true], 'the submit was the page\'s (default prevented: no reload)');
+  assert.deepEqual(navigations, []);
+  assert.equal(await page.textContent('#ssh-status'), '', 'nothing was attempted');
+  assert.deepEqual(pageErrors, []);
   await page.close();
 });
 
@@ -181,6 +256,10 @@ test('Drop connection: the WebSocket drops, the page shows the resume, and the o
   await page.screenshot({ path: screenshot, fullPage: true });
   t.diagnostic(`screenshot: ${screenshot}`);
   await page.close();
+});
+
+test('without --with-servers: the banner says how to get the SQL and SSH servers, in one line', () => {
+  assert.match(stdout, /\nTip: npm start -- --with-servers also starts a throwaway PostgreSQL and OpenSSH server for the SQL and SSH tabs\.\nPress Ctrl-C to stop\.\n/);
 });
 
 test('Ctrl-C (SIGINT) stops npm start cleanly', async () => {

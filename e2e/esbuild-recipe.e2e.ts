@@ -1,88 +1,52 @@
 /**
- * The README's esbuild recipe, verbatim: `alias` net/node:net → 'sockway/net',
- * `inject: ['sockway/globals']`. Bundles e2e/fixtures/net-app (its CommonJS
- * dependency require()s net and uses Buffer/process as globals) and runs it in Chromium.
+ * The README's esbuild recipe (`sockway/esbuild`), as users get it: sockway installed from
+ * its tarball, the app's build.js (the README's, e2e/fixtures/net-app) run with node, and
+ * the bundle run in Chromium under a strict Content Security Policy through a real
+ * gateway: the Quick start against Redis, a CommonJS dependency that require()s net and
+ * uses Buffer/process as globals, and ioredis.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import * as esbuild from 'esbuild';
 import type { Browser } from 'playwright-core';
-import { serveStatic } from '../demo/static-files.ts';
-import { type Gateway, createGateway } from '../gateway/index.ts';
-import { createAppProject, removeAppProject } from './fixtures/app-project.ts';
+import { serveClientApp } from './clients/client-app.ts';
+import { type AppServers, EXPECTED, installNetApp, runNetApp, startAppServers } from './fixtures/bundled-app.ts';
 import { launchChromium } from './fixtures/chromium.ts';
-import { type TestServer, startEchoServer } from './fixtures/tcp-servers.ts';
+import { removeApp } from './fixtures/installed-package.ts';
 
 let browser: Browser;
-let echo: TestServer;
-let gateway: Gateway;
-let gatewayUrl: string;
+let servers: AppServers;
 let app: string;
 
 before(async () => {
-  app = createAppProject();
-  [browser, echo] = await Promise.all([launchChromium(), startEchoServer()]);
-  gateway = createGateway({ allow: [`127.0.0.1:${echo.port}`] });
-  gatewayUrl = `ws://127.0.0.1:${(await gateway.listen({ port: 0 })).port}/`;
+  await Promise.all([
+    launchChromium().then((launched) => (browser = launched)),
+    startAppServers().then((started) => (servers = started)),
+    Promise.resolve().then(() => (app = installNetApp(['esbuild']))),
+  ]);
 });
 
 after(async () => {
   await browser?.close();
-  await gateway?.close();
-  await echo?.close();
-  if (app) removeAppProject(app);
+  await servers?.close();
+  if (app) removeApp(app);
 });
 
-test('an app bundled with the esbuild recipe talks TCP from Chromium', async () => {
+test('an app bundled by the README\'s build.js (sockway/esbuild) runs a real client from Chromium', async () => {
+  const built = spawnSync(process.execPath, ['build.js'], { cwd: app, encoding: 'utf8' });
+  assert.equal(built.status, 0, `node build.js failed:\n${built.stdout}\n${built.stderr}`);
+  assert.equal(built.stderr, '', 'esbuild warned');
   const outdir = join(app, 'dist');
-  // ---- the recipe (README "esbuild") ----
-  await esbuild.build({
-    entryPoints: ['main.js'],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    outdir,
-    alias: { net: 'sockway/net', 'node:net': 'sockway/net' },
-    inject: ['sockway/globals'],
-    define: { 'process.env.NODE_ENV': '"production"' },
-    // ---- end of the recipe ----
-    absWorkingDir: app,
-    logLevel: 'warning',
-  });
   cpSync(join(app, 'index.html'), join(outdir, 'index.html'));
   const bundle = readFileSync(join(outdir, 'main.js'), 'utf8');
   assert.equal(bundle.split('process.binding is not supported').length - 1, 1, 'one process shim for sockway, readable-stream and the dependency');
-
-  const server = http.createServer((request, response) => {
-    if (!serveStatic(outdir, request, response)) response.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const context = await browser.newContext();
+  const site = await serveClientApp(outdir, servers.gateway);
   try {
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(String(error)));
-    const { port } = server.address() as AddressInfo;
-    await page.goto(`http://127.0.0.1:${port}/?gateway=${encodeURIComponent(gatewayUrl)}`);
-    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
-    const result = await page.evaluate((target) => (globalThis as unknown as { runApp(port: number): Promise<unknown> }).runApp(target), echo.port);
-    assert.deepEqual(result, {
-      reply: 'hello from a CommonJS dependency\n',
-      isBuffer: true,
-      sameNet: true,
-      sameProcess: true,
-      sameBuffer: true,
-      nodeEnv: 'production',
-      globals: ['undefined', 'undefined'],
-    });
-    assert.deepEqual(errors, []);
+    const result = await runNetApp(browser, site.url, servers);
+    assert.deepEqual(result, { ...EXPECTED, nodeEnv: 'production' });
   } finally {
-    await context.close();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await site.close();
   }
 });

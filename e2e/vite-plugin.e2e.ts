@@ -1,76 +1,55 @@
 /**
- * The Vite plugin in `vite dev` (dependency pre-bundling included) and `vite build`:
- * an app (e2e/fixtures/net-app) whose CommonJS dependency require()s `net` and uses
- * the Buffer and process globals, run in Chromium against a real gateway.
+ * The Vite plugin as users get it: sockway installed from its tarball into an app whose
+ * vite.config.js is the README's Quick start, in `vite dev` (dependency pre-bundling
+ * included) and `vite build`. The app (e2e/fixtures/net-app) runs the Quick start against
+ * Redis, a CommonJS dependency that require()s `net` and uses the Buffer and process
+ * globals, and ioredis, in Chromium through a real gateway.
+ *
+ * Before the fix, `vite dev` of the installed package showed a blank page:
+ * `ReferenceError: require is not defined` (the buffer shim's CommonJS 'buffer/index.js'
+ * was served raw; vite/client-dependencies.ts).
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { type InlineConfig, build, createServer } from 'vite';
-import { serveStatic } from '../demo/static-files.ts';
-import { type Gateway, createGateway } from '../gateway/index.ts';
-import { sockway } from '../vite/index.ts';
-import { REPO, createAppProject, removeAppProject } from './fixtures/app-project.ts';
+import { type InlineConfig, build, createLogger, createServer } from 'vite';
+import { createGateway } from '../gateway/index.ts';
+import { type AppServers, EXPECTED, installNetApp, runNetApp, runQuickStart, startAppServers } from './fixtures/bundled-app.ts';
 import { launchChromium } from './fixtures/chromium.ts';
-import { type TestServer, startEchoServer } from './fixtures/tcp-servers.ts';
+import { removeApp } from './fixtures/installed-package.ts';
+import { serveClientApp } from './clients/client-app.ts';
 
 // The marker of the npm `process` shim: it must be bundled exactly once.
 const PROCESS_SHIM_MARKER = 'process.binding is not supported';
 
 let browser: Browser;
-let echo: TestServer;
-let gateway: Gateway;
-let gatewayUrl: string;
+let servers: AppServers;
 let app: string;
 
-/** The app's Vite config: the plugin with a dead gateway, which the app's configure() replaces. */
+/** The app's own vite.config.js, with what a test run must add (quiet, its own cache). */
 function appConfig(): InlineConfig {
   // Vite sets NODE_ENV for the process when it is unset: this file runs dev then build.
   delete process.env['NODE_ENV'];
-  return {
-    configFile: false,
-    root: app,
-    cacheDir: join(app, '.vite'),
-    logLevel: 'warn',
-    plugins: [sockway({ gateway: 'ws://127.0.0.1:9/dead' })],
-  };
+  return { root: app, configFile: join(app, 'vite.config.js'), cacheDir: join(app, '.vite'), logLevel: 'warn' };
 }
 
 before(async () => {
-  app = createAppProject();
-  [browser, echo] = await Promise.all([launchChromium(), startEchoServer()]);
-  gateway = createGateway({ allow: [`127.0.0.1:${echo.port}`] });
-  const address = await gateway.listen({ port: 0 });
-  gatewayUrl = `ws://127.0.0.1:${address.port}/`;
+  await Promise.all([
+    launchChromium().then((launched) => (browser = launched)),
+    startAppServers().then((started) => (servers = started)),
+    Promise.resolve().then(() => (app = installNetApp(['vite']))),
+  ]);
 });
 
 after(async () => {
   await browser?.close();
-  await gateway?.close();
-  await echo?.close();
-  if (app) removeAppProject(app);
+  await servers?.close();
+  if (app) removeApp(app);
 });
-
-/** Loads the app from `origin`, runs it, returns what it reports. */
-async function runInChromium(origin: string): Promise<Record<string, unknown>> {
-  const context = await browser.newContext();
-  try {
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(String(error)));
-    await page.goto(`${origin}/?gateway=${encodeURIComponent(gatewayUrl)}`);
-    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready', undefined, { timeout: 30_000 });
-    const result = await page.evaluate((port) => (globalThis as unknown as { runApp(port: number): Promise<Record<string, unknown>> }).runApp(port), echo.port);
-    assert.deepEqual(errors, []);
-    return result;
-  } finally {
-    await context.close();
-  }
-}
 
 function countIn(dir: string, marker: string): number {
   let count = 0;
@@ -80,42 +59,62 @@ function countIn(dir: string, marker: string): number {
   return count;
 }
 
-const EXPECTED = {
-  reply: 'hello from a CommonJS dependency\n',
-  isBuffer: true,
-  sameNet: true,
-  sameProcess: true,
-  sameBuffer: true,
-  globals: ['undefined', 'undefined'],
-};
+/** A dev server of the app (extra: test-side config), with a gateway on it at '/sockway'; warnings collected. */
+async function devServer(extra: InlineConfig): Promise<{ url: string; warnings: string[]; close(): Promise<void> }> {
+  const warnings: string[] = [];
+  const logger = createLogger('warn');
+  const collect = (message: string): void => {
+    warnings.push(message);
+    logger.warn(message);
+  };
+  const server = await createServer({ ...appConfig(), ...extra, customLogger: { ...logger, warn: collect, warnOnce: collect }, server: { host: '127.0.0.1', port: 0, hmr: false } });
+  await server.listen();
+  const gateway = createGateway(servers.gateway);
+  gateway.attach(server.httpServer as http.Server);
+  const { port } = server.httpServer?.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${String(port)}/`,
+    warnings,
+    close: async () => {
+      await gateway.close();
+      await server.close();
+    },
+  };
+}
 
-test('vite dev: require("net") in a pre-bundled dependency, net and node:net in the app, one configure()', async () => {
-  const server = await createServer({ ...appConfig(), server: { host: '127.0.0.1', port: 0, fs: { allow: [app, REPO] }, hmr: false } });
+test('vite dev: the Quick start alone (failed before: `require is not defined`, a blank page)', async () => {
+  // Only this page's imports pre-bundled: the app's own `import 'buffer'` hid the bug.
+  const server = await devServer({ cacheDir: join(app, '.vite-quick-start'), optimizeDeps: { entries: ['quick-start.html'] } });
   try {
-    await server.listen();
-    const { port } = server.httpServer?.address() as AddressInfo;
-    const result = await runInChromium(`http://127.0.0.1:${port}`);
-    assert.deepEqual(result, { ...EXPECTED, nodeEnv: 'development' });
-    assert.equal(countIn(join(app, '.vite', 'deps'), PROCESS_SHIM_MARKER), 1, "'process' and readable-stream's 'process/' are one module");
+    await runQuickStart(browser, server.url, servers);
+    assert.deepEqual(server.warnings, []);
   } finally {
     await server.close();
   }
 });
 
-test('vite build: the same app, bundled', async () => {
-  const outDir = join(app, 'dist');
-  await build({ ...appConfig(), build: { outDir, emptyOutDir: true, reportCompressedSize: false } });
-  assert.equal(countIn(outDir, PROCESS_SHIM_MARKER), 1, 'the process shim is bundled once');
-  const server = http.createServer((request, response) => {
-    if (!serveStatic(outDir, request, response)) response.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+test('vite dev: the app — require("net") in a pre-bundled dependency, and ioredis', async () => {
+  const server = await devServer({});
   try {
-    const { port } = server.address() as AddressInfo;
-    const result = await runInChromium(`http://127.0.0.1:${port}`);
+    const result = await runNetApp(browser, server.url, servers);
+    assert.deepEqual(result, { ...EXPECTED, nodeEnv: 'development' });
+    assert.equal(countIn(join(app, '.vite', 'deps'), PROCESS_SHIM_MARKER), 1, "'process' and readable-stream's 'process/' are one module");
+    // Such as "Sourcemap for …/dist/client/socket.js points to missing source files".
+    assert.deepEqual(server.warnings, []);
+  } finally {
+    await server.close();
+  }
+});
+
+test('vite build: the same app, bundled, under a strict Content Security Policy', async () => {
+  const outDir = join(app, 'dist');
+  await build({ ...appConfig(), build: { reportCompressedSize: false, chunkSizeWarningLimit: 2048 } });
+  assert.equal(countIn(outDir, PROCESS_SHIM_MARKER), 1, 'the process shim is bundled once');
+  const site = await serveClientApp(outDir, servers.gateway);
+  try {
+    const result = await runNetApp(browser, site.url, servers);
     assert.deepEqual(result, { ...EXPECTED, nodeEnv: 'production' });
   } finally {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await site.close();
   }
 });

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run build: compiles client/, gateway/, shared/ and vite/ to dist/ (JavaScript + .d.ts), checks
+// npm run build: compiles client/, gateway/, shared/, vite/ and bundlers/ to dist/ (JavaScript + .d.ts), checks
 // that every package.json export was built, and prints the browser bundle size of sockway/net.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -11,7 +11,7 @@ rmSync('dist', { recursive: true, force: true });
 const tsc = require.resolve('typescript/bin/tsc');
 const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 if (result.status !== 0) process.exit(result.status ?? 1);
-console.log('built dist/ (client, gateway, shared, vite)');
+console.log('built dist/ (client, gateway, shared, vite, bundlers)');
 checkExports();
 await printBrowserBundleSize();
 

@@ -251,6 +251,14 @@ const AUTOTUNE_MS = 20;
 
 const NORMAL_CLOSE = wireError({ code: SockwayErrorCode.GoingAway, message: 'session closed' });
 
+/**
+ * True for the error a stream fails with when its own side closed the session without an
+ * error (close() with no argument: the app's tunnel.close()), not when the peer or the link ended it.
+ */
+export function isLocalClose(error: WireError): boolean {
+  return error === NORMAL_CLOSE;
+}
+
 /** ACK after this many reliable frames, this much DATA payload, or this long (PROTOCOL.md#resume). */
 const ACK_FRAMES = 32;
 const ACK_BYTES = 512 * 1024;

@@ -9,87 +9,18 @@
  *   import sockway from 'sockway/vite';
  *   export default { plugins: [sockway({ gateway: 'ws://localhost:8080/sockway' })] };
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { Plugin, Rolldown, UserConfig } from 'vite';
+import { CLIENT_DIR, CLIENT_IMPORTER, type SockwayPluginOptions, clientFile, injectedGlobals, placeholderCode, resolveOptions, tunnelModuleCode } from '../bundlers/common.ts';
 import { type BuiltinTarget, type CryptoChoice, PACKAGE_BUILTINS, type TunnelModule, SHARED_INSTANCE_BUILTINS, builtinTable, lookupBuiltin } from './builtins.ts';
+import { clientDependencies } from './client-dependencies.ts';
 
-/** Options of the sockway Vite plugin. */
-export interface SockwayPluginOptions {
-  /**
-   * The gateway's WebSocket URL. A path ('/sockway') or an http(s) URL is resolved
-   * against the page at run time (http → ws, https → wss). Without it, call
-   * `configure({ url })` from 'sockway' before the first connect.
-   */
-  readonly gateway?: string;
-  /** Provide `Buffer`, `process`, `global` and `setImmediate` to code that uses them as globals (default true). */
-  readonly globals?: boolean;
-  /**
-   * What `crypto` / `node:crypto` become: 'basic' (default: hashes, HMAC, PBKDF2, random;
-   * enough for pg, ioredis, mqtt), 'full' (sockway/crypto: also ciphers, signatures and key
-   * exchange, for ssh2), or false (not provided: Vite's empty browser stub).
-   */
-  readonly crypto?: CryptoChoice;
-}
+export type { SockwayPluginOptions } from '../bundlers/common.ts';
 
 /** Ids of the plugin's virtual modules; `\0` keeps other plugins off them (the Rollup convention). */
 const TUNNEL_PREFIX = '\0sockway:';
 const EMPTY_PREFIX = '\0sockway:empty:';
 const MISSING_PREFIX = '\0sockway:missing:';
 const TUNNEL_MODULES: readonly TunnelModule[] = ['net-entry', 'tls', 'dns', 'dns-promises'];
-
-// This file runs as vite/plugin.ts in the repository and as dist/vite/plugin.js when
-// installed; the client modules sit beside it with the same extension.
-const EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-function clientFile(name: string): string {
-  return fileURLToPath(new URL(`../client/${name}${EXTENSION}`, import.meta.url));
-}
-
-/** The importer the shims are resolved from: sockway's client, so a nested install finds its own. */
-const CLIENT_IMPORTER = clientFile('net-entry');
-
-/** Where the injected globals come from. */
-function globalFiles(): { process: string; timers: string } {
-  const require = createRequire(CLIENT_IMPORTER);
-  return {
-    process: require.resolve('process/browser.js'),
-    timers: require.resolve('timers-browserify'),
-  };
-}
-
-/**
- * The module `net` (or tls, dns, dns/promises) resolves to: sockway's, with the tunnel
- * bound to the gateway first when one is given.
- */
-function tunnelModuleCode(name: TunnelModule, gateway: string | undefined): string {
-  const file = JSON.stringify(clientFile(name));
-  const lines: string[] = [];
-  if (gateway !== undefined) {
-    lines.push(
-      `import { configure, getDefaultTunnel } from ${JSON.stringify(clientFile('config'))};`,
-      `import { toWebSocketUrl } from ${JSON.stringify(clientFile('gateway-url'))};`,
-      // A configure() that ran first (or runs later) wins: this is only the default.
-      `if (getDefaultTunnel() === null) configure({ url: toWebSocketUrl(${JSON.stringify(gateway)}) });`,
-    );
-  }
-  lines.push(`export * from ${file};`, `export { default } from ${file};`);
-  return `${lines.join('\n')}\n`;
-}
-
-/**
- * An empty or missing module. `commonjs`: CommonJS, so that `require('fs').existsSync` and
- * `import { readFile } from 'fs'` both give undefined rather than a bundling error; Vite's
- * dev server serves ES modules only, hence the ESM form there.
- */
-function placeholderCode(kind: 'empty' | 'missing', name: string, commonjs: boolean): string {
-  if (kind === 'empty') return commonjs ? 'module.exports = {};\n' : 'export default {};\n';
-  // Thrown when required, as Node does for an optional dependency that is not installed:
-  // the library's try/catch takes its pure-JavaScript path.
-  const message = JSON.stringify(`Cannot find module '${name}' (a native addon; not available in a browser)`);
-  const lines = [`const error = new Error(${message});`, "error.code = 'MODULE_NOT_FOUND';"];
-  lines.push(commonjs ? 'module.exports = {};\nthrow error;' : 'throw error;');
-  return `${lines.join('\n')}\n`;
-}
 
 /** Loads the virtual modules; null for other ids. */
 function loadVirtual(id: string, gateway: string | undefined, commonjs: boolean): string | null {
@@ -173,35 +104,23 @@ function prebundlePlugin(crypto: CryptoChoice): Rolldown.Plugin {
 
 /** Creates the sockway Vite plugin. */
 export function sockway(options: SockwayPluginOptions = {}): Plugin {
-  const { gateway, globals = true, crypto = 'basic' } = options;
-  if (gateway !== undefined && (typeof gateway !== 'string' || gateway === '')) {
-    throw new TypeError(`sockway(): options.gateway must be a non-empty URL string, got ${JSON.stringify(gateway)}`);
-  }
-  if (crypto !== 'basic' && crypto !== 'full' && crypto !== false) {
-    throw new TypeError(`sockway(): options.crypto must be 'basic', 'full' or false, got ${JSON.stringify(crypto)}`);
-  }
+  const { gateway, globals, crypto } = resolveOptions(options, 'sockway()');
   const plugin = builtinsPlugin(gateway, crypto);
   return {
     ...plugin,
     config(): UserConfig {
-      const files = globalFiles();
       // Rolldown's inject (as esbuild's): a free `Buffer`/`process`/… becomes an import.
-      const inject = {
-        // The shim: npm buffer plus Node's per-encoding methods (utf8Write, latin1Slice…).
-        Buffer: [clientFile('shims/buffer'), 'Buffer'] as [string, string],
-        __dirname: [clientFile('shims/dirname'), '__dirname'] as [string, string],
-        __filename: [clientFile('shims/dirname'), '__filename'] as [string, string],
-        process: files.process,
-        global: clientFile('shims/global'),
-        setImmediate: [files.timers, 'setImmediate'] as [string, string],
-      };
+      const inject: Record<string, string | [string, string]> = {};
+      for (const [name, source] of Object.entries(injectedGlobals())) inject[name] = source.export === 'default' ? source.file : [source.file, source.export];
       const transform = globals ? { transform: { inject } } : {};
       // Node code may dispatch on function names (mysql: `sequence[Packet.name]`); minifying
       // (and renaming clashing names in one bundle) changes them unless kept.
       const keepNames = { keepNames: true };
-      // Installed, sockway's own CommonJS dependencies are only reachable through it.
+      // Installed, sockway's own CommonJS dependencies are only reachable through it, and
+      // its modules (excluded below) are served as they are: everything they import must
+      // be pre-bundled, or a CommonJS package reaches the page raw.
       const insideNodeModules = /[\\/]node_modules[\\/]/.test(CLIENT_IMPORTER);
-      const packages = [...new Set(['buffer', ...Object.values(PACKAGE_BUILTINS)])];
+      const packages = [...new Set(['buffer', ...Object.values(PACKAGE_BUILTINS), ...clientDependencies(CLIENT_DIR)])];
       const include = packages.map((dep) => (insideNodeModules ? `sockway > ${dep}` : dep));
       return {
         optimizeDeps: {

@@ -1,25 +1,25 @@
 /**
- * The client-library app under `vite dev`: pg, ioredis and MQTT.js are pre-bundled by
- * Vite's dependency optimizer, where `net`, `tls` and `dns` must stay sockway's (one
- * instance with the app), and the other built-ins must be the plugin's shims. One
- * scenario per library against the real servers; the full suites run on the build.
+ * The client-library app under `vite dev`, with sockway installed from its tarball (as
+ * users get it) into a copy of the app: pg, ioredis and MQTT.js are pre-bundled by Vite's
+ * dependency optimizer, where `net`, `tls` and `dns` must stay sockway's (one instance with
+ * the app), and the other built-ins must be the plugin's shims. One scenario per library
+ * against the real servers; the full suites run on the build.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { type ViteDevServer, createServer } from 'vite';
 import { type Gateway, createGateway } from '../../gateway/index.ts';
-import { sockway } from '../../vite/index.ts';
 import { launchChromium } from '../fixtures/chromium.ts';
 import { type MosquittoServer, startMosquitto } from '../fixtures/servers/mosquitto.ts';
 import { type PostgresServer, startPostgres } from '../fixtures/servers/postgres.ts';
 import { type RedisServer, startRedis } from '../fixtures/servers/redis.ts';
-import { REPO } from '../fixtures/app-project.ts';
+import { installApp, removeApp } from '../fixtures/installed-package.ts';
 import type { RedisApp } from './app/ioredis.ts';
 import type { MqttApp } from './app/mqtt.ts';
 import type { PgApp } from './app/pg.ts';
@@ -32,7 +32,8 @@ let browser: Browser;
 let vite: ViteDevServer;
 let gateway: Gateway;
 let url: string;
-const cacheDir = join(tmpdir(), `sockway-client-app-vite-${String(process.pid)}`);
+let app: string;
+let cacheDir: string;
 
 before(async () => {
   // Assigned one by one, so that after() stops whatever started when another part fails.
@@ -41,17 +42,21 @@ before(async () => {
     startRedis().then((started) => (redis = started)),
     startMosquitto().then((started) => (broker = started)),
     launchChromium().then((launched) => (browser = launched)),
+    // The app's libraries linked from the repository; sockway from its tarball.
+    Promise.resolve().then(() => (app = installApp(APP_ROOT, { link: ['pg', 'ioredis', 'mqtt', 'vite'] }))),
   ]);
+  cacheDir = join(app, '.vite');
+  const { sockway } = (await import(pathToFileURL(join(app, 'node_modules', 'sockway', 'dist', 'vite', 'index.js')).href)) as typeof import('../../vite/index.ts');
   delete process.env['NODE_ENV'];
   vite = await createServer({
     configFile: false,
-    root: APP_ROOT,
+    root: app,
     cacheDir,
     logLevel: 'warn',
     plugins: [sockway({ gateway: '/sockway' })],
     // All three pages' dependencies in one optimizer run, before the first request.
     optimizeDeps: { entries: ['pg.html', 'ioredis.html', 'mqtt.html'] },
-    server: { host: '127.0.0.1', port: 0, hmr: false, fs: { allow: [REPO] } },
+    server: { host: '127.0.0.1', port: 0, hmr: false },
   });
   await vite.listen();
   const httpServer = vite.httpServer;
@@ -67,7 +72,7 @@ after(async () => {
   await gateway?.close();
   await vite?.close();
   await Promise.all([postgres?.close(), redis?.close(), broker?.close()]);
-  rmSync(cacheDir, { recursive: true, force: true });
+  if (app) removeApp(app);
 });
 
 async function withPage<T>(entry: ClientEntry, run: (page: AppPage) => Promise<T>): Promise<T> {
