@@ -97,3 +97,25 @@ export interface BrowserProcess extends ProcessAdditions {
 const process = npmProcess as BrowserProcess;
 export default process;
 export { process };
+
+// `require('process')` from CommonJS gets this module's namespace, not its default: the
+// members as named exports too (mysql2 reads `require('process').env.NODE_DEBUG` at load).
+type Member = (...args: unknown[]) => unknown;
+const member = (name: string): Member => target[name] as Member;
+export const { env, argv, version, versions, browser, title } = process;
+export const { nextTick, cwd, uptime, memoryUsage, emitWarning } = process;
+// process.hrtime is this module's hrtime (the npm package has none).
+export { hrtime };
+export const on = member('on');
+export const addListener = member('addListener');
+export const once = member('once');
+export const off = member('off');
+export const removeListener = member('removeListener');
+export const removeAllListeners = member('removeAllListeners');
+export const emit = member('emit');
+export const prependListener = member('prependListener');
+export const prependOnceListener = member('prependOnceListener');
+export const listeners = member('listeners');
+export const binding = member('binding');
+export const chdir = member('chdir');
+export const umask = member('umask');

@@ -15,6 +15,7 @@ import fsDefault, * as fs from './fs.ts';
 import fsPromisesDefault, * as fsPromises from './fs-promises.ts';
 import perfHooks, * as perf from './perf-hooks.ts';
 import process from './process.ts';
+import * as processNamespace from './process.ts';
 
 test('process: the npm package\'s object, completed with hrtime, hrtime.bigint, uptime, memoryUsage, emitWarning', () => {
   assert.equal(process, npmProcess, 'one object: what sockway and readable-stream use for nextTick');
@@ -108,4 +109,11 @@ test('exists/existsSync answer false; streams fail with an error event; watch th
   assert.equal((await new Promise<NodeJS.ErrnoException>((resolve) => write.once('error', resolve))).code, 'ENOSYS');
   assert.throws(() => fs.watch('/'), { code: 'ENOSYS' });
   assert.equal(fs.unwatchFile(), undefined);
+});
+
+test("process: require('process') (this module's namespace from CommonJS) has the object's members", () => {
+  for (const name of ['env', 'argv', 'version', 'versions', 'browser', 'title', 'nextTick', 'cwd', 'hrtime', 'uptime', 'memoryUsage', 'emitWarning', 'on', 'once', 'off', 'emit', 'removeListener', 'listeners', 'binding', 'chdir', 'umask'] as const) {
+    assert.equal((processNamespace as unknown as Record<string, unknown>)[name], (process as unknown as Record<string, unknown>)[name], name);
+    assert.notEqual((processNamespace as unknown as Record<string, unknown>)[name], undefined, name);
+  }
 });

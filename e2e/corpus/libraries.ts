@@ -93,7 +93,7 @@ export const CORPUS: readonly CorpusLibrary[] = [
     page: 'memjs',
     protocol: 'memcached (binary)',
     server: 'memcached (memcached)',
-    status: { missing: '`process.hrtime()`' },
+    status: 'works',
     checks: 'SET/GET text and binary, ADD, INCREMENT, DELETE, STATS, close; value read back from Node',
     test: 'e2e/corpus/memcached.e2e.ts',
   },
