@@ -31,6 +31,9 @@ export function sockway(options: SockwayPluginOptions = {}): Plugin {
     setup(build) {
       const initial = build.initialOptions;
       initial.platform ??= 'browser';
+      // Node libraries dispatch on Function.name (mysql finds packet parsers by
+      // `Packet.name`): minified names broke its handshake.
+      initial.keepNames ??= true;
       // A free `Buffer`/`process`/… becomes an import of a module whose only export it is.
       if (globals) initial.inject = [...(initial.inject ?? []), ...Object.keys(sources).map((name) => `sockway-global:${name}`)];
 

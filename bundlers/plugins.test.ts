@@ -4,7 +4,9 @@
  * They run in real builds in e2e/esbuild-recipe.e2e.ts and e2e/webpack-recipe.e2e.ts.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { UserConfig } from 'vite';
 import { builtinTable } from '../vite/builtins.ts';
@@ -39,5 +41,28 @@ test('every built-in the table maps to a sockway module is exported as sockway/s
       if (crypto === 'full' && specifier === 'crypto') assert.equal(exports['./crypto']?.default, `./dist/client/${target.name}.js`);
       else assert.equal(exported?.default, `./dist/client/${target.name}.js`, `sockway/shims/${specifier}`);
     }
+  }
+});
+
+test('minified builds keep function and class names, which Node libraries dispatch on (mysql: Packet.name)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sockway-keep-names-'));
+  try {
+    writeFileSync(join(dir, 'entry.js'), 'function HandshakePacket() {}\nclass ResultSetPacket {}\nglobalThis.names = [HandshakePacket.name, ResultSetPacket.name];\n');
+    const esbuild = await import('esbuild');
+    const built = await esbuild.build({ entryPoints: [join(dir, 'entry.js')], bundle: true, minify: true, write: false, plugins: [esbuildPlugin()] });
+    const esbuildOutput = built.outputFiles[0]?.text ?? '';
+    const { default: webpack } = await import('webpack');
+    const stats = await new Promise<{ hasErrors(): boolean; toString(): string }>((resolve, reject) => {
+      webpack({ mode: 'production', context: dir, entry: './entry.js', output: { path: join(dir, 'out'), filename: 'main.js' }, plugins: [webpackPlugin({ globals: false })] }, (error, result) => (error || result === undefined ? reject(error ?? new Error('no stats')) : resolve(result)));
+    });
+    assert.equal(stats.hasErrors(), false, stats.toString());
+    const webpackOutput = readFileSync(join(dir, 'out', 'main.js'), 'utf8');
+    for (const output of [esbuildOutput, webpackOutput]) {
+      const names: unknown[] = [];
+      new Function('globalThis', output)({ set names(value: unknown[]) { names.push(...value); } });
+      assert.deepEqual(names, ['HandshakePacket', 'ResultSetPacket']);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

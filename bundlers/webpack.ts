@@ -44,12 +44,24 @@ function assertNever(value: never): never {
   throw new Error(`unexpected built-in target ${JSON.stringify(value)}`);
 }
 
+/**
+ * Node libraries dispatch on Function.name (mysql finds packet parsers by `Packet.name`),
+ * so webpack's own minimizer keeps function and class names, unless the app configured
+ * its JavaScript minification itself.
+ */
+function keepNames(compiler: Compiler): void {
+  const optimization = compiler.options.optimization as { minimizeOptions?: { javascript?: unknown } };
+  optimization.minimizeOptions ??= {};
+  optimization.minimizeOptions.javascript ??= { compress: { passes: 2 }, keepFnames: true, keepClassnames: true };
+}
+
 /** Creates the sockway webpack plugin. */
 export function sockway(options: SockwayPluginOptions = {}): WebpackPluginInstance {
   const { gateway, globals, crypto } = resolveOptions(options, 'sockway()');
   const table = builtinTable(crypto);
   return {
     apply(compiler: Compiler): void {
+      keepNames(compiler);
       compiler.hooks.normalModuleFactory.tap(NAME, (factory) => {
         // Before resolving, so `node:net` never reaches webpack's scheme handling.
         factory.hooks.beforeResolve.tap(NAME, (data) => {
