@@ -25,6 +25,8 @@ export interface ProcessAdditions {
   uptime(): number;
   memoryUsage: (() => MemoryUsage) & { rss(): number };
   emitWarning(warning: string | Error, type?: string | { type?: string; code?: string }, code?: string): void;
+  /** No memory limit is known to a page: 0, as Node reports an unknown constraint. */
+  constrainedMemory(): number;
 }
 
 /** Nanoseconds on the page's monotonic clock (performance.now(): µs or coarser in browsers). */
@@ -68,6 +70,7 @@ const additions: ProcessAdditions = {
   // Seconds since the page (or worker) started, as Node's since the process started.
   uptime: () => performance.now() / 1000,
   memoryUsage: Object.assign(memoryUsageNow, { rss: () => heap().total }),
+  constrainedMemory: () => 0,
   emitWarning(warning, type, code) {
     const options = typeof type === 'object' && type !== null ? type : { type, code };
     const name = warning instanceof Error ? warning.name : (options.type ?? 'Warning');
@@ -103,7 +106,7 @@ export { process };
 type Member = (...args: unknown[]) => unknown;
 const member = (name: string): Member => target[name] as Member;
 export const { env, argv, version, versions, browser, title } = process;
-export const { nextTick, cwd, uptime, memoryUsage, emitWarning } = process;
+export const { nextTick, cwd, uptime, memoryUsage, emitWarning, constrainedMemory } = process;
 // process.hrtime is this module's hrtime (the npm package has none).
 export { hrtime };
 export const on = member('on');

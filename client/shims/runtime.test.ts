@@ -35,6 +35,7 @@ test('process: the npm package\'s object, completed with hrtime, hrtime.bigint, 
   assert.equal(typeof process.uptime(), 'number');
   assert.deepEqual(Object.keys(process.memoryUsage()).sort(), Object.keys(globalThis.process.memoryUsage()).sort());
   assert.equal(typeof process.memoryUsage.rss(), 'number');
+  assert.equal(process.constrainedMemory(), 0, 'no constraint known');
   assert.equal(typeof process.nextTick, 'function');
 });
 

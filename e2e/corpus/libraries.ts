@@ -58,7 +58,7 @@ export const CORPUS: readonly CorpusLibrary[] = [
     page: 'mariadb',
     protocol: 'MySQL / MariaDB',
     server: 'MariaDB (mariadb-server)',
-    status: { missing: '`process.version` (an import-time Node version check; it calls `process.exit` otherwise)' },
+    status: { missing: '`process.version`, `process.versions.node` and `process.platform`: it checks the Node version at import (and calls `process.exit`), and sends the Node version and platform in every handshake. A page does not claim to be Node: libraries read `process.versions.node` to tell Node from a browser' },
     checks: 'login, typed parameterised queries, `execute`, `batch`, SQL errors, transaction, Pool; rows read back from Node',
     test: 'e2e/corpus/mysql.e2e.ts',
   },
