@@ -1329,10 +1329,14 @@ export class Session {
     else if (reliable) this.#maybeAck(frame.type === 'data' ? frame.data.length : 0);
   }
 
-  /** Cumulative ACK after ACK_FRAMES frames or ACK_BYTES of DATA, else within ACK_DELAY_MS. */
+  /**
+   * Cumulative ACK after ACK_FRAMES frames or ACK_BYTES of DATA, else within ACK_DELAY_MS;
+   * at once when no stream is left, so the peer soon has nothing to resume (an exiting
+   * process's last frames do not keep its session for the grace period).
+   */
   #maybeAck(payload: number): void {
     this.#unackedPayload += payload;
-    if (this.#receivedReliable - this.#ackedReceived >= ACK_FRAMES || this.#unackedPayload >= ACK_BYTES) {
+    if (this.#streams.size === 0 || this.#receivedReliable - this.#ackedReceived >= ACK_FRAMES || this.#unackedPayload >= ACK_BYTES) {
       this.#ackNow(true);
       return;
     }
