@@ -108,6 +108,14 @@ describe('sessions', () => {
     assert.equal(await v6d.ready, true, 'the next /56');
   });
 
+  test('maxSessionsPerClient: without trustProxy, X-Forwarded-For is ignored (anyone could send one): the peer address counts', T, async (t) => {
+    const { url } = await startGateway(t, { allow: ['*:*'], maxSessionsPerClient: 1 });
+    const first = attemptClient(t, url, { headers: { 'x-forwarded-for': '203.0.113.1' } });
+    assert.equal(await first.ready, true);
+    const spoofed = attemptClient(t, url, { headers: { 'x-forwarded-for': '203.0.113.2' } });
+    assert.equal((await spoofed.closeError)?.code, 'SOCKWAY_ERR_LIMIT', 'another header, the same peer: the same client');
+  });
+
   for (const limit of ['maxSessionsPerClient', 'maxSessions'] as const) {
     test(`${limit}: sessions waiting to resume count until resumed or expired; a RESUME is still admitted`, T, async (t) => {
       const target = await startTarget(t);
