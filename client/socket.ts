@@ -264,7 +264,7 @@ export class Socket extends Duplex {
     this._handle = handle;
     this.#initSocketHandle();
     handle.attachAccepted(stream, local, remote);
-    this.#tunnel.retain(this, this.#refed);
+    this.#applyRef();
     // Reading starts once 'connection' was emitted (the server calls read(0) then), as in Node,
     // where the first read comes on a later turn: no byte is read before the app sees the socket.
     if (pauseOnCreate) (this as unknown as { readableFlowing: boolean | null }).readableFlowing = false;
@@ -449,7 +449,7 @@ export class Socket extends Duplex {
       return;
     }
     handle.attach(result, request);
-    this.#tunnel.retain(this, this.#refed);
+    this.#applyRef();
   }
 
   /**
@@ -879,7 +879,7 @@ export class Socket extends Duplex {
       return this;
     }
     this.#refed = false;
-    if (this._handle.attached) this.#tunnel.retain(this, false);
+    this.#applyRef();
     return this;
   }
 
@@ -890,8 +890,19 @@ export class Socket extends Duplex {
       return this;
     }
     this.#refed = true;
-    if (this._handle.attached) this.#tunnel.retain(this, true);
+    this.#applyRef();
     return this;
+  }
+
+  /** @internal StreamHandle: whether the handle holds the process changed. */
+  _onHoldsLoop(handle: StreamHandle): void {
+    if (handle === this._handle) this.#applyRef();
+  }
+
+  /** Node: a ref'd socket keeps the process alive while its handle is active (handle.holdsLoop). */
+  #applyRef(): void {
+    const handle = this._handle;
+    if (handle !== null && handle.attached) this.#tunnel.retain(this, this.#refed && handle.holdsLoop);
   }
 
   // ---- properties ----

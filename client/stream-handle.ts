@@ -27,6 +27,8 @@ export interface HandleOwner {
   _tlsRequest?(): TlsOptions | null;
   /** TLS sockets: the gateway finished the handshake (SECURED). */
   _onSecured?(handle: StreamHandle, frame: SecuredFrame): void;
+  /** handle.holdsLoop may have changed (the socket re-applies its ref to the tunnel). */
+  _onHoldsLoop?(handle: StreamHandle): void;
 }
 
 type WriteCallback = (error?: Error | null) => void;
@@ -75,6 +77,8 @@ export class StreamHandle implements StreamHandler {
   readonly #unread: Uint8Array[] = [];
   /** The peer's END arrived behind unread bytes. */
   #endPending = false;
+  /** The peer's END arrived (libuv stops reading at EOF). */
+  #peerEnded = false;
   #delivering = false;
   #pendingWrite: WriteCallback | null = null;
   #closed = false;
@@ -112,6 +116,7 @@ export class StreamHandle implements StreamHandler {
     this.#unread.length = 0;
     this.#endPending = false;
     this.reading = false;
+    this.#owner._onHoldsLoop?.(this);
     return stream;
   }
 
@@ -152,6 +157,18 @@ export class StreamHandle implements StreamHandler {
     return this.#stream !== null && canSend(this.#stream.state);
   }
 
+  /**
+   * Whether the handle keeps a Node process alive, as an active libuv TCP handle or a
+   * pending request does: while it connects, reads (readStart, not stopped, no EOF yet),
+   * or has a write waiting for the stream to take it. A paused socket (before any read,
+   * or with its buffer full) and one whose peer ended do not.
+   */
+  get holdsLoop(): boolean {
+    if (this.#closed || this.#stream === null) return false;
+    if (this.#phase !== 'stream') return true;
+    return this.#pendingWrite !== null || (this.reading && !this.#peerEnded);
+  }
+
   /** The session stream (for stats), if bound. */
   get stream(): SessionStream | null {
     return this.#stream;
@@ -180,7 +197,10 @@ export class StreamHandle implements StreamHandler {
       drained = stream.write(chunk);
     }
     if (drained) callback();
-    else this.#pendingWrite = callback;
+    else {
+      this.#pendingWrite = callback;
+      this.#owner._onHoldsLoop?.(this);
+    }
   }
 
   /** Half-closes (END after queued data). */
@@ -191,7 +211,9 @@ export class StreamHandle implements StreamHandler {
 
   /** libuv readStart: the socket wants data; bytes held while it did not are delivered now. */
   readStart(): void {
+    const was = this.reading;
     this.reading = true;
+    if (!was) this.#owner._onHoldsLoop?.(this);
     if (this.#grantOnRead) {
       // consume(0) announces the first window (pauseOnConnect holds it back until here).
       this.#grantOnRead = false;
@@ -203,7 +225,9 @@ export class StreamHandle implements StreamHandler {
 
   /** libuv readStop: no more credit until readStart(). */
   readStop(): void {
+    if (!this.reading) return;
     this.reading = false;
+    this.#owner._onHoldsLoop?.(this);
   }
 
   /** Closes the stream: 'reset' makes the gateway send a TCP RST, 'destroy' closes it plainly. */
@@ -225,6 +249,7 @@ export class StreamHandle implements StreamHandler {
     const pending = this.#pendingWrite;
     this.#pendingWrite = null;
     pending?.(error);
+    this.#owner._onHoldsLoop?.(this);
   }
 
   // ---- StreamHandler ----
@@ -244,6 +269,8 @@ export class StreamHandle implements StreamHandler {
     this.#local = local;
     this.#remote = remote;
     atAppBoundary(() => this.#owner._afterConnect(this));
+    // Connected: from now on only reads and writes hold the process.
+    this.#owner._onHoldsLoop?.(this);
   }
 
   onData(data: Uint8Array): void {
@@ -252,6 +279,8 @@ export class StreamHandle implements StreamHandler {
   }
 
   onEnd(): void {
+    this.#peerEnded = true;
+    this.#owner._onHoldsLoop?.(this);
     if (this.#unread.length === 0) atAppBoundary(() => this.#owner._onEnd(this));
     else this.#endPending = true;
   }
@@ -304,6 +333,9 @@ export class StreamHandle implements StreamHandler {
   onDrain(): void {
     const pending = this.#pendingWrite;
     this.#pendingWrite = null;
-    if (pending !== null) atAppBoundary(() => pending());
+    if (pending !== null) {
+      this.#owner._onHoldsLoop?.(this);
+      atAppBoundary(() => pending());
+    }
   }
 }

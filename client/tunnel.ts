@@ -10,6 +10,7 @@ import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts
 import { type Limits, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from '../shared/protocol.ts';
 import { Session, type SessionStats, type SessionStream, type StreamHandler, type StreamStats } from '../shared/session.ts';
 import { createNet, type NetModule } from './net.ts';
+import { closeOnExit } from './close-on-exit.ts';
 import type { TunnelCore } from './tunnel-core.ts';
 import { type WebSocketConstructor, WebSocketTransport } from './websocket-transport.ts';
 
@@ -106,8 +107,10 @@ class TunnelImpl implements TunnelCore, Tunnel {
   readonly #options: TunnelOptions;
   #session: Session | null = null;
   #transport: WebSocketTransport | null = null;
-  /** Active sockets and whether each is ref'd. */
+  /** Active sockets and servers, and whether each holds a Node process now. */
   readonly #active = new Map<object, boolean>();
+  /** How many of #active hold the process. */
+  #holding = 0;
   readonly #listeners = new Map<keyof TunnelEvents, Set<(event: never) => void>>();
   /** Reconnecting: when the link dropped, tries so far, the pending retry. */
   #downSince = 0;
@@ -145,12 +148,17 @@ class TunnelImpl implements TunnelCore, Tunnel {
   }
 
   retain(socket: object, ref: boolean): void {
+    const was = this.#active.get(socket) ?? false;
     this.#active.set(socket, ref);
+    if (was === ref) return;
+    this.#holding += ref ? 1 : -1;
     this.#applyRef();
   }
 
   release(socket: object): void {
-    this.#active.delete(socket);
+    const was = this.#active.get(socket) ?? false;
+    if (!this.#active.delete(socket) || !was) return;
+    this.#holding -= 1;
     this.#applyRef();
   }
 
@@ -203,6 +211,7 @@ class TunnelImpl implements TunnelCore, Tunnel {
     if (current !== null) this.#retire(current.closeError);
     const transport = this.#newTransport();
     if (!(transport instanceof WebSocketTransport)) return transport;
+    let forget = (): void => {};
     const session: Session = new Session({
       role: 'client',
       transport,
@@ -222,6 +231,7 @@ class TunnelImpl implements TunnelCore, Tunnel {
         this.#emit('reconnect', value);
       },
       onClose: (error) => {
+        forget();
         if (this.#session !== session) return;
         this.#session = null;
         this.#transport = null;
@@ -231,6 +241,8 @@ class TunnelImpl implements TunnelCore, Tunnel {
     this.#session = session;
     this.#transport = transport;
     this.#applyRef();
+    // The process or page ends: GOAWAY and a normal close, so the gateway frees the session now.
+    if (session.state !== 'closed') forget = closeOnExit((reason) => session.close(wireError({ code: SockwayErrorCode.GoingAway, message: reason })));
     return session;
   }
 
@@ -322,11 +334,9 @@ class TunnelImpl implements TunnelCore, Tunnel {
     return [...own.filter((protocol) => protocol !== SUBPROTOCOL), SUBPROTOCOL, `${TOKEN_SUBPROTOCOL_PREFIX}${value}`];
   }
 
-  /** Node: the WebSocket keeps the process alive only while a ref'd socket is active. */
+  /** Node: the WebSocket keeps the process alive only while a socket or server holds it. */
   #applyRef(): void {
-    let ref = false;
-    for (const refed of this.#active.values()) if (refed) { ref = true; break; }
-    this.#transport?.setRef(ref);
+    this.#transport?.setRef(this.#holding > 0);
   }
 }
 

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { pickEviction } from './eviction.ts';
-import { type AttemptedClient, attemptClient, client, open, startGateway, startTarget, until } from './testing/harness.ts';
+import { encodeFrame } from '../shared/frame.ts';
+import { type AttemptedClient, HELLO, attemptClient, open, openFrame, rawSocket, startGateway, startTarget, until } from './testing/harness.ts';
 
 const T = { timeout: 20_000 };
 
@@ -81,12 +82,20 @@ describe('fair admission at maxSessions', () => {
   });
 
   test('sessions waiting to resume are evictable too (they count against maxSessions at HELLO)', T, async (t) => {
+    // The destination ends each connection at once: a stream that is over, whose last frames
+    // (OPENED, END) the client has not acknowledged yet, so its session waits to be resumed.
+    const closing = await startTarget(t, (socket) => socket.end());
     const { url, gateway } = await startGateway(t, { allow: ['127.0.0.1:*'], maxSessions: 2, trustProxy: 1, keepaliveInterval: 0, resumeGracePeriod: 60_000 });
-    // Both from 127.0.0.1 (no X-Forwarded-For).
-    const a = await client(t, url, { resumable: true });
-    const b = await client(t, url, { resumable: true });
-    a.transport.ws.terminate();
-    b.transport.ws.terminate();
+    // Both from 127.0.0.1 (no X-Forwarded-For), raw: they never ACK.
+    for (let i = 0; i < 2; i += 1) {
+      const raw = await rawSocket(t, url);
+      raw.ws.send(HELLO);
+      raw.ws.send(openFrame(1, '127.0.0.1', closing.port));
+      await until(() => raw.frames().some((frame) => frame.type === 'end'), 'the destination\'s END');
+      raw.ws.send(encodeFrame({ type: 'end', streamId: 1 }));
+      await until(() => gateway.stats().streams.length === 0 && gateway.stats().tcpSockets === 0, 'the stream to be over');
+      raw.ws.terminate();
+    }
     await until(() => gateway.stats().detachedSessions === 2, 'both sessions to detach');
     const newcomer = attemptClient(t, url, from('203.0.113.3'));
     assert.equal(await newcomer.ready, true);

@@ -108,11 +108,23 @@ describe('sessions', () => {
     assert.equal(await v6d.ready, true, 'the next /56');
   });
 
+  test('maxSessionsPerClient: without trustProxy, X-Forwarded-For is ignored (anyone could send one): the peer address counts', T, async (t) => {
+    const { url } = await startGateway(t, { allow: ['*:*'], maxSessionsPerClient: 1 });
+    const first = attemptClient(t, url, { headers: { 'x-forwarded-for': '203.0.113.1' } });
+    assert.equal(await first.ready, true);
+    const spoofed = attemptClient(t, url, { headers: { 'x-forwarded-for': '203.0.113.2' } });
+    assert.equal((await spoofed.closeError)?.code, 'SOCKWAY_ERR_LIMIT', 'another header, the same peer: the same client');
+  });
+
   for (const limit of ['maxSessionsPerClient', 'maxSessions'] as const) {
     test(`${limit}: sessions waiting to resume count until resumed or expired; a RESUME is still admitted`, T, async (t) => {
-      const { url, gateway } = await startGateway(t, { allow: ['*:*'], [limit]: 2, resumeGracePeriod: 1_500 });
+      const target = await startTarget(t);
+      const { url, gateway } = await startGateway(t, { allow: ['127.0.0.1:*'], [limit]: 2, resumeGracePeriod: 1_500 });
       const a = await client(t, url, { resumable: true });
       const b = await client(t, url, { resumable: true });
+      // Each has a connection open (without one, a session has nothing to resume and ends on a drop).
+      await open(a, '127.0.0.1', target.port).opened.promise;
+      await open(b, '127.0.0.1', target.port).opened.promise;
       // Both links drop: the gateway keeps both sessions for their grace period.
       a.transport.ws.terminate();
       b.transport.ws.terminate();
@@ -133,6 +145,22 @@ describe('sessions', () => {
       assert.equal(await attemptClient(t, url).ready, true);
     });
   }
+
+  test('maxSessionsPerClient: a session with nothing to resume (no stream, everything acknowledged) ends when its WebSocket drops and never holds a place', T, async (t) => {
+    const target = await startTarget(t);
+    const { url, gateway, logs } = await startGateway(t, { allow: ['127.0.0.1:*'], maxSessionsPerClient: 2 });
+    // Five short-lived clients in a row, each dropping its link after its work: a limit of 2 admits all.
+    for (let i = 0; i < 5; i += 1) {
+      const c = await client(t, url, { resumable: true });
+      await assertEchoes(c, target.port, `client ${i}`);
+      await until(() => c.session.streamCount === 0 && c.session.sessionStats().replayBytes === 0 && gateway.stats().replayBytes === 0, 'both sides to be done and acknowledged');
+      c.transport.ws.terminate();
+      await until(() => gateway.sessions === 0, 'the gateway to end the session at once');
+      assert.equal(gateway.stats().detachedSessions, 0);
+      assert.equal(c.session.state, 'closed', 'the client does not try to resume it either');
+    }
+    assert.ok(!logs.some((entry) => entry.event === 'session-detached'), 'no session was kept to resume');
+  });
 
   test('handshakeTimeout: no HELLO → GOAWAY SOCKWAY_ERR_PROTOCOL, close 1002', T, async (t) => {
     const { url, logs } = await startGateway(t, { allow: ['*:*'], handshakeTimeout: 50 });

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import { encodeFrame, type Frame } from '../shared/frame.ts';
-import { HELLO, goawayOf, rawSocket, startGateway, until, type RawSocket } from './testing/harness.ts';
+import { HELLO, goawayOf, openFrame, rawSocket, startGateway, startTarget, until, type RawSocket, type Started } from './testing/harness.ts';
 
 const T = { timeout: 30_000 };
 
@@ -18,14 +18,25 @@ function welcomeOf(raw: RawSocket): Welcome | undefined {
   return raw.frames().find((frame): frame is Welcome => frame.type === 'welcome');
 }
 
-/** A new session from `localAddress`: HELLO, then its WELCOME. */
-async function hello(t: TestContext, url: string, localAddress: string): Promise<{ raw: RawSocket; welcome: Welcome }> {
+/**
+ * A new session from `localAddress` with a stream open to `port` (a session without one
+ * has nothing to resume and ends on a drop): HELLO, its WELCOME, OPEN, its OPENED.
+ */
+async function hello(t: TestContext, url: string, localAddress: string, port: number): Promise<{ raw: RawSocket; welcome: Welcome }> {
   const raw = await rawSocket(t, url, { localAddress });
   raw.ws.send(HELLO);
   await until(() => welcomeOf(raw) !== undefined || goawayOf(raw.frames()) !== undefined, 'WELCOME or GOAWAY');
   const welcome = welcomeOf(raw);
   assert.ok(welcome !== undefined, `refused: ${goawayOf(raw.frames())?.error.message}`);
+  raw.ws.send(openFrame(1, '127.0.0.1', port));
+  await until(() => raw.frames().some((frame) => frame.type === 'opened'), 'OPENED');
   return { raw, welcome };
+}
+
+/** A gateway that lets sessions open streams to an echo target on 127.0.0.1. */
+async function gatewayAndTarget(t: TestContext, options: Parameters<typeof startGateway>[1] = {}): Promise<Started & { target: number }> {
+  const target = await startTarget(t);
+  return { ...await startGateway(t, { allow: ['127.0.0.1:*'], keepaliveInterval: 0, ...options }), target: target.port };
 }
 
 /** RESUME of `sessionId` with `resumeToken` from `localAddress`: its first answer (WELCOME or GOAWAY). */
@@ -46,9 +57,9 @@ async function drop(raw: RawSocket): Promise<void> {
 
 describe('RESUME and admission', () => {
   test('sessions created at address A and resumed from B still count against A (finding 5)', T, async (t) => {
-    const { url, gateway } = await startGateway(t, { allow: [], maxSessionsPerClient: 2, keepaliveInterval: 0 });
+    const { url, gateway, target } = await gatewayAndTarget(t, { maxSessionsPerClient: 2 });
     // A fills its limit and drops both WebSockets: the sessions wait to be resumed.
-    const sessions = [await hello(t, url, '127.0.0.3'), await hello(t, url, '127.0.0.3')];
+    const sessions = [await hello(t, url, '127.0.0.3', target), await hello(t, url, '127.0.0.3', target)];
     for (const { raw } of sessions) await drop(raw);
     await until(() => gateway.stats().detachedSessions === 2, 'both sessions detached');
     // B resumes them: allowed (a client may move), but they are still A's.
@@ -66,8 +77,8 @@ describe('RESUME and admission', () => {
   });
 
   test('a resume token resumes a session at most twice: once as the current token, once as the previous one (finding 9)', T, async (t) => {
-    const { url, gateway } = await startGateway(t, { allow: [], keepaliveInterval: 0 });
-    const { raw, welcome } = await hello(t, url, '127.0.0.1');
+    const { url, gateway, target } = await gatewayAndTarget(t);
+    const { raw, welcome } = await hello(t, url, '127.0.0.1', target);
     await drop(raw);
     await until(() => gateway.stats().detachedSessions === 1, 'the session detached');
     // Two RESUMEs with the same token, one after the other (a thief racing the page).
@@ -83,8 +94,8 @@ describe('RESUME and admission', () => {
   });
 
   test('an unknown session and a wrong token get the same answer (finding 9)', T, async (t) => {
-    const { url, gateway } = await startGateway(t, { allow: [], keepaliveInterval: 0 });
-    const { raw, welcome } = await hello(t, url, '127.0.0.1');
+    const { url, gateway, target } = await gatewayAndTarget(t);
+    const { raw, welcome } = await hello(t, url, '127.0.0.1', target);
     await drop(raw);
     await until(() => gateway.stats().detachedSessions === 1, 'the session detached');
     const wrongToken = await resume(t, url, '127.0.0.1', welcome.sessionId, new Uint8Array(16));
@@ -99,8 +110,8 @@ describe('RESUME and admission', () => {
 });
 
 test('the session id and resume token never appear in the gateway log, a tag of the id does (issue 12 finding 9)', T, async (t) => {
-  const { url, gateway, logs } = await startGateway(t, { allow: [], keepaliveInterval: 0 });
-  const { raw, welcome } = await hello(t, url, '127.0.0.1');
+  const { url, gateway, logs, target } = await gatewayAndTarget(t);
+  const { raw, welcome } = await hello(t, url, '127.0.0.1', target);
   await drop(raw);
   await until(() => gateway.stats().detachedSessions === 1, 'the session detached');
   await resume(t, url, '127.0.0.1', welcome.sessionId, welcome.resumeToken);

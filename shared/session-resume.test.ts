@@ -100,6 +100,9 @@ function setup(options: { gatewayResumable?: boolean; maxReplayBytes?: number; w
   return harness;
 }
 
+/** An OPEN to some origin (the gateway side answers every OPEN at once). */
+const OPEN = { host: 'origin', port: 7, family: 0, localAddress: '', localPort: 0, noDelay: false, keepAlive: false, keepAliveInitialDelay: 0 } as const;
+
 async function settle(rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise((resolve) => setImmediate(resolve));
 }
@@ -173,6 +176,8 @@ test('resume: both directions survive repeated drops with frames in flight, no b
 
 test('resume: the token rotates on every resume; an old or wrong token is refused with SOCKWAY_ERR_RESUME_FAILED', async () => {
   const h = setup();
+  // A stream to carry on: a session with nothing to resume is not resumed.
+  assert.ok(h.client.open(OPEN, new Sink()));
   await settle();
   const first = h.pair.tap.find((t) => t.frame.type === 'welcome')?.frame;
   assert.ok(first?.type === 'welcome');
@@ -279,11 +284,13 @@ test('resume: writes queue while detached and go out after the resume; the repla
 test('liveness: a link that delivers nothing after a PING is torn down and the session detaches; any traffic counts as alive', async () => {
   const pair = createTransportPair();
   const detached: number[] = [];
-  new Session({ role: 'gateway', transport: pair.b, timers, resumable: true });
+  new Session({ role: 'gateway', transport: pair.b, timers, resumable: true, onListen: () => new Sink() });
   const client = new Session({
     role: 'client', transport: pair.a, timers, resumable: true, keepaliveInterval: 10, keepaliveTimeout: 40,
     onDetach: (info) => detached.push(info.code),
   });
+  // A listener to keep: a session with nothing to resume ends on a drop instead.
+  assert.ok(client.listen({ host: '127.0.0.1', port: 0, backlog: 511, exclusive: false, ipv6Only: false }, new Sink()));
   await settle();
   await new Promise((resolve) => setTimeout(resolve, 30));
   assert.ok(client.rtt >= 0, 'PONGs answered: the link is alive');
@@ -295,4 +302,106 @@ test('liveness: a link that delivers nothing after a PING is torn down and the s
   assert.equal(client.detached, true);
   assert.equal(client.state, 'open', 'the session itself lives on, waiting for resume()');
   client.close();
+});
+
+/** Waits (on real timers: the ACK delay is 50 ms) until neither side holds unacknowledged frames. */
+async function acknowledged(h: Resumable): Promise<void> {
+  for (let i = 0; i < 100 && (h.client.sessionStats().replayBytes > 0 || h.gateway.sessionStats().replayBytes > 0); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.equal(h.client.sessionStats().replayBytes, 0);
+  assert.equal(h.gateway.sessionStats().replayBytes, 0);
+}
+
+test('nothing to resume: a session without streams and with everything acknowledged ends when its transport drops, on both sides', async () => {
+  const h = setup();
+  const sink = new Sink();
+  const stream = h.client.open(OPEN, sink);
+  assert.ok(stream);
+  sink.stream = stream;
+  await settle();
+  stream.write(new Uint8Array(100));
+  stream.end();
+  (h.gateway.stream(stream.id) as SessionStream).end();
+  await settle();
+  assert.equal(h.client.streamCount, 0);
+  assert.equal(h.gateway.streamCount, 0);
+  // The last frames of the last stream are acknowledged at once, not after the ACK delay.
+  assert.equal(h.client.sessionStats().replayBytes, 0);
+  assert.equal(h.gateway.sessionStats().replayBytes, 0);
+  h.pair.drop();
+  await settle();
+  assert.deepEqual(h.detaches, [], 'neither side waits for a resume');
+  assert.equal(h.client.state, 'closed');
+  assert.equal(h.gateway.state, 'closed');
+  assert.equal(h.client.closeError?.code, SockwayErrorCode.GatewayClosed);
+  // A RESUME of it is refused like that of any ended session.
+  const again = createTransportPair();
+  h.acceptConnection(again.b);
+  assert.equal(h.client.resume(again.a), false, 'a client session that ended has nothing to resume');
+});
+
+test('nothing to resume: a frame the peer has not acknowledged keeps the session waiting for a resume (the peer may lack it)', async () => {
+  const h = setup();
+  const sink = new Sink();
+  const stream = h.client.open(OPEN, sink);
+  assert.ok(stream);
+  sink.stream = stream;
+  stream.end();
+  await settle();
+  await acknowledged(h);
+  // The gateway's last frames (DATA, END) go out and end its stream; the link drops before
+  // they arrive, so the client lacks them.
+  const gatewayStream = h.gateway.stream(stream.id) as SessionStream;
+  gatewayStream.write(new Uint8Array([1, 2, 3]));
+  gatewayStream.end();
+  assert.equal(h.gateway.streamCount, 0, 'the stream is over on the gateway');
+  assert.ok(h.gateway.sessionStats().replayBytes > 0);
+  h.pair.drop();
+  await settle();
+  assert.ok(h.detaches.includes('gateway'), 'the gateway keeps its unacknowledged frames for a resume');
+  assert.equal(h.gateway.state, 'open');
+  h.reconnect();
+  await settle();
+  assert.equal(h.gateway.detached, false);
+  assert.deepEqual(sink.bytes(), new Uint8Array([1, 2, 3]));
+  assert.equal(sink.ended, true);
+});
+
+test('nothing to resume: a client OPEN the gateway never saw goes to a fresh session when the resume is refused (the gateway had ended)', async () => {
+  const h = setup();
+  const unprocessed: number[] = [];
+  const pair = createTransportPair({ autoFlush: false });
+  const gatewayClosed: Array<string | undefined> = [];
+  const gateway = new Session({ role: 'gateway', transport: pair.b, timers, resumable: true, onClose: (error) => gatewayClosed.push(error?.code) });
+  const client = new Session({
+    role: 'client', transport: pair.a, timers, keepaliveInterval: 0, resumable: true,
+    onUnprocessed: (stream) => {
+      unprocessed.push(stream.id);
+      return true;
+    },
+  });
+  await pair.flush();
+  await pair.flush();
+  assert.equal(client.version, 2);
+  // The OPEN is on its way when the link drops: the client has a stream, the gateway none.
+  const sink = new Sink();
+  const stream = client.open(OPEN, sink);
+  assert.ok(stream);
+  pair.drop();
+  await settle();
+  assert.equal(client.detached, true, 'the client has a stream to resume');
+  assert.deepEqual(gatewayClosed, [SockwayErrorCode.GatewayClosed], 'the gateway had nothing: ended at once');
+  // The resume finds no session (the registry is the gateway of setup(), which never saw this one).
+  const next = createTransportPair();
+  h.acceptConnection(next.b);
+  assert.equal(client.resume(next.a), true);
+  await settle();
+  const refusal = next.tap.find((t) => t.from === 'b' && t.frame.type === 'goaway')?.frame;
+  assert.ok(refusal?.type === 'goaway');
+  assert.equal(refusal.error.code, SockwayErrorCode.ResumeFailed);
+  assert.deepEqual(unprocessed, [stream.id], 'the unanswered OPEN is handed back, to be sent on a fresh session');
+  assert.deepEqual(sink.errors, [], 'the socket sees nothing');
+  assert.equal(client.state, 'closed');
+  void gateway;
 });

@@ -978,12 +978,13 @@ export class Session {
 
   /**
    * Drops the transport as a network failure would (keepalive timeout, tests): a
-   * resumable session detaches at once (onDetach), any other fails when it closes.
+   * resumable session with something to resume detaches at once (onDetach), any other
+   * ends when it closes.
    */
   dropTransport(reason = 'connection dropped'): void {
     const transport = this.#transport;
     if (this.#state === 'closed' || transport === DETACHED) return;
-    if (this.#canResume()) this.#detach({ code: CloseCode.Abnormal, reason, wasOpen: true });
+    if (this.#canResume() && this.#hasStateToResume()) this.#detach({ code: CloseCode.Abnormal, reason, wasOpen: true });
     abortTransport(transport, reason);
   }
 
@@ -1336,10 +1337,14 @@ export class Session {
     else if (reliable) this.#maybeAck(frame.type === 'data' ? frame.data.length : 0);
   }
 
-  /** Cumulative ACK after ACK_FRAMES frames or ACK_BYTES of DATA, else within ACK_DELAY_MS. */
+  /**
+   * Cumulative ACK after ACK_FRAMES frames or ACK_BYTES of DATA, else within ACK_DELAY_MS;
+   * at once when no stream is left, so the peer soon has nothing to resume (an exiting
+   * process's last frames do not keep its session for the grace period).
+   */
   #maybeAck(payload: number): void {
     this.#unackedPayload += payload;
-    if (this.#receivedReliable - this.#ackedReceived >= ACK_FRAMES || this.#unackedPayload >= ACK_BYTES) {
+    if (this.#streams.size === 0 || this.#receivedReliable - this.#ackedReceived >= ACK_FRAMES || this.#unackedPayload >= ACK_BYTES) {
       this.#ackNow(true);
       return;
     }
@@ -1408,6 +1413,16 @@ export class Session {
 
   #canResume(): boolean {
     return this.#resumable && this.#reliable && this.#handshaken && this.#state === 'open' && this.#closeError === null && !this.#goingAway;
+  }
+
+  /**
+   * Whether a drop would lose anything: a live stream (listeners and queries included), a
+   * reliable frame the peer has not acknowledged, or one still queued. Without any, the
+   * session ends on a drop instead of detaching (PROTOCOL.md#nothing-to-resume): a closed
+   * page or an exited process holds no quota for the grace period.
+   */
+  #hasStateToResume(): boolean {
+    return this.#streams.size > 0 || this.#sentReliable > this.#replayBase || this.#control.some(isReliableMessage);
   }
 
   /** The transport is gone but the session stays: streams keep their state, writes queue. */
@@ -1670,7 +1685,7 @@ export class Session {
 
   #onTransportClose(info: TransportCloseInfo): void {
     if (this.#state === 'closed') return;
-    if (this.#canResume()) {
+    if (this.#canResume() && this.#hasStateToResume()) {
       this.#detach(info);
       return;
     }
