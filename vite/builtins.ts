@@ -34,19 +34,46 @@ export const PACKAGE_BUILTINS: Readonly<Record<string, string>> = {
   stream: 'readable-stream',
   'stream/promises': 'readable-stream/lib/stream/promises.js',
   string_decoder: 'string_decoder',
-  process: 'process',
   util: 'util',
   'util/types': 'util/support/types.js',
-  timers: 'timers-browserify',
   assert: 'assert',
   url: 'url',
   os: 'os-browserify',
 };
 
+/** Built-ins implemented by sockway's shims: specifier → module in client/. */
+export const CLIENT_SHIMS: Readonly<Record<string, string>> = {
+  process: 'shims/process',
+  timers: 'shims/timers',
+  'timers/promises': 'shims/timers-promises',
+  perf_hooks: 'shims/perf-hooks',
+  fs: 'shims/fs',
+  'fs/promises': 'shims/fs-promises',
+};
+
+/**
+ * Globals injected into code that uses them without importing them (Node code's `Buffer`,
+ * `process`, timers…): name → [module in client/, export ('default' for the default)].
+ */
+export const INJECTED_GLOBALS: Readonly<Record<string, readonly [module: string, exportName: string]>> = {
+  Buffer: ['shims/buffer', 'Buffer'],
+  process: ['shims/process', 'default'],
+  global: ['shims/global', 'default'],
+  __dirname: ['shims/dirname', '__dirname'],
+  __filename: ['shims/dirname', '__filename'],
+  setTimeout: ['shims/timers', 'setTimeout'],
+  setInterval: ['shims/timers', 'setInterval'],
+  setImmediate: ['shims/timers', 'setImmediate'],
+  clearTimeout: ['shims/timers', 'clearTimeout'],
+  clearInterval: ['shims/timers', 'clearInterval'],
+  clearImmediate: ['shims/timers', 'clearImmediate'],
+};
+
+/** CommonJS files the shims import by path, which Vite's dev server must pre-bundle. */
+export const SHIM_PACKAGE_FILES = ['buffer/index.js', 'process/browser.js'] as const;
+
 /** Built-ins a page cannot have; libraries feature-check them or use them only on paths a page never takes. */
 export const EMPTY_BUILTINS = [
-  'fs',
-  'fs/promises',
   'child_process',
   'worker_threads',
   'cluster',
@@ -54,7 +81,6 @@ export const EMPTY_BUILTINS = [
   'readline',
   'v8',
   'vm',
-  'perf_hooks',
   'tty',
   'inspector',
 ] as const;
@@ -82,6 +108,9 @@ export function builtinTable(crypto: CryptoChoice): ReadonlyMap<string, BuiltinT
   both('http', { kind: 'client', name: 'shims/http' });
   both('https', { kind: 'client', name: 'shims/http' });
   both('path', { kind: 'client', name: 'shims/path' });
+  // Node's Timeout objects (unref/refresh), promise timers, performance.now(), the npm
+  // process with hrtime/uptime/memoryUsage, and an fs whose calls fail with ENOSYS.
+  for (const [name, shim] of Object.entries(CLIENT_SHIMS)) both(name, { kind: 'client', name: shim });
   if (crypto !== false) both('crypto', { kind: 'client', name: crypto === 'full' ? 'crypto/full' : 'crypto/basic' });
   for (const [name, request] of Object.entries(PACKAGE_BUILTINS)) both(name, { kind: 'package', request });
   for (const name of EMPTY_BUILTINS) both(name, { kind: 'empty' });

@@ -85,12 +85,10 @@ test('the other built-ins resolve to npm packages as if sockway\'s client import
   resolveCalls.length = 0;
   assert.deepEqual(await resolve(plugin, 'stream'), { id: '/resolved/readable-stream' });
   assert.deepEqual(await resolve(plugin, 'node:util/types'), { id: '/resolved/util/support/types.js' });
-  assert.deepEqual(await resolve(plugin, 'timers'), { id: '/resolved/timers-browserify' });
   assert.deepEqual(await resolve(plugin, 'os'), { id: '/resolved/os-browserify' });
   assert.deepEqual(resolveCalls, [
     { request: 'readable-stream', importer: NET_ENTRY, skipSelf: true },
     { request: 'util/support/types.js', importer: NET_ENTRY, skipSelf: true },
-    { request: 'timers-browserify', importer: NET_ENTRY, skipSelf: true },
     { request: 'os-browserify', importer: NET_ENTRY, skipSelf: true },
   ]);
 });
@@ -104,7 +102,7 @@ test('every module the table names exists, and every package resolves from the c
       if (target.kind === 'package') assert.ok(existsSync(require.resolve(target.request.includes('/') ? target.request : `${target.request}/`)), `${specifier} → ${target.request}`);
     }
   }
-  assert.deepEqual(Object.keys(PACKAGE_BUILTINS).sort(), ['assert', 'events', 'os', 'process', 'stream', 'stream/promises', 'string_decoder', 'timers', 'url', 'util', 'util/types']);
+  assert.deepEqual(Object.keys(PACKAGE_BUILTINS).sort(), ['assert', 'events', 'os', 'stream', 'stream/promises', 'string_decoder', 'url', 'util', 'util/types']);
 });
 
 test('what a page cannot have is an empty module: CommonJS in builds, ESM when Vite serves it', async () => {
@@ -113,11 +111,11 @@ test('what a page cannot have is an empty module: CommonJS in builds, ESM when V
     assert.equal(await resolve(plugin, name), `\0sockway:empty:${name}`);
     assert.equal(await resolve(plugin, `node:${name}`), `\0sockway:empty:${name}`);
   }
-  assert.deepEqual([...EMPTY_BUILTINS].sort(), ['child_process', 'cluster', 'dgram', 'fs', 'fs/promises', 'inspector', 'perf_hooks', 'readline', 'tty', 'v8', 'vm', 'worker_threads']);
+  assert.deepEqual([...EMPTY_BUILTINS].sort(), ['child_process', 'cluster', 'dgram', 'inspector', 'readline', 'tty', 'v8', 'vm', 'worker_threads']);
   call(plugin, 'configResolved', { command: 'build' });
-  assert.equal(call(plugin, 'load', '\0sockway:empty:fs'), 'module.exports = {};\n');
+  assert.equal(call(plugin, 'load', '\0sockway:empty:vm'), 'module.exports = {};\n');
   call(plugin, 'configResolved', { command: 'serve' });
-  assert.equal(call(plugin, 'load', '\0sockway:empty:fs'), 'export default {};\n');
+  assert.equal(call(plugin, 'load', '\0sockway:empty:vm'), 'export default {};\n');
 });
 
 test('optional native addons (pg-native, cpu-features, *.node) throw MODULE_NOT_FOUND when required', async () => {
@@ -143,16 +141,17 @@ test('server-side environments (SSR) keep Node\'s modules', () => {
 test('config: pre-bundled dependencies keep net/tls/dns as imports, get the shims, and globals injected', async () => {
   const config = call(sockway(), 'config') as UserConfig;
   assert.deepEqual(config.optimizeDeps?.exclude, ['net', 'node:net', 'tls', 'node:tls', 'dns', 'node:dns', 'dns/promises', 'node:dns/promises', 'sockway']);
-  assert.deepEqual(config.optimizeDeps?.include, ['buffer', 'events', 'readable-stream', 'readable-stream/lib/stream/promises.js', 'string_decoder', 'process', 'util', 'util/support/types.js', 'timers-browserify', 'assert', 'url', 'os-browserify']);
+  assert.deepEqual(config.optimizeDeps?.include, ['buffer/index.js', 'process/browser.js', 'events', 'readable-stream', 'readable-stream/lib/stream/promises.js', 'string_decoder', 'util', 'util/support/types.js', 'assert', 'url', 'os-browserify']);
   const options = config.optimizeDeps?.rolldownOptions as { transform: { inject: Record<string, string | [string, string]> }; plugins: Rolldown.Plugin[] };
   const inject = options.transform.inject;
-  assert.deepEqual(Object.keys(inject), ['Buffer', '__dirname', '__filename', 'process', 'global', 'setImmediate']);
+  assert.deepEqual(Object.keys(inject), ['Buffer', 'process', 'global', '__dirname', '__filename', 'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate']);
   assert.equal((inject['Buffer'] as [string, string])[0], `${CLIENT}shims/buffer.ts`);
   assert.deepEqual(inject['__dirname'], [`${CLIENT}shims/dirname.ts`, '__dirname']);
   assert.equal((inject['Buffer'] as [string, string])[1], 'Buffer');
-  assert.match(inject['process'] as string, /node_modules[\\/]process[\\/]browser\.js$/);
+  assert.equal(inject['process'], `${CLIENT}shims/process.ts`);
   assert.equal(inject['global'], `${CLIENT}shims/global.ts`);
-  assert.match((inject['setImmediate'] as [string, string])[0], /node_modules[\\/]timers-browserify[\\/]main\.js$/);
+  assert.deepEqual(inject['setImmediate'], [`${CLIENT}shims/timers.ts`, 'setImmediate']);
+  assert.deepEqual(inject['setTimeout'], [`${CLIENT}shims/timers.ts`, 'setTimeout']);
   for (const value of Object.values(inject)) assert.ok(existsSync(typeof value === 'string' ? value : value[0]));
   assert.deepEqual(config.build?.rolldownOptions, { transform: options.transform }, 'vite build injects the same');
   assert.deepEqual(config.worker?.rolldownOptions, { transform: options.transform }, 'and so do worker bundles');
@@ -166,10 +165,11 @@ test('config: pre-bundled dependencies keep net/tls/dns as imports, get the shim
   for (const shared of ['net', 'node:tls', 'dns', 'dns/promises']) assert.equal(await resolve(prebundle!, shared), null, shared);
   assert.equal(await resolve(prebundle!, 'node:buffer'), `${CLIENT}shims/buffer.ts`);
   assert.equal(await resolve(prebundle!, 'crypto'), `${CLIENT}crypto/basic.ts`);
-  assert.equal(await resolve(prebundle!, 'fs'), '\0sockway:empty:fs');
+  assert.equal(await resolve(prebundle!, 'fs'), `${CLIENT}shims/fs.ts`);
+  assert.equal(await resolve(prebundle!, 'node:vm'), '\0sockway:empty:vm');
   assert.deepEqual(await resolve(prebundle!, 'node:stream'), { id: '/resolved/readable-stream' });
   assert.equal(await resolve(prebundle!, 'left-pad'), null);
-  assert.equal(call(prebundle!, 'load', '\0sockway:empty:fs'), 'module.exports = {};\n', 'pre-bundles are CommonJS-aware');
+  assert.equal(call(prebundle!, 'load', '\0sockway:empty:vm'), 'module.exports = {};\n', 'pre-bundles are CommonJS-aware');
 });
 
 test('config with globals: false injects nothing; crypto: false leaves crypto to Vite in pre-bundles too', async () => {

@@ -9,10 +9,9 @@
  *   import sockway from 'sockway/vite';
  *   export default { plugins: [sockway({ gateway: 'ws://localhost:8080/sockway' })] };
  */
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Plugin, Rolldown, UserConfig } from 'vite';
-import { type BuiltinTarget, type CryptoChoice, PACKAGE_BUILTINS, type TunnelModule, SHARED_INSTANCE_BUILTINS, builtinTable, lookupBuiltin } from './builtins.ts';
+import { type BuiltinTarget, type CryptoChoice, INJECTED_GLOBALS, PACKAGE_BUILTINS, SHIM_PACKAGE_FILES, type TunnelModule, SHARED_INSTANCE_BUILTINS, builtinTable, lookupBuiltin } from './builtins.ts';
 
 /** Options of the sockway Vite plugin. */
 export interface SockwayPluginOptions {
@@ -47,15 +46,6 @@ function clientFile(name: string): string {
 
 /** The importer the shims are resolved from: sockway's client, so a nested install finds its own. */
 const CLIENT_IMPORTER = clientFile('net-entry');
-
-/** Where the injected globals come from. */
-function globalFiles(): { process: string; timers: string } {
-  const require = createRequire(CLIENT_IMPORTER);
-  return {
-    process: require.resolve('process/browser.js'),
-    timers: require.resolve('timers-browserify'),
-  };
-}
 
 /**
  * The module `net` (or tls, dns, dns/promises) resolves to: sockway's, with the tunnel
@@ -184,21 +174,17 @@ export function sockway(options: SockwayPluginOptions = {}): Plugin {
   return {
     ...plugin,
     config(): UserConfig {
-      const files = globalFiles();
       // Rolldown's inject (as esbuild's): a free `Buffer`/`process`/… becomes an import.
-      const inject = {
-        // The shim: npm buffer plus Node's per-encoding methods (utf8Write, latin1Slice…).
-        Buffer: [clientFile('shims/buffer'), 'Buffer'] as [string, string],
-        __dirname: [clientFile('shims/dirname'), '__dirname'] as [string, string],
-        __filename: [clientFile('shims/dirname'), '__filename'] as [string, string],
-        process: files.process,
-        global: clientFile('shims/global'),
-        setImmediate: [files.timers, 'setImmediate'] as [string, string],
-      };
+      const inject = Object.fromEntries(
+        Object.entries(INJECTED_GLOBALS).map(([name, [module, exportName]]): [string, string | [string, string]] => [
+          name,
+          exportName === 'default' ? clientFile(module) : [clientFile(module), exportName],
+        ]),
+      );
       const transform = globals ? { transform: { inject } } : {};
       // Installed, sockway's own CommonJS dependencies are only reachable through it.
       const insideNodeModules = /[\\/]node_modules[\\/]/.test(CLIENT_IMPORTER);
-      const packages = [...new Set(['buffer', ...Object.values(PACKAGE_BUILTINS)])];
+      const packages = [...new Set([...SHIM_PACKAGE_FILES, ...Object.values(PACKAGE_BUILTINS)])];
       const include = packages.map((dep) => (insideNodeModules ? `sockway > ${dep}` : dep));
       return {
         optimizeDeps: {

@@ -1,0 +1,99 @@
+/**
+ * `process` in a page: the npm `process` package (the one instance sockway and
+ * readable-stream use for nextTick), completed with the clocks and gauges client libraries
+ * read — `hrtime()`/`hrtime.bigint()` (query timing, backoff jitter), `uptime()`,
+ * `memoryUsage()` — and `emitWarning()`. They are added to that shared object once, so
+ * every importer sees them.
+ */
+// The browser file itself (what bundlers map `process` to), also under Node in the unit tests.
+// @ts-expect-error -- the npm package ships no typings for it
+import npmProcess from 'process/browser.js';
+
+type Hrtime = ((previous?: readonly [number, number]) => [number, number]) & { bigint(): bigint };
+
+interface MemoryUsage {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+/** What this module adds (only where the npm package lacks it). */
+export interface ProcessAdditions {
+  hrtime: Hrtime;
+  uptime(): number;
+  memoryUsage: (() => MemoryUsage) & { rss(): number };
+  emitWarning(warning: string | Error, type?: string | { type?: string; code?: string }, code?: string): void;
+}
+
+/** Nanoseconds on the page's monotonic clock (performance.now(): µs or coarser in browsers). */
+function nowNanoseconds(): bigint {
+  return BigInt(Math.round(performance.now() * 1e6));
+}
+
+function hrtimeTuple(previous?: readonly [number, number]): [number, number] {
+  let time = nowNanoseconds();
+  if (previous !== undefined) {
+    if (!Array.isArray(previous)) {
+      const error = new TypeError(`The "time" argument must be an instance of Array. Received ${typeof previous}`) as TypeError & { code: string };
+      error.code = 'ERR_INVALID_ARG_TYPE';
+      throw error;
+    }
+    if (previous.length !== 2) {
+      const error = new RangeError(`The value of "time" is out of range. It must be 2. Received ${String(previous.length)}`) as RangeError & { code: string };
+      error.code = 'ERR_OUT_OF_RANGE';
+      throw error;
+    }
+    time -= BigInt(previous[0]) * 1_000_000_000n + BigInt(previous[1]);
+  }
+  return [Number(time / 1_000_000_000n), Number(time % 1_000_000_000n)];
+}
+
+const hrtime: Hrtime = Object.assign(hrtimeTuple, { bigint: nowNanoseconds });
+
+/** Chrome's non-standard performance.memory, when there. */
+function heap(): { used: number; total: number } {
+  const memory = (performance as Performance & { memory?: { usedJSHeapSize: number; totalJSHeapSize: number } }).memory;
+  return memory === undefined ? { used: 0, total: 0 } : { used: memory.usedJSHeapSize, total: memory.totalJSHeapSize };
+}
+
+function memoryUsageNow(): MemoryUsage {
+  const { used, total } = heap();
+  return { rss: total, heapTotal: total, heapUsed: used, external: 0, arrayBuffers: 0 };
+}
+
+const additions: ProcessAdditions = {
+  hrtime,
+  // Seconds since the page (or worker) started, as Node's since the process started.
+  uptime: () => performance.now() / 1000,
+  memoryUsage: Object.assign(memoryUsageNow, { rss: () => heap().total }),
+  emitWarning(warning, type, code) {
+    const options = typeof type === 'object' && type !== null ? type : { type, code };
+    const name = warning instanceof Error ? warning.name : (options.type ?? 'Warning');
+    const message = warning instanceof Error ? warning.message : String(warning);
+    console.warn(`(sockway) ${options.code === undefined ? '' : `[${options.code}] `}${name}: ${message}`);
+  },
+};
+
+const target = npmProcess as Record<string, unknown>;
+for (const [name, value] of Object.entries(additions)) {
+  if (typeof target[name] !== 'function') target[name] = value;
+}
+
+/** The npm package's object (the part libraries read). */
+export interface BrowserProcess extends ProcessAdditions {
+  nextTick(callback: (...args: unknown[]) => void, ...args: unknown[]): void;
+  env: Record<string, string | undefined>;
+  argv: string[];
+  version: string;
+  versions: Record<string, string>;
+  browser: boolean;
+  title: string;
+  cwd(): string;
+}
+
+/** The npm process object, completed. */
+const process = npmProcess as BrowserProcess;
+export default process;
+export { process };
