@@ -19,11 +19,11 @@ test('imapflow: a wrong password, LOGIN, CREATE, LIST, APPEND, SEARCH, STORE, FE
   const page = await suite.page('imapflow');
   const target: ImapflowTarget = { host: '127.0.0.1', port: dovecot.port, user: dovecot.user, password: dovecot.password, subject: 'corpus: appended by imapflow ✓' };
   assert.deepEqual(await page.run<ImapflowResult>(target), {
-    wrongPassword: { authenticationFailed: true, responseText: 'Authentication failed.', message: 'Authentication failed' },
+    wrongPassword: { authenticationFailed: true, responseText: 'Authentication failed.', message: 'Command failed' },
     created: true,
     mailboxes: ['Corpus', 'INBOX'],
     appended: true,
-    fetched: { uidMatches: true, subject: target.subject, from: ['page@sockway.test'], flags: ['\\Draft', '\\Seen'], body: 'héllo from the page ✓\r\n' },
+    fetched: { uidMatches: true, subject: target.subject, from: ['page@sockway.test'], flags: ['\\Draft', '\\Recent', '\\Seen'], body: 'héllo from the page ✓\r\n' },
     status: { messages: 1, unseen: 0 },
     usable: false,
     errors: [],

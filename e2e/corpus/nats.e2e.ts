@@ -30,7 +30,7 @@ test('nats: a wrong password, login, publish/subscribe, request/reply (also to N
     const page = await suite.page('nats');
     const target: NatsTarget = { host: '127.0.0.1', port: nats.port, user: nats.user, password: nats.password, nodeSubject: 'corpus.node' };
     assert.deepEqual(await page.run<NatsResult>(target), {
-      wrongPassword: { name: 'NatsError', code: 'AUTHORIZATION_VIOLATION', message: 'AUTHORIZATION_VIOLATION' },
+      wrongPassword: { name: 'NatsError', code: 'AUTHORIZATION_VIOLATION', message: "'Authorization Violation'" },
       received: [['corpus.sensor.temp', '21.5 °C'], ['corpus.sensor.wind', '12 km/h']],
       reply: 'echo: héllo ✓',
       fromNode: 'node heard: from the page ✓',

@@ -3,6 +3,7 @@
  * connection, as inetd does, by the fixture) with a login and a shell.
  */
 import assert from 'node:assert/strict';
+import { userInfo } from 'node:os';
 import { test } from 'node:test';
 import { startTelnetd } from '../fixtures/servers/telnetd.ts';
 import type { TelnetClientResult, TelnetClientTarget } from './app/telnet-client.ts';
@@ -20,9 +21,10 @@ test('telnet-client: negotiation, a failed login, login, commands and their outp
   const target: TelnetClientTarget = { host: '127.0.0.1', port: telnetd.port, user: telnetd.user, password: telnetd.password, prompt: telnetd.prompt };
   assert.deepEqual(await page.run<TelnetClientResult>(target), {
     wrongPassword: 'Failed login',
-    whoami: process.getuid?.() === 0 ? 'nobody' : (await import('node:os')).userInfo().username,
-    lines: 'one\ntwo ✓',
-    arithmetic: '42',
+    // Each output ends with the newline before the prompt.
+    whoami: `${process.getuid?.() === 0 ? 'nobody' : userInfo().username}\n`,
+    lines: 'one\ntwo\n',
+    arithmetic: '42\n',
     events: ['ready', 'end', 'close'],
   });
   assert.deepEqual(await page.problems(), []);

@@ -1,7 +1,7 @@
 /**
  * telnet-client, unmodified: option negotiation with a real telnetd, a failed login, then
- * a login, commands whose output it reads up to the shell prompt (UTF-8, several lines,
- * the server's identity), and end(), against the test's inetutils telnetd.
+ * a login, commands whose output it reads up to the shell prompt (several lines, the
+ * shell's user, arithmetic), and end(), against the test's inetutils telnetd.
  */
 import { Telnet } from 'telnet-client';
 import { errorData, exposeCorpus } from './corpus-page.ts';
@@ -42,7 +42,8 @@ async function run(target: TelnetClientTarget) {
   for (const event of ['ready', 'end', 'close']) telnet.on(event, () => events.push(event));
   await telnet.connect(options(target.password));
   const whoami = await telnet.exec('id -un');
-  const lines = await telnet.exec("printf 'one\\ntwo ✓\\n'");
+  // ASCII only: telnetd does not negotiate BINARY, and the NVT is 7-bit (a UTF-8 command hangs, in Node too).
+  const lines = await telnet.exec("printf 'one\\ntwo\\n'");
   const arithmetic = await telnet.exec('echo $((6 * 7))');
   const ended = new Promise<void>((resolve) => telnet.once('close', () => resolve()));
   await telnet.end();
