@@ -34,10 +34,8 @@ export const PACKAGE_BUILTINS: Readonly<Record<string, string>> = {
   stream: 'readable-stream',
   'stream/promises': 'readable-stream/lib/stream/promises.js',
   string_decoder: 'string_decoder',
-  util: 'util',
   'util/types': 'util/support/types.js',
   assert: 'assert',
-  url: 'url',
   os: 'os-browserify',
 };
 
@@ -49,6 +47,10 @@ export const CLIENT_SHIMS: Readonly<Record<string, string>> = {
   perf_hooks: 'shims/perf-hooks',
   fs: 'shims/fs',
   'fs/promises': 'shims/fs-promises',
+  // The npm packages plus what Node's modules also export (TextDecoder, URL), and querystring.
+  util: 'shims/util',
+  url: 'shims/url',
+  querystring: 'shims/querystring',
 };
 
 /**
@@ -70,7 +72,7 @@ export const INJECTED_GLOBALS: Readonly<Record<string, readonly [module: string,
 };
 
 /** CommonJS files the shims import by path, which Vite's dev server must pre-bundle. */
-export const SHIM_PACKAGE_FILES = ['buffer/index.js', 'process/browser.js'] as const;
+export const SHIM_PACKAGE_FILES = ['buffer/index.js', 'process/browser.js', 'util/util.js', 'url/url.js'] as const;
 
 /** Built-ins a page cannot have; libraries feature-check them or use them only on paths a page never takes. */
 export const EMPTY_BUILTINS = [

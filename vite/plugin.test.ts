@@ -102,7 +102,7 @@ test('every module the table names exists, and every package resolves from the c
       if (target.kind === 'package') assert.ok(existsSync(require.resolve(target.request.includes('/') ? target.request : `${target.request}/`)), `${specifier} → ${target.request}`);
     }
   }
-  assert.deepEqual(Object.keys(PACKAGE_BUILTINS).sort(), ['assert', 'events', 'os', 'stream', 'stream/promises', 'string_decoder', 'url', 'util', 'util/types']);
+  assert.deepEqual(Object.keys(PACKAGE_BUILTINS).sort(), ['assert', 'events', 'os', 'stream', 'stream/promises', 'string_decoder', 'util/types']);
 });
 
 test('what a page cannot have is an empty module: CommonJS in builds, ESM when Vite serves it', async () => {
@@ -141,7 +141,7 @@ test('server-side environments (SSR) keep Node\'s modules', () => {
 test('config: pre-bundled dependencies keep net/tls/dns as imports, get the shims, and globals injected', async () => {
   const config = call(sockway(), 'config') as UserConfig;
   assert.deepEqual(config.optimizeDeps?.exclude, ['net', 'node:net', 'tls', 'node:tls', 'dns', 'node:dns', 'dns/promises', 'node:dns/promises', 'sockway']);
-  assert.deepEqual(config.optimizeDeps?.include, ['buffer/index.js', 'process/browser.js', 'events', 'readable-stream', 'readable-stream/lib/stream/promises.js', 'string_decoder', 'util', 'util/support/types.js', 'assert', 'url', 'os-browserify']);
+  assert.deepEqual(config.optimizeDeps?.include, ['buffer/index.js', 'process/browser.js', 'util/util.js', 'url/url.js', 'events', 'readable-stream', 'readable-stream/lib/stream/promises.js', 'string_decoder', 'util/support/types.js', 'assert', 'os-browserify']);
   const options = config.optimizeDeps?.rolldownOptions as { transform: { inject: Record<string, string | [string, string]> }; plugins: Rolldown.Plugin[] };
   const inject = options.transform.inject;
   assert.deepEqual(Object.keys(inject), ['Buffer', 'process', 'global', '__dirname', '__filename', 'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate']);
