@@ -153,8 +153,8 @@ test('config: pre-bundled dependencies keep net/tls/dns as imports, get the shim
   assert.deepEqual(inject['setImmediate'], [`${CLIENT}shims/timers.ts`, 'setImmediate']);
   assert.deepEqual(inject['setTimeout'], [`${CLIENT}shims/timers.ts`, 'setTimeout']);
   for (const value of Object.values(inject)) assert.ok(existsSync(typeof value === 'string' ? value : value[0]));
-  assert.deepEqual(config.build?.rolldownOptions, { transform: options.transform }, 'vite build injects the same');
-  assert.deepEqual(config.worker?.rolldownOptions, { transform: options.transform }, 'and so do worker bundles');
+  assert.deepEqual(config.build?.rolldownOptions, { transform: options.transform, output: { keepNames: true } }, 'vite build injects the same, and keeps names');
+  assert.deepEqual(config.worker?.rolldownOptions, { transform: options.transform, output: { keepNames: true } }, 'and so do worker bundles');
   const workerPlugins = (config.worker?.plugins as () => Plugin[])();
   assert.deepEqual(workerPlugins.map((p) => p.name), ['sockway:builtins']);
   assert.equal(workerPlugins[0]?.config, undefined, 'the worker copy adds no config of its own');
@@ -176,8 +176,18 @@ test('config with globals: false injects nothing; crypto: false leaves crypto to
   const config = call(sockway({ globals: false, crypto: false }), 'config') as UserConfig;
   const options = config.optimizeDeps?.rolldownOptions as { transform?: unknown; plugins: Rolldown.Plugin[] };
   assert.equal(options.transform, undefined);
-  assert.deepEqual(config.build?.rolldownOptions, {});
+  assert.deepEqual(config.build?.rolldownOptions, { output: { keepNames: true } });
   assert.equal(await resolve(options.plugins[0]!, 'crypto'), null);
+});
+
+test("config: minified builds keep names (Node code reads Function.name) unless the app's config says", () => {
+  const userSays = call(sockway(), 'config', { build: { rolldownOptions: { output: { keepNames: false } } }, worker: { rolldownOptions: { output: { keepNames: false } } } }) as UserConfig;
+  assert.equal(userSays.build?.rolldownOptions?.output, undefined, "the app's keepNames: false stands");
+  assert.equal(userSays.worker?.rolldownOptions?.output, undefined);
+  const otherOutput = call(sockway(), 'config', { build: { rolldownOptions: { output: { entryFileNames: '[name].js' } } } }) as UserConfig;
+  assert.deepEqual(otherOutput.build?.rolldownOptions?.output, { keepNames: true }, 'merged by Vite with the output options the app set');
+  const outputs = call(sockway(), 'config', { build: { rolldownOptions: { output: [{ format: 'es' }, { format: 'cjs' }] } } }) as UserConfig;
+  assert.equal(outputs.build?.rolldownOptions?.output, undefined, 'several outputs: left as the app made them');
 });
 
 test('a package that cannot be resolved is a build error naming it', async () => {

@@ -161,6 +161,17 @@ function prebundlePlugin(crypto: CryptoChoice): Rolldown.Plugin {
   };
 }
 
+/**
+ * Minified builds keep functions' and classes' `name` unless the app chose otherwise: Node
+ * code reads it (ldapjs names its search events after its message classes, so a renamed
+ * class loses every search result). It costs 3 to 5% of a page's gzip size.
+ */
+function keepNames(output: unknown): { output?: { keepNames: true } } {
+  if (Array.isArray(output)) return {};
+  if (output !== undefined && (output as { keepNames?: unknown }).keepNames !== undefined) return {};
+  return { output: { keepNames: true } };
+}
+
 /** Creates the sockway Vite plugin. */
 export function sockway(options: SockwayPluginOptions = {}): Plugin {
   const { gateway, globals = true, crypto = 'basic' } = options;
@@ -173,7 +184,7 @@ export function sockway(options: SockwayPluginOptions = {}): Plugin {
   const plugin = builtinsPlugin(gateway, crypto);
   return {
     ...plugin,
-    config(): UserConfig {
+    config(user?: UserConfig): UserConfig {
       // Rolldown's inject (as esbuild's): a free `Buffer`/`process`/… becomes an import.
       const inject = Object.fromEntries(
         Object.entries(INJECTED_GLOBALS).map(([name, [module, exportName]]): [string, string | [string, string]] => [
@@ -194,8 +205,8 @@ export function sockway(options: SockwayPluginOptions = {}): Plugin {
           include,
           rolldownOptions: { ...transform, plugins: [prebundlePlugin(crypto)] },
         },
-        build: { rolldownOptions: { ...transform } },
-        worker: { plugins: () => [builtinsPlugin(gateway, crypto)], rolldownOptions: { ...transform } },
+        build: { rolldownOptions: { ...transform, ...keepNames(user?.build?.rolldownOptions?.output) } },
+        worker: { plugins: () => [builtinsPlugin(gateway, crypto)], rolldownOptions: { ...transform, ...keepNames(user?.worker?.rolldownOptions?.output) } },
       };
     },
   };

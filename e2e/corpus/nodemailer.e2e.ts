@@ -29,7 +29,8 @@ test('nodemailer: verify, a mail with an attachment, a second mail to two recipi
   const first = smtpd.delivered().find((message) => message.includes('To: Alice <alice@sockway.test>'));
   assert.ok(first !== undefined, 'the first mail is in the Maildir');
   // The UTF-8 subject, encoded as MIME words, and the attachment, base64.
-  assert.match(first, /^Subject: =\?UTF-8\?Q\?corpus:_sent_by_nodemailer_=E2=9C=93\?=\r?$/m);
+  assert.match(first, /^Subject: =\?UTF-8\?Q\?corpus=3A_sent_by_nodemailer_=E2=9C=93\?=\r?$/m);
+  assert.match(first, /^Received: from page\.sockway\.test \(localhost \[127\.0\.0\.1\]\)\r?$/m, "the EHLO name the page gave");
   assert.match(first, /Content-Disposition: attachment; filename=bytes\.bin/);
   const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i)).toString('base64');
   const attachment = first.split(/filename=bytes\.bin\r?\n\r?\n/)[1]?.split(/\r?\n--/)[0]?.replace(/\s+/g, '');

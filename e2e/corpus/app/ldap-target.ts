@@ -5,6 +5,8 @@ export interface LdapTarget {
   readonly rootPassword: string;
   /** Where the page adds its entries ('ou=people,dc=sockway,dc=test'). */
   readonly base: string;
+  /** What the cn of every entry the page adds starts with (its searches see only those). */
+  readonly prefix: string;
   /** The cn of the entry the page adds, modifies and leaves for the test to read. */
   readonly kept: string;
   /** The cn of the entry the page adds and deletes. */

@@ -51,7 +51,7 @@ async function run(target: LdapTarget) {
   const deletedDn = `cn=${target.deleted},${target.base}`;
   await call((done) => client.add(keptDn, person(target.kept), done));
   await call((done) => client.add(deletedDn, person(target.deleted), done));
-  const found = await search(client, target.base, '(&(objectClass=inetOrgPerson)(sn=Corpus))', ['cn', 'mail', 'description']);
+  const found = await search(client, target.base, `(&(objectClass=inetOrgPerson)(sn=Corpus)(cn=${target.prefix}*))`, ['cn', 'mail', 'description']);
   await call((done) =>
     client.modify(
       keptDn,

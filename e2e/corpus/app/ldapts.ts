@@ -23,7 +23,7 @@ async function run(target: LdapTarget) {
   const deletedDn = `cn=${target.deleted},${target.base}`;
   await client.add(keptDn, person(target.kept));
   await client.add(deletedDn, person(target.deleted));
-  const found = await client.search(target.base, { scope: 'one', filter: '(&(objectClass=inetOrgPerson)(sn=Corpus))', attributes: ['cn', 'mail', 'description'] });
+  const found = await client.search(target.base, { scope: 'one', filter: `(&(objectClass=inetOrgPerson)(sn=Corpus)(cn=${target.prefix}*))`, attributes: ['cn', 'mail', 'description'] });
   await client.modify(keptDn, [
     new Change({ operation: 'replace', modification: new Attribute({ type: 'mail', values: [`changed.${target.kept}@sockway.test`] }) }),
     new Change({ operation: 'add', modification: new Attribute({ type: 'telephoneNumber', values: ['+1 555 0100'] }) }),
