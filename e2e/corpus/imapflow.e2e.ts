@@ -13,7 +13,7 @@ const suite = useCorpus(async () => {
   return { dovecot, allow: [`127.0.0.1:${String(dovecot.port)}`], close: () => dovecot.close() };
 });
 
-test('imapflow: a wrong password, LOGIN, CREATE, LIST, APPEND, SEARCH, STORE, FETCH, STATUS, LOGOUT; the message is in the Maildir', async () => {
+test('imapflow: LOGIN, CREATE, LIST, APPEND, SEARCH, STORE, FETCH, STATUS, LOGOUT, a wrong password; the message is in the Maildir', async () => {
   assert.equal(suite.library('imapflow').status, 'works');
   const { dovecot } = suite.servers;
   const page = await suite.page('imapflow');

@@ -1,6 +1,6 @@
 /**
- * imapflow, unmodified: a wrong password, then LOGIN, LIST, CREATE, APPEND, SELECT (a
- * mailbox lock), SEARCH, FETCH of the envelope, flags and body, STORE flags, and LOGOUT,
+ * imapflow, unmodified: LOGIN, CREATE, LIST, APPEND, SELECT (a mailbox lock), SEARCH,
+ * FETCH of the envelope, flags and body, STORE flags, STATUS and LOGOUT, then a wrong password,
  * against the test's Dovecot. The appended message stays in the INBOX for the test to
  * find in the Maildir.
  */
@@ -21,16 +21,6 @@ const client = (target: ImapflowTarget, pass: string) =>
   new ImapFlow({ host: target.host, port: target.port, secure: false, doSTARTTLS: false, auth: { user: target.user, pass }, logger: false });
 
 async function run(target: ImapflowTarget) {
-  const wrong = client(target, 'not the password');
-  wrong.on('error', () => {});
-  const wrongPassword = await wrong.connect().then(
-    () => 'connected',
-    (error: unknown) => {
-      const { authenticationFailed, responseText } = error as { authenticationFailed?: boolean; responseText?: string };
-      return { authenticationFailed, responseText, message: errorData(error).message };
-    },
-  );
-
   const imap = client(target, target.password);
   const errors: string[] = [];
   imap.on('error', (error: Error) => errors.push(error.message));
@@ -70,6 +60,17 @@ async function run(target: ImapflowTarget) {
   }
   const status = await imap.status('INBOX', { messages: true, unseen: true });
   await imap.logout();
+
+  // Last: Dovecot holds back the next login from an address that just failed one (by seconds).
+  const wrong = client(target, 'not the password');
+  wrong.on('error', () => {});
+  const wrongPassword = await wrong.connect().then(
+    () => 'connected',
+    (error: unknown) => {
+      const { authenticationFailed, responseText } = error as { authenticationFailed?: boolean; responseText?: string };
+      return { authenticationFailed, responseText, message: errorData(error).message };
+    },
+  );
   return { wrongPassword, created: created.created, mailboxes, appended: appended !== false, fetched, status: status === false ? false : { messages: status.messages, unseen: status.unseen }, usable: imap.usable, errors };
 }
 
