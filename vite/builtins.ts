@@ -34,10 +34,8 @@ export const PACKAGE_BUILTINS: Readonly<Record<string, string>> = {
   stream: 'readable-stream',
   'stream/promises': 'readable-stream/lib/stream/promises.js',
   string_decoder: 'string_decoder',
-  util: 'util',
   'util/types': 'util/support/types.js',
   assert: 'assert',
-  url: 'url',
   os: 'os-browserify',
 };
 
@@ -49,6 +47,10 @@ export const CLIENT_SHIMS: Readonly<Record<string, string>> = {
   perf_hooks: 'shims/perf-hooks',
   fs: 'shims/fs',
   'fs/promises': 'shims/fs-promises',
+  // The npm packages plus what Node's modules also export (TextDecoder, URL), and querystring.
+  util: 'shims/util',
+  url: 'shims/url',
+  querystring: 'shims/querystring',
 };
 
 /**

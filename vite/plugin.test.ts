@@ -103,7 +103,7 @@ test('every module the table names exists, and every package resolves from the c
       if (target.kind === 'package') assert.ok(existsSync(require.resolve(target.request.includes('/') ? target.request : `${target.request}/`)), `${specifier} → ${target.request}`);
     }
   }
-  assert.deepEqual(Object.keys(PACKAGE_BUILTINS).sort(), ['assert', 'events', 'os', 'stream', 'stream/promises', 'string_decoder', 'url', 'util', 'util/types']);
+  assert.deepEqual(Object.keys(PACKAGE_BUILTINS).sort(), ['assert', 'events', 'os', 'stream', 'stream/promises', 'string_decoder', 'util/types']);
 });
 
 test('what a page cannot have is an empty module: CommonJS in builds, ESM when Vite serves it', async () => {
@@ -143,12 +143,12 @@ test('config: pre-bundled dependencies keep net/tls/dns as imports, get the shim
   const config = call(sockway(), 'config') as UserConfig;
   assert.deepEqual(config.optimizeDeps?.exclude, ['net', 'node:net', 'tls', 'node:tls', 'dns', 'node:dns', 'dns/promises', 'node:dns/promises', 'sockway']);
   const include = config.optimizeDeps?.include ?? [];
-  assert.deepEqual(include.slice(0, 10), ['buffer', 'events', 'readable-stream', 'readable-stream/lib/stream/promises.js', 'string_decoder', 'util', 'util/support/types.js', 'assert', 'url', 'os-browserify']);
+  assert.deepEqual(include.slice(0, 8), ['buffer', 'events', 'readable-stream', 'readable-stream/lib/stream/promises.js', 'string_decoder', 'util/support/types.js', 'assert', 'os-browserify']);
   // What sockway's own modules import: installed, they are served as they are, and the
   // buffer shim's CommonJS 'buffer/index.js' served raw was `require is not defined`.
   for (const dependency of clientDependencies(CLIENT)) assert.ok(include.includes(dependency), dependency);
   assert.ok(include.includes('buffer/index.js'));
-  assert.ok(include.includes('process/browser.js'), 'the process shim completes the npm package\'s browser file');
+  for (const file of ['process/browser.js', 'util/util.js', 'url/url.js']) assert.ok(include.includes(file), `${file}: a shim completes the npm package's file`);
   assert.equal(new Set(include).size, include.length, 'each once');
   const options = config.optimizeDeps?.rolldownOptions as { transform: { inject: Record<string, string | [string, string]> }; plugins: Rolldown.Plugin[] };
   const inject = options.transform.inject;
@@ -188,6 +188,16 @@ test('config with globals: false injects nothing; crypto: false leaves crypto to
   assert.equal(options.transform, undefined);
   assert.deepEqual(config.build?.rolldownOptions, { output: { keepNames: true } });
   assert.equal(await resolve(options.plugins[0]!, 'crypto'), null);
+});
+
+test("config: minified builds keep names (Node code reads Function.name) unless the app's config says", () => {
+  const userSays = call(sockway(), 'config', { build: { rolldownOptions: { output: { keepNames: false } } }, worker: { rolldownOptions: { output: { keepNames: false } } } }) as UserConfig;
+  assert.equal(userSays.build?.rolldownOptions?.output, undefined, "the app's keepNames: false stands");
+  assert.equal(userSays.worker?.rolldownOptions?.output, undefined);
+  const otherOutput = call(sockway(), 'config', { build: { rolldownOptions: { output: { entryFileNames: '[name].js' } } } }) as UserConfig;
+  assert.deepEqual(otherOutput.build?.rolldownOptions?.output, { keepNames: true }, 'merged by Vite with the output options the app set');
+  const outputs = call(sockway(), 'config', { build: { rolldownOptions: { output: [{ format: 'es' }, { format: 'cjs' }] } } }) as UserConfig;
+  assert.equal(outputs.build?.rolldownOptions?.output, undefined, 'several outputs: left as the app made them');
 });
 
 test('a package that cannot be resolved is a build error naming it', async () => {

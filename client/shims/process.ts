@@ -2,8 +2,8 @@
  * `process` in a page: the npm `process` package (the one instance sockway and
  * readable-stream use for nextTick), completed with the clocks and gauges client libraries
  * read — `hrtime()`/`hrtime.bigint()` (query timing, backoff jitter), `uptime()`,
- * `memoryUsage()` — and `emitWarning()`. They are added to that shared object once, so
- * every importer sees them.
+ * `memoryUsage()` — and `emitWarning()`, and its `nextTick()` runs before I/O as Node's does.
+ * They are set on that shared object once, so every importer sees them.
  */
 // The browser file itself (what bundlers map `process` to), also under Node in the unit tests.
 // @ts-expect-error -- the npm package ships no typings for it
@@ -83,6 +83,52 @@ const target = npmProcess as Record<string, unknown>;
 for (const [name, value] of Object.entries(additions)) {
   if (typeof target[name] !== 'function') target[name] = value;
 }
+
+// ---- nextTick: before any I/O, as in Node -------------------------------------------------
+//
+// The npm package runs its tick queue from a zero timeout, so a WebSocket message (a
+// socket's 'data') could run first: a write's callback (Writable's afterWrite is a tick)
+// then came after the reply to what it wrote, and telnet-client, which starts listening
+// for the reply in that callback, lost it. Node runs every tick before the next I/O
+// callback; here one microtask drains the queue, ticks added meanwhile included.
+// (Node also runs them before promise reactions queued earlier; a microtask cannot.)
+
+interface Tick {
+  readonly callback: (...args: unknown[]) => void;
+  readonly args: unknown[];
+}
+const ticks: Tick[] = [];
+let draining = false;
+
+function drainTicks(): void {
+  draining = true;
+  try {
+    for (let tick = ticks.shift(); tick !== undefined; tick = ticks.shift()) tick.callback(...tick.args);
+  } finally {
+    draining = false;
+    // A tick that threw is uncaught, as in Node; the others still run, in a later microtask.
+    if (ticks.length > 0) queueMicrotask(drainTicks);
+  }
+}
+
+/** How Node's ERR_INVALID_ARG_TYPE messages show a value. */
+function received(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object') return `an instance of ${(value as object).constructor?.name ?? 'Object'}`;
+  return `type ${typeof value} (${typeof value === 'string' ? `'${value}'` : String(value)})`;
+}
+
+/** Node's process.nextTick: `callback(...args)` after the current operation, before any I/O. */
+function nextTickBeforeIo(callback: unknown, ...args: unknown[]): void {
+  if (typeof callback !== 'function') {
+    const error = new TypeError(`The "callback" argument must be of type function. Received ${received(callback)}`) as TypeError & { code: string };
+    error.code = 'ERR_INVALID_ARG_TYPE';
+    throw error;
+  }
+  ticks.push({ callback: callback as Tick['callback'], args });
+  if (ticks.length === 1 && !draining) queueMicrotask(drainTicks);
+}
+target['nextTick'] = nextTickBeforeIo;
 
 /** The npm package's object (the part libraries read). */
 export interface BrowserProcess extends ProcessAdditions {

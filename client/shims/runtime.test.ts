@@ -39,6 +39,36 @@ test('process: the npm package\'s object, completed with hrtime, hrtime.bigint, 
   assert.equal(typeof process.nextTick, 'function');
 });
 
+test('process.nextTick runs before I/O and timers, in order, ticks added meanwhile included, as Node\'s', async () => {
+  const order = async (tick: (callback: (...args: unknown[]) => void, ...args: unknown[]) => void): Promise<string[]> => {
+    const events: string[] = [];
+    const done = new Promise<void>((resolve) => setTimeout(resolve, 5));
+    // A message on a channel stands for I/O (a WebSocket message in a page).
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      events.push('io');
+      port1.close();
+    };
+    port2.postMessage(null);
+    setTimeout(() => events.push('timer'), 0);
+    tick((a, b) => {
+      events.push(`tick ${String(a)} ${String(b)}`);
+      tick(() => events.push('nested tick'));
+    }, 1, 'two');
+    tick(() => events.push('second tick'));
+    events.push('sync');
+    await done;
+    return events;
+  };
+  const ours = await order(process.nextTick.bind(process));
+  assert.deepEqual(ours.slice(0, 4), ['sync', 'tick 1 two', 'second tick', 'nested tick'], 'every tick before any I/O or timer');
+  assert.deepEqual(ours.slice(0, 4), (await order(globalThis.process.nextTick.bind(globalThis.process))).slice(0, 4), "Node's order");
+  for (const value of [5, null, 'x', {}]) {
+    const nodeError = (() => { try { globalThis.process.nextTick(value as never); } catch (error) { return error as Error; } return undefined; })();
+    assert.throws(() => process.nextTick(value as never), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: nodeError?.message });
+  }
+});
+
 test('process.emitWarning prints the warning (a page has no stderr)', (t) => {
   const warn = t.mock.method(console, 'warn', () => {});
   process.emitWarning('old API', 'DeprecationWarning', 'DEP0001');

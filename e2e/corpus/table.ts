@@ -3,16 +3,18 @@
  * installed version. `node --import tsx scripts/corpus-table.ts` prints it; table.test.ts
  * checks README.md holds exactly this text.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { CORPUS, type CorpusLibrary, type CorpusStatus } from './libraries.ts';
 
-const NODE_MODULES = fileURLToPath(new URL('../../node_modules/', import.meta.url));
+const require = createRequire(import.meta.url);
 
-/** The installed version of an npm package (its package.json, as the test bundles it; not every package exports it). */
+/** The installed version of an npm package (its package.json, as the test bundles it). */
 export function installedVersion(name: string): string {
-  const file = join(NODE_MODULES, name, 'package.json');
+  // Looked up on disk: some packages' `exports` do not include package.json (ldapts).
+  const file = (require.resolve.paths(name) ?? []).map((dir) => join(dir, name, 'package.json')).find((path) => existsSync(path));
+  if (file === undefined) throw new Error(`${name} is not installed`);
   return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
