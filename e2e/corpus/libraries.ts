@@ -122,6 +122,16 @@ export const CORPUS: readonly CorpusLibrary[] = [
     checks: "exec, pty shell, 1 MiB through every cipher, key and password logins (`crypto: 'full'`)",
     test: 'e2e/clients/ssh2.e2e.ts',
   },
+  // PostgreSQL (Postgres.js) and FTP (basic-ftp, ftp).
+  {
+    name: 'postgres',
+    page: 'postgres',
+    protocol: 'PostgreSQL',
+    server: 'PostgreSQL (postgresql)',
+    status: 'works',
+    checks: 'SCRAM login (and a wrong password), tagged-template queries with int, numeric, timestamptz, json, bytea and array values, `sql.begin` commit and rollback, SQLSTATE errors, LISTEN/NOTIFY, `sql.end()`; rows read back from Node',
+    test: 'e2e/corpus/postgres.e2e.ts',
+  },
 ];
 
 /** The row of `name`; throws for a library the corpus does not list. */
