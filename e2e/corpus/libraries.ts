@@ -186,6 +186,34 @@ export const CORPUS: readonly CorpusLibrary[] = [
     checks: 'a wrong password, user/password login, publish/subscribe with a wildcard, request/reply (also to a Node responder), no responders, drain',
     test: 'e2e/corpus/nats.e2e.ts',
   },
+  // PostgreSQL (Postgres.js) and FTP (basic-ftp, ftp).
+  {
+    name: 'postgres',
+    page: 'postgres',
+    protocol: 'PostgreSQL',
+    server: 'PostgreSQL (postgresql)',
+    status: 'works',
+    checks: 'SCRAM login (and a wrong password), tagged-template queries with int, numeric, timestamptz, json, bytea and array values, `sql.begin` commit and rollback, SQLSTATE errors, LISTEN/NOTIFY, `sql.end()`; rows read back from Node',
+    test: 'e2e/corpus/postgres.e2e.ts',
+  },
+  {
+    name: 'basic-ftp',
+    page: 'basic-ftp',
+    protocol: 'FTP',
+    server: 'vsftpd (vsftpd)',
+    status: 'works',
+    checks: 'login (and a wrong password), LIST, download, MKD, a 300 KiB binary upload downloaded back byte for byte (passive mode: the gateway allows the passive port range), SIZE, rename, delete, close; files checked on disk',
+    test: 'e2e/corpus/ftp.e2e.ts',
+  },
+  {
+    name: 'ftp',
+    page: 'ftp',
+    protocol: 'FTP',
+    server: 'vsftpd (vsftpd)',
+    status: 'works',
+    checks: 'login (and a wrong password), LIST, download, MKD/CWD, a 300 KiB binary upload downloaded back byte for byte (passive mode), SIZE, rename, delete, end; files checked on disk',
+    test: 'e2e/corpus/ftp.e2e.ts',
+  },
 ];
 
 /** The row of `name`; throws for a library the corpus does not list. */
