@@ -40,5 +40,5 @@ export const debug = debuglog;
 /** The WHATWG encoding classes, as Node's util exports them (the same as the globals). */
 export const { TextEncoder, TextDecoder } = globalThis;
 
-const util = { ...npm, debug, TextEncoder, TextDecoder };
+const util: Omit<Npm, 'TextEncoder' | 'TextDecoder'> & { readonly debug: Npm['debuglog']; readonly TextEncoder: typeof TextEncoder; readonly TextDecoder: typeof TextDecoder } = { ...npm, debug, TextEncoder, TextDecoder };
 export default util;
