@@ -43,10 +43,17 @@ export const readScenarios: Scenario[] = [
       s.pause();
       t.note('flowing', s['readableFlowing']);
       s.write('abc');
-      setTimeout(() => {
+      // Resume once the echo is buffered (a fixed 30 ms raced it on a loaded machine, on
+      // either side, and the traces differed in when 'abc' was read).
+      const resumeWhenBuffered = (): void => {
+        if ((s['readableLength'] as number) < 3) {
+          setTimeout(resumeWhenBuffered, 5);
+          return;
+        }
         s.resume();
         s.end();
-      }, 30);
+      };
+      resumeWhenBuffered();
     });
     await t.closed(s);
   }),
