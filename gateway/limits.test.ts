@@ -10,7 +10,9 @@ import * as net from 'node:net';
 import { describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { encodeFrame } from '../shared/frame.ts';
-import { DEFAULT_GATEWAY_LIMITS, LIMIT_DOCS, TokenBucket, WindowBudget, resolveGatewayLimits } from './limits.ts';
+import { TokenBucket, WindowBudget } from './limits.ts';
+import { LIMIT_DOCS } from './options-doc.ts';
+import { DEFAULT_GATEWAY_LIMITS, resolveGatewayLimits } from './options-schema.ts';
 import {
   HELLO,
   assertEchoes,
