@@ -163,7 +163,7 @@ describe('parseGatewayArgs: bad command lines throw usage feedback', () => {
     { title: 'max-streams fractional', argv: ['--max-streams', '1.5', '--allow', 'x:1'], message: /^--max-streams: "1.5"/ },
     { title: 'max-streams too large', argv: ['--max-streams', '2147483648', '--allow', 'x:1'], message: /^--max-streams: "2147483648"/ },
     { title: 'window 0', argv: ['--window', '0', '--allow', 'x:1'], message: /^--window: "0" is not a byte count/ },
-    { title: 'window with ambiguous k suffix', argv: ['--window', '64k', '--allow', 'x:1'], message: /^--window: "64k".*KiB or MiB suffix/ },
+    { title: 'window with ambiguous k suffix', argv: ['--window', '64k', '--allow', 'x:1'], message: /^--window: "64k" is not a byte count from 16384.*KiB, MiB or GiB suffix/ },
     { title: 'window too large', argv: ['--window', '2048MiB', '--allow', 'x:1'], message: /^--window: "2048MiB"/ },
     { title: '--port given twice', argv: ['--port', '1', '--port', '2', '--allow', 'x:1'], message: /^--port was given more than once$/ },
     { title: 'bad --allow rule names the rule', argv: ['--allow', 'example.com'], message: /^--allow: invalid rule "example\.com": is missing a port/ },

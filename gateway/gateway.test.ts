@@ -582,7 +582,7 @@ describe('gateway: serving', () => {
     assert.throws(() => createGateway({ allow: ['no-port'] }), { code: 'SOCKWAY_ERR_INVALID_RULE' });
     assert.throws(() => createGateway({ allow: [], path: 'x' }), { code: 'ERR_INVALID_ARG_VALUE' });
     assert.throws(() => createGateway({ allow: [], limits: { streamWindow: 1 } }), RangeError);
-    assert.throws(() => createGateway({ allow: [], maxReplayBytes: 64 * 1024 }), { code: 'ERR_INVALID_ARG_VALUE', message: /maxReplayBytes must be an integer number of bytes >= 262144/ });
+    assert.throws(() => createGateway({ allow: [], maxReplayBytes: 64 * 1024 }), { code: 'ERR_INVALID_ARG_VALUE', message: /maxReplayBytes must be an integer number of bytes from 262144 to 2147483647, got 65536/ });
     assert.throws(() => createGateway({ allow: [], resumeGracePeriod: -1 }), { code: 'ERR_INVALID_ARG_VALUE', message: /resumeGracePeriod/ });
   });
 });

@@ -16,12 +16,11 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
 import type { ResumeFrame } from '../shared/frame.ts';
 import { type Limits, MAX_FRAME_LENGTH } from '../shared/protocol.ts';
-import { RESUME_REFUSED, Session, type StreamStats, resolveLimits } from '../shared/session.ts';
+import { RESUME_REFUSED, Session, type StreamStats } from '../shared/session.ts';
 import { CloseCode, type Timers } from '../shared/transport.ts';
 import { clientKey } from './address.ts';
 import { type AuthDecision, type Authenticate, clientAddressOf, originMatcher, selectProtocol, tokenAuthenticator } from './admission.ts';
 import {
-  DEFAULT_GATEWAY_MAX_STREAMS,
   type GatewayLimitOptions,
   type GatewayLimits,
   GuardedTransport,
@@ -30,10 +29,10 @@ import {
   WindowBudget,
   openRateError,
   DialSlots,
-  MIN_REPLAY_BYTES,
-  resolveGatewayLimits,
   socketLimitError,
 } from './limits.ts';
+import { checkPath } from './option-types.ts';
+import { resolveGatewayOptions } from './options-schema.ts';
 import { FdBudget } from './fd-budget.ts';
 import { PendingConnections, boundedServerOptions } from './pending-connections.ts';
 import { refusalBytes } from './upgrade-refusal.ts';
@@ -326,7 +325,8 @@ class GatewayServer implements Gateway {
       deny: options.deny ?? [],
       listen: { allow: options.allowListen ?? [], deny: options.denyListen ?? [] },
     });
-    this.#gatewayLimits = resolveGatewayLimits(options);
+    const resolved = resolveGatewayOptions(options);
+    this.#gatewayLimits = resolved.gatewayLimits;
     // The reserves of a full gateway fit in the budget.
     this.#memory = new MemoryBudget({
       limit: this.#gatewayLimits.memoryBudget,
@@ -334,12 +334,7 @@ class GatewayServer implements Gateway {
       onPressure: () => this.#relievePressure(),
     });
     this.#fds = new FdBudget(this.#gatewayLimits.maxTcpSockets, this.#gatewayLimits.maxTcpSocketsPerClient);
-    // WELCOME announces the session idle timeout the gateway enforces (PROTOCOL.md#limits).
-    this.#limits = resolveLimits({
-      maxStreams: DEFAULT_GATEWAY_MAX_STREAMS,
-      idleTimeout: this.#gatewayLimits.sessionIdleTimeout,
-      ...options.limits,
-    });
+    this.#limits = resolved.limits;
     if (options.authenticate !== undefined && options.tokenSecret !== undefined) {
       throw gatewayError('ERR_INVALID_ARG_VALUE', 'give `authenticate` or `tokenSecret`, not both (call verifyToken() inside your authenticate hook to combine them)');
     }
@@ -350,20 +345,16 @@ class GatewayServer implements Gateway {
       ? options.authenticate
       : tokenAuthenticator({ secret: options.tokenSecret, ...(options.tokenAudience === undefined ? {} : { audience: options.tokenAudience }) });
     this.#originAllowed = originMatcher(options.allowOrigins);
-    this.#trustProxy = options.trustProxy ?? 0;
-    if (!Number.isInteger(this.#trustProxy) || this.#trustProxy < 0 || this.#trustProxy > 16) {
-      throw gatewayError('ERR_INVALID_ARG_VALUE', `trustProxy must be a number of proxies from 0 to 16, got ${String(options.trustProxy)}`);
-    }
-    // Behind a proxy every peer is the proxy: no per-peer cap unless one is set explicitly.
-    this.#maxPendingPerPeer = options.maxPendingConnectionsPerAddress === undefined && this.#trustProxy > 0 ? 0 : this.#gatewayLimits.maxPendingConnectionsPerAddress;
-    this.#path = checkPath(options.path ?? '/', 'path');
-    this.#connectTimeout = checkInt(options.connectTimeout ?? 30_000, 'connectTimeout', 1);
-    this.#maxStreamWindow = options.maxStreamWindow;
-    this.#keepaliveInterval = checkInt(options.keepaliveInterval ?? 30_000, 'keepaliveInterval', 0);
-    this.#closeTimeout = checkInt(options.closeTimeout ?? 2_000, 'closeTimeout', 0);
-    this.#resumeGracePeriod = checkInt(options.resumeGracePeriod ?? 60_000, 'resumeGracePeriod', 0);
-    this.#drainTimeout = checkInt(options.drainTimeout ?? 0, 'drainTimeout', 0);
-    this.#maxReplayBytes = options.maxReplayBytes === undefined ? undefined : checkInt(options.maxReplayBytes, 'maxReplayBytes', MIN_REPLAY_BYTES, 'bytes');
+    this.#trustProxy = resolved.trustProxy;
+    this.#maxPendingPerPeer = resolved.maxPendingPerPeer;
+    this.#path = resolved.path;
+    this.#connectTimeout = resolved.connectTimeout;
+    this.#maxStreamWindow = resolved.maxStreamWindow;
+    this.#keepaliveInterval = resolved.keepaliveInterval;
+    this.#closeTimeout = resolved.closeTimeout;
+    this.#resumeGracePeriod = resolved.resumeGracePeriod;
+    this.#drainTimeout = resolved.drainTimeout;
+    this.#maxReplayBytes = resolved.maxReplayBytes;
     this.#resolver = createGatewayResolver({
       servers: options.dnsServers,
       lookup: options.lookup,
@@ -1246,13 +1237,6 @@ function requireAllow(allow: GatewayOptions['allow']): readonly (string | Rule)[
   return allow;
 }
 
-function checkPath(path: string, name: string): string {
-  if (typeof path !== 'string' || !path.startsWith('/') || /[\s?#]/.test(path)) {
-    throw gatewayError('ERR_INVALID_ARG_VALUE', `${name} must start with "/" and contain no spaces, "?" or "#", got ${JSON.stringify(path)}`);
-  }
-  return path;
-}
-
 /** Stops a connection's handshake, idle-session and expiry timers. */
 function stopSessionTimers(connection: Connection): void {
   clearTimer(connection.handshakeTimer);
@@ -1261,14 +1245,6 @@ function stopSessionTimers(connection: Connection): void {
   connection.handshakeTimer = null;
   connection.idleTimer = null;
   connection.expiryTimer = null;
-}
-
-/** An integer option from `min` up to what a timer takes; `unit` names it in the error. */
-function checkInt(value: number, name: string, min: number, unit: 'ms' | 'bytes' = 'ms'): number {
-  if (!Number.isInteger(value) || value < min || value > 0x7fff_ffff) {
-    throw gatewayError('ERR_INVALID_ARG_VALUE', `${name} must be an integer number of ${unit} >= ${min}, got ${String(value)}`);
-  }
-  return value;
 }
 
 function gatewayError(code: string, message: string): Error {

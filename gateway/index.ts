@@ -49,7 +49,9 @@ export {
   type TokenAuthenticatorOptions,
   tokenAuthenticator,
 } from './admission.ts';
-export { type GatewayLimitOptions, type GatewayLimits, DEFAULT_GATEWAY_LIMITS, DEFAULT_GATEWAY_MAX_STREAMS, LIMIT_DOCS } from './limits.ts';
+export type { GatewayLimitOptions, GatewayLimits } from './limits.ts';
+export { DEFAULT_GATEWAY_LIMITS, DEFAULT_GATEWAY_MAX_STREAMS } from './options-schema.ts';
+export { LIMIT_DOCS } from './options-doc.ts';
 export { type AddressCategory, type SpecialRange, SPECIAL_RANGES } from './address.ts';
 export type { Limits } from '../shared/protocol.ts';
 export type { StreamStats } from '../shared/session.ts';

@@ -1,19 +1,16 @@
 /**
- * The gateway's resource limits: defaults, validation, and the small machines that
+ * The gateway's resource limits: their options, and the small machines that
  * enforce the ones the session does not (rate buckets, the per-session window budget,
  * the transport guard against ping floods and peers that stop reading).
  *
  * Each limit has one documented default and one clear result when it is hit: a
  * Node-style error on the stream that hit it (RESET), or a protocol close of the
- * session (GOAWAY, then the WebSocket close code named here). The README's limits
- * table is generated from LIMIT_DOCS.
+ * session (GOAWAY, then the WebSocket close code named here). Their defaults and bounds
+ * are in options-schema.ts; the README's and SECURITY.md's limits table in options-doc.ts.
  */
 import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
 import { FrameType } from '../shared/protocol.ts';
-import { DEFAULT_IPV6_CLIENT_PREFIX } from './address.ts';
-import { MemoryBudget } from './memory-budget.ts';
 import type { MessageTransport, TransportSink } from '../shared/transport.ts';
-import { fdCaps, softFdLimit } from './fd-budget.ts';
 
 /** Limits a gateway enforces beyond the protocol's own (see GatewayOptions). All optional. */
 export interface GatewayLimitOptions {
@@ -80,97 +77,8 @@ export interface GatewayLimitOptions {
   readonly maxTcpSocketsPerClient?: number;
 }
 
-/** Every limit, filled in. */
+/** Every limit, filled in. Defaults, bounds and the limits table: options-schema.ts, options-doc.ts. */
 export type GatewayLimits = { readonly [K in keyof GatewayLimitOptions]-?: number };
-
-/** The process's soft descriptor limit (RLIMIT_NOFILE), read once: the fd-budget defaults derive from it. */
-export const FD_LIMIT = softFdLimit();
-const FD_CAPS = fdCaps(FD_LIMIT);
-
-export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = Object.freeze({
-  maxSessions: 1024,
-  maxSessionsPerClient: 32,
-  ipv6ClientPrefix: DEFAULT_IPV6_CLIENT_PREFIX,
-  maxPendingOpens: 64,
-  maxDnsLookups: 512,
-  queryTimeout: 10_000,
-  maxListeners: 8,
-  openRate: 100,
-  openBurst: 256,
-  pingRate: 10,
-  handshakeTimeout: 10_000,
-  sessionIdleTimeout: 300_000,
-  streamIdleTimeout: 1_800_000,
-  maxSessionBufferedBytes: 32 * 1024 * 1024,
-  memoryBudget: MemoryBudget.defaultLimit(),
-  maxConnections: FD_CAPS.maxConnections,
-  maxPendingConnectionsPerAddress: 32,
-  maxTcpSockets: FD_CAPS.maxTcpSockets,
-  maxTcpSocketsPerClient: FD_CAPS.maxTcpSocketsPerClient,
-});
-
-/** Streams a gateway session accepts at once unless `limits.maxStreams` says otherwise (announced in WELCOME). */
-export const DEFAULT_GATEWAY_MAX_STREAMS = 256;
-
-/** One row of the limits table in the README and SECURITY.md. */
-export interface LimitDoc {
-  readonly limit: string;
-  readonly option: string;
-  readonly flag: string;
-  readonly default: string;
-  readonly result: string;
-}
-
-/** The limits table: what each limit bounds, its default, and what the page sees when it is hit. */
-export const LIMIT_DOCS: readonly LimitDoc[] = [
-  { limit: 'Sessions, all clients, waiting-to-resume ones included', option: 'maxSessions', flag: '--max-sessions', default: '1024', result: 'a client holding at least two sessions fewer than the biggest holder is admitted, and that holder\'s longest-idle session without streams is closed (GOAWAY `SOCKWAY_ERR_IDLE_TIMEOUT`, logged `session-evicted`); else GOAWAY `SOCKWAY_ERR_LIMIT`, close 1013' },
-  { limit: 'Sessions per client (IPv4 address or IPv6 /56), waiting-to-resume ones included', option: 'maxSessionsPerClient, ipv6ClientPrefix', flag: '--max-sessions-per-client, --ipv6-client-prefix', default: '32; IPv6 /56', result: 'GOAWAY `SOCKWAY_ERR_LIMIT`, close 1013' },
-  { limit: 'Streams per session', option: 'limits.maxStreams', flag: '--max-streams', default: '256', result: 'RESET `SOCKWAY_ERR_STREAM_LIMIT`' },
-  { limit: 'Pending opens per session (resolving or connecting at once, DNS queries included)', option: 'maxPendingOpens', flag: '--max-pending-opens', default: '64', result: 'further OPENs and QUERYs wait their turn; one still waiting after the connect (query) timeout gets RESET `ETIMEDOUT` (`ETIMEOUT`)' },
-  { limit: 'DNS resolutions in flight, all sessions together', option: 'maxDnsLookups', flag: '—', default: '512', result: 'further resolutions wait, started round-robin across sessions; one still waiting after the connect timeout fails (`getaddrinfo EAI_AGAIN`, `queryA ETIMEOUT`)' },
-  { limit: 'DNS query timeout (waiting for a slot included)', option: 'queryTimeout', flag: '—', default: '10 s', result: 'RESET `ETIMEOUT` (`queryA ETIMEOUT name`, `getaddrinfo ETIMEOUT name`)' },
-  { limit: 'Listeners per session (net.Server)', option: 'maxListeners', flag: '—', default: '8', result: 'RESET `SOCKWAY_ERR_LIMIT` (`listen` error on the page\'s server)' },
-  { limit: 'Open rate per session (OPEN/RESET churn)', option: 'openRate, openBurst', flag: '--open-rate', default: '100/s, burst 256', result: 'RESET `SOCKWAY_ERR_RATE_LIMIT` on each OPEN, LISTEN or QUERY over the rate; the session and its other streams carry on' },
-  { limit: 'STARTTLS CPU (secure contexts built for pages)', option: '—', flag: '—', default: '50 ms/s per session (burst 60 ms), 250 ms/s for the gateway (burst 60 ms)', result: 'RESET `SOCKWAY_ERR_RATE_LIMIT` on each STARTTLS over it; the session and its other streams carry on' },
-  { limit: 'Ping rate per session', option: 'pingRate', flag: '—', default: '10/s, burst 20', result: 'GOAWAY `SOCKWAY_ERR_RATE_LIMIT`, close 1008' },
-  { limit: 'Handshake (HELLO) timeout', option: 'handshakeTimeout', flag: '—', default: '10 s', result: 'GOAWAY `SOCKWAY_ERR_PROTOCOL`, close 1002' },
-  { limit: 'Upgrade request (headers; idle before them), gateway.listen() only', option: 'handshakeTimeout', flag: '—', default: '10 s (Node: 60 s, idle unbounded)', result: 'HTTP 408, or the connection is closed' },
-  { limit: 'Connections still sending their upgrade request, per peer address, gateway.listen() only', option: 'maxPendingConnectionsPerAddress', flag: '--max-pending-per-address', default: '32; off with `trustProxy`', result: 'dropped on accept (close 1006 on the page)' },
-  { limit: 'HTTP connections (pending upgrades, WebSockets), gateway.listen() only', option: 'maxConnections', flag: '--max-connections', default: 'fd limit / 5', result: 'dropped on accept (close 1006 on the page)' },
-  { limit: 'TCP sockets (streams and listeners), all clients', option: 'maxTcpSockets', flag: '--max-tcp-sockets', default: 'fd limit × 0.7 (see below)', result: 'RESET `SOCKWAY_ERR_LIMIT` (`connect SOCKWAY_ERR_LIMIT host:port (the gateway is at its connection limit)`)' },
-  { limit: 'TCP sockets per client (IPv4 address or IPv6 /56)', option: 'maxTcpSocketsPerClient', flag: '--max-tcp-sockets-per-client', default: 'maxTcpSockets / 16, at least 64', result: 'RESET `SOCKWAY_ERR_LIMIT` (`connect SOCKWAY_ERR_LIMIT host:port (this client is at its connection limit)`)' },
-  { limit: 'Connect timeout (DNS included)', option: 'connectTimeout', flag: '--connect-timeout', default: '30 s', result: 'RESET `ETIMEDOUT` (`connect ETIMEDOUT host:port`)' },
-  { limit: 'Idle stream timeout (no bytes either way)', option: 'streamIdleTimeout', flag: '--stream-idle-timeout', default: '30 min', result: 'RESET `SOCKWAY_ERR_IDLE_TIMEOUT`' },
-  { limit: 'Idle session timeout (no streams)', option: 'sessionIdleTimeout', flag: '--session-idle-timeout', default: '5 min', result: 'GOAWAY `SOCKWAY_ERR_IDLE_TIMEOUT`, close 1000; the client reconnects on its next connect()' },
-  { limit: 'Frame size', option: 'limits.maxPayload', flag: '—', default: '64 KiB DATA payload; 4 KiB other frames; 65,541-byte WebSocket message', result: 'close 1009 (WebSocket), or GOAWAY `SOCKWAY_ERR_FRAME` / `SOCKWAY_ERR_PROTOCOL` (close 1002)' },
-  { limit: 'Bytes buffered per stream', option: 'limits.streamWindow, maxStreamWindow', flag: '--window', default: '256 KiB credit, auto-tuned up to 4 MiB; 128 KiB queued towards the page', result: 'credit (flow control); DATA beyond it: GOAWAY `SOCKWAY_ERR_FLOW_CONTROL`, close 1002' },
-  { limit: 'Bytes buffered per session', option: 'maxSessionBufferedBytes', flag: '--max-session-buffer', default: '32 MiB', result: 'stream windows stop growing (flow control, no error); a client not reading its WebSocket is dropped (close 1006, logged `send-buffer-limit`)' },
-  { limit: 'Replay buffer per session (sent frames the page has not ACKed)', option: 'maxReplayBytes', flag: '--max-replay', default: '64 MiB; DATA pauses at half', result: 'DATA waits for ACKs (backpressure); control frames past the cap: GOAWAY `SOCKWAY_ERR_LIMIT`, close 1011' },
-  { limit: 'Memory budget, all sessions (queues and replay buffers towards pages)', option: 'memoryBudget', flag: '--memory-budget', default: '¼ of RAM, 64 MiB to 256 MiB; each session keeps min(1 MiB, budget / maxSessions)', result: 'sessions beyond their reserve stop reading their TCP sockets until pages ACK (backpressure, no error); sessions waiting to resume are ended first (GOAWAY `SOCKWAY_ERR_RESUME_FAILED` on resume, logged `memory-pressure`)' },
-];
-
-/** Validated limits; throws ERR_INVALID_ARG_VALUE naming the option. */
-export function resolveGatewayLimits(options: GatewayLimitOptions): GatewayLimits {
-  const resolved = { ...DEFAULT_GATEWAY_LIMITS };
-  const positive = new Set<keyof GatewayLimits>(['maxSessions', 'maxSessionsPerClient', 'maxPendingOpens', 'maxDnsLookups', 'queryTimeout', 'maxListeners', 'openRate', 'openBurst', 'pingRate', 'handshakeTimeout', 'maxSessionBufferedBytes', 'memoryBudget', 'maxConnections', 'maxTcpSockets', 'maxTcpSocketsPerClient']);
-  for (const key of Object.keys(DEFAULT_GATEWAY_LIMITS) as (keyof GatewayLimits)[]) {
-    const value = options[key];
-    if (value === undefined) continue;
-    const [min, max] = key === 'ipv6ClientPrefix' ? [32, 128] : [positive.has(key) ? 1 : 0, 0x7fff_ffff];
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw limitError(`${key} must be an integer from ${min} to ${max}, got ${String(value)}`);
-    }
-    resolved[key] = value;
-  }
-  return Object.freeze(resolved);
-}
-
-function limitError(message: string): Error {
-  const error = new Error(message) as Error & { code: string };
-  error.code = 'ERR_INVALID_ARG_VALUE';
-  Error.captureStackTrace(error, limitError);
-  return error;
-}
 
 // ---- results ----
 
@@ -429,9 +337,3 @@ export class GuardedTransport implements MessageTransport {
     else this.#inner.close(1001, 'connection dropped');
   }
 }
-
-/**
- * The smallest replay-buffer cap (maxReplayBytes) a gateway accepts: DATA pauses at half
- * of it, and that half must hold a couple of full-size frames for data to flow at all.
- */
-export const MIN_REPLAY_BYTES = 256 * 1024;

@@ -7,16 +7,13 @@
  * Exit codes: 0 after --help or a clean shutdown, 1 when the gateway could not
  * start (e.g. EADDRINUSE), 2 for a usage error.
  */
-import { MIN_STREAM_WINDOW } from '../shared/protocol.ts';
-import { USAGE, parseGatewayArgs } from './cli-options.ts';
+import { USAGE, gatewayOptionsOf, parseGatewayArgs } from './cli-options.ts';
 import { type Gateway, type GatewayLogEntry, createGateway } from './gateway.ts';
 import { formatLogLine } from './log-line.ts';
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
-/** ms SIGTERM/SIGINT let open streams finish (--drain-timeout). */
-const DEFAULT_DRAIN_TIMEOUT = 30_000;
 
 async function main(argv: readonly string[]): Promise<number | null> {
   let options: ReturnType<typeof parseGatewayArgs>;
@@ -31,11 +28,6 @@ async function main(argv: readonly string[]): Promise<number | null> {
     return EXIT_OK;
   }
 
-  if (options.window !== undefined && options.window < MIN_STREAM_WINDOW) {
-    process.stderr.write(`sockway-gateway: --window: ${options.window} bytes is below the protocol minimum of ${MIN_STREAM_WINDOW} (16KiB)\nRun sockway-gateway --help for usage.\n`);
-    return EXIT_USAGE;
-  }
-
   const quiet = options.quiet;
   const log = (entry: GatewayLogEntry): void => {
     if (quiet && entry.level !== 'error') return;
@@ -45,23 +37,12 @@ async function main(argv: readonly string[]): Promise<number | null> {
   let gateway: Gateway;
   try {
     // Options absent from the command line stay absent, so the gateway's defaults apply.
-    const { help: _help, port: _port, host: _host, quiet: _quiet, maxStreams, window, ...rest } = options;
-    gateway = createGateway({
-      ...rest,
-      // A signal drains: open streams get this long to finish after GOAWAY.
-      drainTimeout: rest.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT,
-      ...(rest.openRate === undefined ? {} : { openBurst: rest.openRate * 2 }),
-      limits: {
-        ...(maxStreams === undefined ? {} : { maxStreams }),
-        ...(window === undefined ? {} : { streamWindow: window }),
-      },
-      log,
-    });
+    gateway = createGateway({ ...gatewayOptionsOf(options), log });
     if (options.tokenSecret === undefined && options.host !== '127.0.0.1' && options.host !== '::1' && options.host !== 'localhost') {
       log({ level: 'warn', event: 'no-authentication', message: 'the gateway listens beyond loopback without --token-secret: any page that can reach it may use its --allow rules (see SECURITY.md)' });
     }
   } catch (error) {
-    // Limits outside the protocol's bounds (e.g. --window below 16KiB) land here.
+    // The CLI checked every value against the schema; what is left is, e.g., an unusable --dns-server.
     process.stderr.write(`sockway-gateway: ${(error as Error).message}\n`);
     return EXIT_USAGE;
   }
