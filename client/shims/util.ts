@@ -40,5 +40,6 @@ export const debug = debuglog;
 /** The WHATWG encoding classes, as Node's util exports them (the same as the globals). */
 export const { TextEncoder, TextDecoder } = globalThis;
 
-const util = { ...npm, debug, TextEncoder, TextDecoder };
+// Typed as Node's module: the inferred type names node:util's internal option types, which a .d.ts cannot.
+const util: Npm = { ...npm, debug, TextEncoder, TextDecoder } as Npm;
 export default util;
