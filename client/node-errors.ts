@@ -7,6 +7,7 @@
  * DNSException, AbortError, determineSpecificType) and `lib/internal/util/inspect.js`
  * (the subset of `inspect` and `format('%s')` those messages use). Browser code: no Node APIs.
  */
+import { captureStack } from '../shared/errors.ts';
 
 /** Node's internal error codes built here (plus `ABORT_ERR`, the code of Node's AbortError). */
 export type NodeErrorCode =
@@ -58,13 +59,6 @@ export interface SystemError extends Error {
 // ---------------------------------------------------------------------------------------------
 
 type StackFn = (...args: never[]) => unknown;
-
-/** Trims builder frames off the stack; only V8 has captureStackTrace. */
-function captureStack(error: Error, fn: StackFn): void {
-  const capture = (Error as { captureStackTrace?: (target: object, fn?: StackFn) => void })
-    .captureStackTrace;
-  if (typeof capture === 'function') capture(error, fn);
-}
 
 // Node prints NodeErrors as `TypeError [ERR_X]: msg` in both toString() and the stack header
 // while `name` stays 'TypeError'. Node's own prepareStackTrace does that; we cannot hook it, but

@@ -1,6 +1,7 @@
 // Command-line and environment parsing for `sockway-gateway`. Pure: no I/O, no exit;
 // main.ts prints USAGE or the error message and picks the exit code.
 
+import { SockwayErrorCode, codedError } from '../shared/errors.ts';
 import { MIN_REPLAY_BYTES } from './limits.ts';
 import { parseRule, type Rule } from './policy.ts';
 
@@ -143,7 +144,7 @@ Examples (quote rules: * and [ ] are special to the shell):
 `;
 
 /** Error code of the errors parseGatewayArgs() throws; their message is one line of usage feedback. */
-export const CLI_USAGE_CODE = 'SOCKWAY_ERR_CLI_USAGE';
+export const CLI_USAGE_CODE = SockwayErrorCode.CliUsage;
 
 /** Environment variables parseGatewayArgs() reads (process.env by default). */
 export type GatewayEnv = Readonly<Record<string, string | undefined>>;
@@ -559,8 +560,5 @@ function editDistance(a: string, b: string): number {
 }
 
 function usageError(message: string): Error {
-  const error = new Error(message) as Error & { code: string };
-  error.code = CLI_USAGE_CODE;
-  Error.captureStackTrace?.(error, usageError);
-  return error;
+  return codedError(SockwayErrorCode.CliUsage, message, usageError);
 }

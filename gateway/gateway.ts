@@ -12,8 +12,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import { type AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
+import type { WebSocket, WebSocketServer } from 'ws';
+import { SockwayErrorCode, type WireError, codedError, wireError } from '../shared/errors.ts';
 import type { ResumeFrame } from '../shared/frame.ts';
 import { type Limits, MAX_FRAME_LENGTH } from '../shared/protocol.ts';
 import { RESUME_REFUSED, Session, type StreamStats, resolveLimits } from '../shared/session.ts';
@@ -34,6 +34,7 @@ import {
   resolveGatewayLimits,
   socketLimitError,
 } from './limits.ts';
+import { wsPackage } from './dependencies.ts';
 import { FdBudget } from './fd-budget.ts';
 import { PendingConnections, boundedServerOptions } from './pending-connections.ts';
 import { refusalBytes } from './upgrade-refusal.ts';
@@ -341,10 +342,10 @@ class GatewayServer implements Gateway {
       ...options.limits,
     });
     if (options.authenticate !== undefined && options.tokenSecret !== undefined) {
-      throw gatewayError('ERR_INVALID_ARG_VALUE', 'give `authenticate` or `tokenSecret`, not both (call verifyToken() inside your authenticate hook to combine them)');
+      throw codedError('ERR_INVALID_ARG_VALUE', 'give `authenticate` or `tokenSecret`, not both (call verifyToken() inside your authenticate hook to combine them)');
     }
     if (options.authenticate !== undefined && typeof options.authenticate !== 'function') {
-      throw gatewayError('ERR_INVALID_ARG_TYPE', 'authenticate must be a function');
+      throw codedError('ERR_INVALID_ARG_TYPE', 'authenticate must be a function');
     }
     this.#authenticate = options.tokenSecret === undefined
       ? options.authenticate
@@ -352,7 +353,7 @@ class GatewayServer implements Gateway {
     this.#originAllowed = originMatcher(options.allowOrigins);
     this.#trustProxy = options.trustProxy ?? 0;
     if (!Number.isInteger(this.#trustProxy) || this.#trustProxy < 0 || this.#trustProxy > 16) {
-      throw gatewayError('ERR_INVALID_ARG_VALUE', `trustProxy must be a number of proxies from 0 to 16, got ${String(options.trustProxy)}`);
+      throw codedError('ERR_INVALID_ARG_VALUE', `trustProxy must be a number of proxies from 0 to 16, got ${String(options.trustProxy)}`);
     }
     // Behind a proxy every peer is the proxy: no per-peer cap unless one is set explicitly.
     this.#maxPendingPerPeer = options.maxPendingConnectionsPerAddress === undefined && this.#trustProxy > 0 ? 0 : this.#gatewayLimits.maxPendingConnectionsPerAddress;
@@ -371,7 +372,7 @@ class GatewayServer implements Gateway {
       maxWait: this.#connectTimeout,
     });
     this.#logSink = options.log;
-    this.#wss = new WebSocketServer({
+    this.#wss = new wsPackage.WebSocketServer({
       noServer: true,
       // One frame per message: nothing legitimate is bigger than a full DATA frame.
       maxPayload: MAX_FRAME_LENGTH,
@@ -387,8 +388,8 @@ class GatewayServer implements Gateway {
   }
 
   listen(options: ListenOptions = {}): Promise<AddressInfo> {
-    if (this.#closing) return Promise.reject(gatewayError('ERR_SERVER_NOT_RUNNING', 'the gateway is closed'));
-    if (this.#ownServer !== null) return Promise.reject(gatewayError('ERR_SERVER_ALREADY_LISTEN', 'gateway.listen() was already called'));
+    if (this.#closing) return Promise.reject(codedError('ERR_SERVER_NOT_RUNNING', 'the gateway is closed'));
+    if (this.#ownServer !== null) return Promise.reject(codedError('ERR_SERVER_ALREADY_LISTEN', 'gateway.listen() was already called'));
     // The upgrade request gets as long as HELLO after it (handshakeTimeout, default 10 s, not
     // Node's 60 s): a browser sends it in one write, so only a stalling client needs more.
     const limits = this.#gatewayLimits;
@@ -425,9 +426,9 @@ class GatewayServer implements Gateway {
   }
 
   attach(server: http.Server, options: AttachOptions = {}): void {
-    if (this.#closing) throw gatewayError('ERR_SERVER_NOT_RUNNING', 'the gateway is closed');
+    if (this.#closing) throw codedError('ERR_SERVER_NOT_RUNNING', 'the gateway is closed');
     if (this.#attachments.some((attachment) => attachment.server === server)) {
-      throw gatewayError('ERR_INVALID_ARG_VALUE', 'the gateway is already attached to this server');
+      throw codedError('ERR_INVALID_ARG_VALUE', 'the gateway is already attached to this server');
     }
     this.#attachTo(server, checkPath(options.path ?? this.#path, 'path'), false);
   }
@@ -1241,14 +1242,14 @@ function clearTimer(timer: NodeJS.Timeout | null): void {
 
 function requireAllow(allow: GatewayOptions['allow']): readonly (string | Rule)[] {
   if (allow === undefined) {
-    throw gatewayError('ERR_INVALID_ARG_VALUE', 'createGateway() needs `allow` rules (or a `policy`): the gateway denies every destination by default');
+    throw codedError('ERR_INVALID_ARG_VALUE', 'createGateway() needs `allow` rules (or a `policy`): the gateway denies every destination by default');
   }
   return allow;
 }
 
 function checkPath(path: string, name: string): string {
   if (typeof path !== 'string' || !path.startsWith('/') || /[\s?#]/.test(path)) {
-    throw gatewayError('ERR_INVALID_ARG_VALUE', `${name} must start with "/" and contain no spaces, "?" or "#", got ${JSON.stringify(path)}`);
+    throw codedError('ERR_INVALID_ARG_VALUE', `${name} must start with "/" and contain no spaces, "?" or "#", got ${JSON.stringify(path)}`);
   }
   return path;
 }
@@ -1266,17 +1267,11 @@ function stopSessionTimers(connection: Connection): void {
 /** An integer option from `min` up to what a timer takes; `unit` names it in the error. */
 function checkInt(value: number, name: string, min: number, unit: 'ms' | 'bytes' = 'ms'): number {
   if (!Number.isInteger(value) || value < min || value > 0x7fff_ffff) {
-    throw gatewayError('ERR_INVALID_ARG_VALUE', `${name} must be an integer number of ${unit} >= ${min}, got ${String(value)}`);
+    throw codedError('ERR_INVALID_ARG_VALUE', `${name} must be an integer number of ${unit} >= ${min}, got ${String(value)}`);
   }
   return value;
 }
 
-function gatewayError(code: string, message: string): Error {
-  const error = new Error(message) as Error & { code: string };
-  error.code = code;
-  Error.captureStackTrace(error, gatewayError);
-  return error;
-}
 
 /** The path of a request URL, without the query string. */
 function pathOf(url: string | undefined): string {

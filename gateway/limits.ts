@@ -8,7 +8,7 @@
  * session (GOAWAY, then the WebSocket close code named here). The README's limits
  * table is generated from LIMIT_DOCS.
  */
-import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
+import { SockwayErrorCode, type WireError, codedError, wireError } from '../shared/errors.ts';
 import { FrameType } from '../shared/protocol.ts';
 import { DEFAULT_IPV6_CLIENT_PREFIX } from './address.ts';
 import { MemoryBudget } from './memory-budget.ts';
@@ -158,18 +158,11 @@ export function resolveGatewayLimits(options: GatewayLimitOptions): GatewayLimit
     if (value === undefined) continue;
     const [min, max] = key === 'ipv6ClientPrefix' ? [32, 128] : [positive.has(key) ? 1 : 0, 0x7fff_ffff];
     if (!Number.isInteger(value) || value < min || value > max) {
-      throw limitError(`${key} must be an integer from ${min} to ${max}, got ${String(value)}`);
+      throw codedError('ERR_INVALID_ARG_VALUE', `${key} must be an integer from ${min} to ${max}, got ${String(value)}`);
     }
     resolved[key] = value;
   }
   return Object.freeze(resolved);
-}
-
-function limitError(message: string): Error {
-  const error = new Error(message) as Error & { code: string };
-  error.code = 'ERR_INVALID_ARG_VALUE';
-  Error.captureStackTrace(error, limitError);
-  return error;
 }
 
 // ---- results ----
