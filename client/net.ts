@@ -2,18 +2,28 @@
  * Builds a `net` module (Node's names only) whose sockets use one tunnel.
  */
 import { isIP, isIPv4, isIPv6 } from './ip.ts';
-import { type ConnectDefaults, normalizeArgs, type SocketConstructorOptions } from './normalize-args.ts';
+import { type ConnectCallback, type ConnectDefaults, type NetConnectOptions, normalizeArgs, type SocketConstructorOptions } from './normalize-args.ts';
 import { type ConnectionListener, SERVER_NET, Server as BaseServer, type ServerNet, type ServerOptions } from './server.ts';
 import { CONNECT_DEFAULTS, Socket as BaseSocket } from './socket.ts';
 import { type TunnelCore, TUNNEL } from './tunnel-core.ts';
+
+/** `net.connect` / `net.createConnection`: @types/node's overloads, plus `(port, connectListener)` which Node accepts. */
+export interface ConnectFunction {
+  (options: NetConnectOptions, connectListener?: ConnectCallback): BaseSocket;
+  (port: number, host?: string, connectListener?: ConnectCallback): BaseSocket;
+  (port: number, connectListener?: ConnectCallback): BaseSocket;
+  (path: string, connectListener?: ConnectCallback): BaseSocket;
+}
 
 /** Node's `net` surface for clients, carried by a tunnel. */
 export interface NetModule {
   readonly Socket: typeof BaseSocket;
   /** Legacy alias of Socket, as in Node. */
   readonly Stream: typeof BaseSocket;
-  connect(...args: unknown[]): BaseSocket;
-  createConnection(...args: unknown[]): BaseSocket;
+  /** Opens a socket: `connect(options[, connectListener])`, `connect(port[, host][, connectListener])`. */
+  connect: ConnectFunction;
+  /** The same function as connect. */
+  createConnection: ConnectFunction;
   isIP(input: unknown): 0 | 4 | 6;
   isIPv4(input: unknown): boolean;
   isIPv6(input: unknown): boolean;

@@ -90,6 +90,19 @@ export interface ConnectOptions extends SocketConstructorOptions {
   timeout?: number | undefined;
 }
 
+/** `connect(options)` to a TCP port (Node's TcpNetConnectOpts; a numeric string port is accepted, as Node does). */
+export interface TcpConnectOptions extends ConnectOptions {
+  port: number | string;
+}
+
+/** `connect(options)` to an IPC path: typed as in Node, throws ERR_FEATURE_UNAVAILABLE_ON_PLATFORM here. */
+export interface IpcConnectOptions extends ConnectOptions {
+  path: string;
+}
+
+/** What `net.connect(options)` / `socket.connect(options)` take: a port or a path (Node's NetConnectOpts). */
+export type NetConnectOptions = TcpConnectOptions | IpcConnectOptions;
+
 /**
  * The Socket constructor's own copy of its options, as Node builds it: `{ ...options }` with
  * the forced Duplex options (pass it to the Duplex constructor), `noDelay`/`keepAlive` as

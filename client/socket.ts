@@ -17,6 +17,8 @@ import {
   type ConnectDefaults,
   DEFAULT_CONNECT_DEFAULTS,
   type LookupFunction,
+  type NetConnectOptions,
+  type NormalizedArgs,
   type NormalizedTcpConnectOptions,
   type SocketConstructorOptions,
   isNormalizedArgs,
@@ -227,9 +229,15 @@ export class Socket extends Duplex {
   // ---- connect ----
 
   /**
-   * Connects: `connect(options[, cb])`, `connect(port[, host][, cb])`.
+   * Connects: `connect(options[, cb])`, `connect(port[, host][, cb])` (@types/node's overloads).
    * `connect(path)` (IPC) throws ERR_FEATURE_UNAVAILABLE_ON_PLATFORM.
    */
+  connect(options: NetConnectOptions, connectListener?: ConnectCallback): this;
+  connect(port: number, host: string, connectListener?: ConnectCallback): this;
+  connect(port: number, connectListener?: ConnectCallback): this;
+  connect(path: string, connectListener?: ConnectCallback): this;
+  /** @internal net.connect(): arguments normalizeArgs() already checked. */
+  connect(normalized: NormalizedArgs): this;
   connect(...args: unknown[]): this {
     const [rawOptions, callback] = isNormalizedArgs(args[0]) ? args[0] : normalizeArgs(args);
     if (callback !== null) this.once('connect', callback);

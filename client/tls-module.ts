@@ -11,7 +11,7 @@ import { type Endpoint, type PeerCertificate, type SecuredFrame, type TlsOptions
 import { MAX_FRAME_LENGTH } from '../shared/protocol.ts';
 import { isIP } from './ip.ts';
 import type { NetModule } from './net.ts';
-import { normalizeArgs } from './normalize-args.ts';
+import { type NetConnectOptions, normalizeArgs } from './normalize-args.ts';
 import { errFeatureUnavailable, errInvalidArgType, errSocketClosed } from './node-errors.ts';
 import { CONNECT_DEFAULTS, Socket } from './socket.ts';
 import type { StreamHandle } from './stream-handle.ts';
@@ -375,7 +375,8 @@ export function createTls(net: NetModule): TlsModule {
     socket._setTlsOptions(options, hostname);
     if (typeof options.timeout === 'number' && options.timeout > 0) socket.setTimeout(options.timeout);
     const { socket: _socket, secureContext: _context, ...netOptions } = options;
-    socket.connect({ ...netOptions, host });
+    // A missing port (and path) is connect()'s ERR_MISSING_ARGS, as in Node.
+    socket.connect({ ...netOptions, host } as NetConnectOptions);
     return socket;
   }
 

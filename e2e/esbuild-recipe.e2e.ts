@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
@@ -35,6 +35,8 @@ after(async () => {
 });
 
 test('an app bundled by the README\'s build.js (sockway/esbuild) runs a real client from Chromium', async () => {
+  // A browser-only install: the gateway's optional peer dependencies are not there (browser-install.e2e.ts).
+  for (const name of ['ws', 'ipaddr.js', 'bufferutil']) assert.equal(existsSync(join(app, 'node_modules', name)), false, `${name} is installed`);
   const built = spawnSync(process.execPath, ['build.js'], { cwd: app, encoding: 'utf8' });
   assert.equal(built.status, 0, `node build.js failed:\n${built.stdout}\n${built.stderr}`);
   assert.equal(built.stderr, '', 'esbuild warned');

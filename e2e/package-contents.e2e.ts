@@ -1,16 +1,18 @@
 /**
  * What `npm pack` ships (the tarball the bundler tests install): every file package.json
- * `exports` names, and no source map naming a source the package does not contain (Vite
+ * `exports` names, no source map naming a source the package does not contain (Vite
  * warned "Sourcemap … points to missing source files" for each of sockway's modules; the
- * maps named ../../client/*.ts, which are not in `files`).
+ * maps named ../../client/*.ts, which are not in `files`), no test code, and declarations
+ * without `@internal` members (stripInternal) that still type-check on their own.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative } from 'node:path';
 import { after, before, test } from 'node:test';
-import { packSockway } from './fixtures/installed-package.ts';
+import { REPO, packSockway } from './fixtures/installed-package.ts';
 
 let unpacked: string;
 let files: string[];
@@ -50,4 +52,30 @@ test('every source map in the tarball names sources that are in it', () => {
     }
   }
   assert.deepEqual(missing, []);
+});
+
+test('no test code ships: no testing/ or abuse/ folder, no *.test file', () => {
+  assert.deepEqual(files.filter((file) => /\/(testing|abuse)\/|\.test(-d)?\.[jt]s$|\.test\.d\.ts$/.test(file)), []);
+});
+
+test('no declaration in the tarball has an @internal member (stripInternal)', () => {
+  const declarations = files.filter((file) => file.endsWith('.d.ts'));
+  assert.ok(declarations.includes('dist/client/socket.d.ts'), 'the tarball has declarations');
+  const leaking = declarations.filter((file) => readFileSync(join(unpacked, 'package', file), 'utf8').includes('@internal'));
+  assert.deepEqual(leaking, []);
+});
+
+test('the declarations type-check on their own (skipLibCheck off): nothing they use was stripped', () => {
+  const root = join(unpacked, 'package');
+  // Their imports (ws, readable-stream, vite, …) resolve to this repository's packages and types.
+  symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'), 'dir');
+  writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, lib: ['ES2023', 'DOM'], types: ['node'] },
+    include: ['dist/**/*.d.ts'],
+  }));
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', root, '--listFilesOnly'], { encoding: 'utf8' });
+  assert.ok(result.stdout.includes('dist/client/socket.d.ts'), result.stdout + result.stderr);
+  const check = spawnSync(process.execPath, [tsc, '-p', root], { encoding: 'utf8' });
+  assert.equal(check.status, 0, check.stdout + check.stderr);
 });

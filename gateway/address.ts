@@ -18,8 +18,8 @@
  * addresses are IPv4; zone ids (fe80::1%eth0) are dropped, so a page never picks the
  * gateway's interface; brackets, case and one trailing dot do not matter.
  */
-import ipaddr from 'ipaddr.js';
 import { isIPv4, isIPv6 } from 'node:net';
+import { ipaddr } from './dependencies.ts';
 
 /** An IP address (or a network address) as a number. */
 export type Ip = { readonly family: 4 | 6; readonly value: bigint };

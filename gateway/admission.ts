@@ -5,6 +5,7 @@
  * policy (built in: capability tokens, token.ts).
  */
 import type { IncomingMessage } from 'node:http';
+import { codedError } from '../shared/errors.ts';
 import { SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from '../shared/protocol.ts';
 import { parseResolvedAddress } from './address.ts';
 import type { PolicyCheck, PolicyOptions } from './policy.ts';
@@ -95,7 +96,7 @@ function verifyTokenSecrets(secret: TokenAuthenticatorOptions['secret']): void {
  */
 export function originMatcher(allowed: readonly string[] | undefined): (origin: string | undefined) => boolean {
   if (allowed === undefined) return () => true;
-  if (!Array.isArray(allowed)) throw argError('allowOrigins must be an array of origins');
+  if (!Array.isArray(allowed)) throw codedError('ERR_INVALID_ARG_VALUE', 'allowOrigins must be an array of origins');
   const exact = new Set<string>();
   const wildcards: { readonly scheme: string; readonly suffix: string; readonly port: string }[] = [];
   let any = false;
@@ -112,13 +113,13 @@ export function originMatcher(allowed: readonly string[] | undefined): (origin: 
     if (wildcard !== null) {
       const [, scheme = '', host = '', port = ''] = wildcard;
       const probe = canonicalOrigin(`${scheme}://x.${host}${port === '' ? '' : `:${port}`}`);
-      if (probe === undefined) throw argError(`allowOrigins: ${JSON.stringify(entry)} is not a valid origin pattern`);
+      if (probe === undefined) throw codedError('ERR_INVALID_ARG_VALUE', `allowOrigins: ${JSON.stringify(entry)} is not a valid origin pattern`);
       const url = new URL(probe);
       wildcards.push({ scheme: url.protocol, suffix: `.${url.hostname.slice(2)}`, port: url.port });
       continue;
     }
     const origin = canonicalOrigin(entry);
-    if (origin === undefined) throw argError(`allowOrigins: ${JSON.stringify(entry)} is not an origin (scheme://host[:port])`);
+    if (origin === undefined) throw codedError('ERR_INVALID_ARG_VALUE', `allowOrigins: ${JSON.stringify(entry)} is not an origin (scheme://host[:port])`);
     exact.add(origin);
   }
   return (origin) => {
@@ -172,11 +173,4 @@ export function selectProtocol(protocols: Set<string>): string | false {
   if (protocols.has(SUBPROTOCOL)) return SUBPROTOCOL;
   for (const protocol of protocols) if (!protocol.startsWith(TOKEN_SUBPROTOCOL_PREFIX)) return protocol;
   return false;
-}
-
-function argError(message: string): Error {
-  const error = new Error(message) as Error & { code: string };
-  error.code = 'ERR_INVALID_ARG_VALUE';
-  Error.captureStackTrace(error, argError);
-  return error;
 }

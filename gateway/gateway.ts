@@ -12,8 +12,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import { type AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
+import type { WebSocket, WebSocketServer } from 'ws';
+import { SockwayErrorCode, type WireError, codedError, wireError } from '../shared/errors.ts';
 import type { ResumeFrame } from '../shared/frame.ts';
 import { type Limits, MAX_FRAME_LENGTH } from '../shared/protocol.ts';
 import { RESUME_REFUSED, Session, type StreamStats } from '../shared/session.ts';
@@ -33,6 +33,7 @@ import {
 } from './limits.ts';
 import { checkPath } from './option-types.ts';
 import { resolveGatewayOptions } from './options-schema.ts';
+import { wsPackage } from './dependencies.ts';
 import { FdBudget } from './fd-budget.ts';
 import { PendingConnections, boundedServerOptions } from './pending-connections.ts';
 import { refusalBytes } from './upgrade-refusal.ts';
@@ -336,10 +337,10 @@ class GatewayServer implements Gateway {
     this.#fds = new FdBudget(this.#gatewayLimits.maxTcpSockets, this.#gatewayLimits.maxTcpSocketsPerClient);
     this.#limits = resolved.limits;
     if (options.authenticate !== undefined && options.tokenSecret !== undefined) {
-      throw gatewayError('ERR_INVALID_ARG_VALUE', 'give `authenticate` or `tokenSecret`, not both (call verifyToken() inside your authenticate hook to combine them)');
+      throw codedError('ERR_INVALID_ARG_VALUE', 'give `authenticate` or `tokenSecret`, not both (call verifyToken() inside your authenticate hook to combine them)');
     }
     if (options.authenticate !== undefined && typeof options.authenticate !== 'function') {
-      throw gatewayError('ERR_INVALID_ARG_TYPE', 'authenticate must be a function');
+      throw codedError('ERR_INVALID_ARG_TYPE', 'authenticate must be a function');
     }
     this.#authenticate = options.tokenSecret === undefined
       ? options.authenticate
@@ -362,7 +363,7 @@ class GatewayServer implements Gateway {
       maxWait: this.#connectTimeout,
     });
     this.#logSink = options.log;
-    this.#wss = new WebSocketServer({
+    this.#wss = new wsPackage.WebSocketServer({
       noServer: true,
       // One frame per message: nothing legitimate is bigger than a full DATA frame.
       maxPayload: MAX_FRAME_LENGTH,
@@ -378,8 +379,8 @@ class GatewayServer implements Gateway {
   }
 
   listen(options: ListenOptions = {}): Promise<AddressInfo> {
-    if (this.#closing) return Promise.reject(gatewayError('ERR_SERVER_NOT_RUNNING', 'the gateway is closed'));
-    if (this.#ownServer !== null) return Promise.reject(gatewayError('ERR_SERVER_ALREADY_LISTEN', 'gateway.listen() was already called'));
+    if (this.#closing) return Promise.reject(codedError('ERR_SERVER_NOT_RUNNING', 'the gateway is closed'));
+    if (this.#ownServer !== null) return Promise.reject(codedError('ERR_SERVER_ALREADY_LISTEN', 'gateway.listen() was already called'));
     // The upgrade request gets as long as HELLO after it (handshakeTimeout, default 10 s, not
     // Node's 60 s): a browser sends it in one write, so only a stalling client needs more.
     const limits = this.#gatewayLimits;
@@ -416,9 +417,9 @@ class GatewayServer implements Gateway {
   }
 
   attach(server: http.Server, options: AttachOptions = {}): void {
-    if (this.#closing) throw gatewayError('ERR_SERVER_NOT_RUNNING', 'the gateway is closed');
+    if (this.#closing) throw codedError('ERR_SERVER_NOT_RUNNING', 'the gateway is closed');
     if (this.#attachments.some((attachment) => attachment.server === server)) {
-      throw gatewayError('ERR_INVALID_ARG_VALUE', 'the gateway is already attached to this server');
+      throw codedError('ERR_INVALID_ARG_VALUE', 'the gateway is already attached to this server');
     }
     this.#attachTo(server, checkPath(options.path ?? this.#path, 'path'), false);
   }
@@ -1232,7 +1233,7 @@ function clearTimer(timer: NodeJS.Timeout | null): void {
 
 function requireAllow(allow: GatewayOptions['allow']): readonly (string | Rule)[] {
   if (allow === undefined) {
-    throw gatewayError('ERR_INVALID_ARG_VALUE', 'createGateway() needs `allow` rules (or a `policy`): the gateway denies every destination by default');
+    throw codedError('ERR_INVALID_ARG_VALUE', 'createGateway() needs `allow` rules (or a `policy`): the gateway denies every destination by default');
   }
   return allow;
 }
@@ -1247,12 +1248,6 @@ function stopSessionTimers(connection: Connection): void {
   connection.expiryTimer = null;
 }
 
-function gatewayError(code: string, message: string): Error {
-  const error = new Error(message) as Error & { code: string };
-  error.code = code;
-  Error.captureStackTrace(error, gatewayError);
-  return error;
-}
 
 /** The path of a request URL, without the query string. */
 function pathOf(url: string | undefined): string {

@@ -1,6 +1,11 @@
 /**
  * `sockway/gateway`: the Node side. Run it with the `sockway-gateway` CLI, or
  * embed it: `createGateway({ allow: ['db.internal:5432'] }).listen({ port: 8080 })`.
+ *
+ * The gateway's API only: createGateway() and the types of its options, stats and log
+ * entries; rules and policies (its `allow`/`policy` options); capability tokens and the
+ * authenticate hook; the error codes it throws. Everything else (limit tables, address
+ * ranges, bridges) is internal: tests import it from its module.
  */
 export {
   type AttachOptions,
@@ -13,30 +18,28 @@ export {
   type LookupAll,
   createGateway,
 } from './gateway.ts';
+export type { GatewayLimitOptions } from './limits.ts';
+export type { Limits } from '../shared/protocol.ts';
 export {
   type Destination,
   type HostPattern,
-  INVALID_RULE_CODE,
+  type ListenTarget,
   type Policy,
+  type PolicyCheck,
   type PolicyDecision,
   type PolicyOptions,
-  type PolicyCheck,
-  type ListenTarget,
-  type RuleSetOptions,
   type PortRange,
   type Rule,
+  type RuleSetOptions,
   createPolicy,
-  intersectPolicies,
   parseRule,
 } from './policy.ts';
-export type { TcpBridgeInfo, TcpBridgePhase } from './tcp-bridge.ts';
 export {
   type IssueTokenOptions,
   type TokenClaims,
   type TokenFailure,
   type TokenSecret,
   type VerifyTokenOptions,
-  DEFAULT_TOKEN_AUDIENCE,
   TokenError,
   issueToken,
   tokenPolicy,
@@ -49,9 +52,4 @@ export {
   type TokenAuthenticatorOptions,
   tokenAuthenticator,
 } from './admission.ts';
-export type { GatewayLimitOptions, GatewayLimits } from './limits.ts';
-export { DEFAULT_GATEWAY_LIMITS, DEFAULT_GATEWAY_MAX_STREAMS } from './options-schema.ts';
-export { LIMIT_DOCS } from './options-doc.ts';
-export { type AddressCategory, type SpecialRange, SPECIAL_RANGES } from './address.ts';
-export type { Limits } from '../shared/protocol.ts';
-export type { StreamStats } from '../shared/session.ts';
+export { SockwayErrorCode, type SockwayErrorCodeValue } from '../shared/errors.ts';

@@ -4,6 +4,7 @@
  * value given to createGateway(). The CLI throws SOCKWAY_ERR_CLI_USAGE naming the flag or
  * variable; the library throws ERR_INVALID_ARG_VALUE naming the option.
  */
+import { SockwayErrorCode, codedError } from '../shared/errors.ts';
 import { parseRule, type Rule } from './policy.ts';
 
 /** Largest value a timer or a byte counter option takes. */
@@ -11,7 +12,7 @@ export const MAX_INT32 = 2 ** 31 - 1;
 /** Shortest token secret, in bytes (token.ts refuses shorter ones too). */
 export const MIN_SECRET_BYTES = 32;
 /** Error code of the errors the CLI parser throws; their message is one line of usage feedback. */
-export const CLI_USAGE_CODE = 'SOCKWAY_ERR_CLI_USAGE';
+export const CLI_USAGE_CODE = SockwayErrorCode.CliUsage;
 
 /** Whole numbers with bounds; `unit` names what is counted in the library's error message. */
 export interface NumberKind {
@@ -167,16 +168,10 @@ export function formatBytes(bytes: number, spaced = false): string {
 
 /** The CLI's error: one printable line. */
 export function usageError(message: string): Error {
-  return codedError(new Error(message), CLI_USAGE_CODE, usageError);
+  return codedError(SockwayErrorCode.CliUsage, message, usageError);
 }
 
 /** The library's error for a bad option value: RangeError for a number out of bounds, as Node's ERR_INVALID_ARG_VALUE. */
 export function invalidValue(message: string, outOfRange = true): Error {
-  return codedError(outOfRange ? new RangeError(message) : new TypeError(message), 'ERR_INVALID_ARG_VALUE', invalidValue);
-}
-
-function codedError(error: Error, code: string, above: (...args: never[]) => unknown): Error {
-  (error as Error & { code: string }).code = code;
-  Error.captureStackTrace?.(error, above);
-  return error;
+  return codedError('ERR_INVALID_ARG_VALUE', message, invalidValue, outOfRange ? RangeError : TypeError);
 }

@@ -52,6 +52,7 @@
 // special ranges and unspecified addresses play no part: binding only ever exposes the
 // gateway's own interfaces.
 
+import { SockwayErrorCode, codedError } from '../shared/errors.ts';
 import {
   type Ip,
   type IpBlock,
@@ -159,7 +160,7 @@ export type Policy = PolicyCheck & {
 };
 
 /** Error code of the errors parseRule() and createPolicy() throw for a malformed rule. */
-export const INVALID_RULE_CODE = 'SOCKWAY_ERR_INVALID_RULE';
+export const INVALID_RULE_CODE = SockwayErrorCode.InvalidRule;
 
 const MAX_PORT = 65_535;
 const ALLOWED: PolicyDecision = Object.freeze({ allowed: true });
@@ -580,10 +581,7 @@ function compileRule(rule: Rule): CompiledRule {
 }
 
 function ruleError(text: string, message: string): Error {
-  const error = new Error(`invalid rule ${JSON.stringify(text)}: ${message}`) as Error & { code: string };
-  error.code = INVALID_RULE_CODE;
-  Error.captureStackTrace?.(error, ruleError);
-  return error;
+  return codedError(SockwayErrorCode.InvalidRule, `invalid rule ${JSON.stringify(text)}: ${message}`, ruleError);
 }
 
 function sameIp(a: Ip, b: Ip): boolean {

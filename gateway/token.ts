@@ -14,7 +14,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { SockwayErrorCode } from '../shared/errors.ts';
+import { SockwayErrorCode, captureStack, codedError } from '../shared/errors.ts';
 import { TOKEN_SUBPROTOCOL_PREFIX } from '../shared/protocol.ts';
 import { type Policy, createPolicy, parseRule } from './policy.ts';
 
@@ -77,7 +77,7 @@ export class TokenError extends Error {
     super(message);
     this.name = 'TokenError';
     this.reason = reason;
-    Error.captureStackTrace(this, TokenError);
+    captureStack(this, TokenError);
   }
 }
 
@@ -102,7 +102,7 @@ export function issueToken(options: IssueTokenOptions): string {
   const key = secretBytes(options.secret, 'secret');
   const now = options.now ?? Date.now();
   const expiresIn = options.expiresIn ?? DEFAULT_LIFETIME_S;
-  if (!Number.isInteger(expiresIn) || expiresIn < 1) throw argError(`expiresIn must be a whole number of seconds >= 1, got ${String(expiresIn)}`);
+  if (!Number.isInteger(expiresIn) || expiresIn < 1) throw codedError('ERR_INVALID_ARG_VALUE', `expiresIn must be a whole number of seconds >= 1, got ${String(expiresIn)}`);
   const audience = checkText(options.audience ?? DEFAULT_TOKEN_AUDIENCE, 'audience');
   const iat = Math.floor(now / 1000);
   const claims: Record<string, unknown> = { aud: audience, exp: iat + expiresIn, iat };
@@ -111,7 +111,7 @@ export function issueToken(options: IssueTokenOptions): string {
   if (options.listen !== undefined) claims['listen'] = checkRules(options.listen, 'listen');
   const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
   const token = `${TOKEN_PREFIX}.${body}.${sign(key, `${TOKEN_PREFIX}.${body}`).toString('base64url')}`;
-  if (token.length > MAX_TOKEN_LENGTH) throw argError(`the token would be ${token.length} characters, more than ${MAX_TOKEN_LENGTH}: grant fewer rules`);
+  if (token.length > MAX_TOKEN_LENGTH) throw codedError('ERR_INVALID_ARG_VALUE', `the token would be ${token.length} characters, more than ${MAX_TOKEN_LENGTH}: grant fewer rules`);
   return token;
 }
 
@@ -122,7 +122,7 @@ export function issueToken(options: IssueTokenOptions): string {
  */
 export function verifyToken(token: unknown, options: VerifyTokenOptions): TokenClaims {
   const secrets = (Array.isArray(options.secret) ? options.secret : [options.secret]) as readonly TokenSecret[];
-  if (secrets.length === 0) throw argError('verifyToken needs at least one secret');
+  if (secrets.length === 0) throw codedError('ERR_INVALID_ARG_VALUE', 'verifyToken needs at least one secret');
   const keys = secrets.map((secret) => secretBytes(secret, 'secret'));
   if (typeof token !== 'string' || token === '') throw new TokenError('missing', 'no token');
   if (token.length > MAX_TOKEN_LENGTH) throw new TokenError('malformed', 'the token is too long');
@@ -228,7 +228,7 @@ function sign(key: Uint8Array, text: string): Buffer {
 function secretBytes(secret: TokenSecret, name: string): Uint8Array {
   const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret instanceof Uint8Array ? secret : undefined;
   if (bytes === undefined || bytes.length < MIN_SECRET_BYTES) {
-    throw argError(`${name} must be at least ${MIN_SECRET_BYTES} bytes (e.g. \`openssl rand -base64 32\`)`);
+    throw codedError('ERR_INVALID_ARG_VALUE', `${name} must be at least ${MIN_SECRET_BYTES} bytes (e.g. \`openssl rand -base64 32\`)`);
   }
   return bytes;
 }
@@ -236,19 +236,12 @@ function secretBytes(secret: TokenSecret, name: string): Uint8Array {
 function checkText(value: unknown, name: string): string {
   // eslint-disable-next-line no-control-regex
   if (typeof value !== 'string' || value === '' || value.length > MAX_TEXT || /[\u0000-\u001f\u007f]/.test(value)) {
-    throw argError(`${name} must be a non-empty string of at most ${MAX_TEXT} characters without control characters`);
+    throw codedError('ERR_INVALID_ARG_VALUE', `${name} must be a non-empty string of at most ${MAX_TEXT} characters without control characters`);
   }
   return value;
 }
 
 function checkRules(rules: readonly string[], name: string): string[] {
-  if (!Array.isArray(rules) || rules.length > MAX_RULES) throw argError(`${name} must be an array of at most ${MAX_RULES} HOST:PORT rules`);
+  if (!Array.isArray(rules) || rules.length > MAX_RULES) throw codedError('ERR_INVALID_ARG_VALUE', `${name} must be an array of at most ${MAX_RULES} HOST:PORT rules`);
   return rules.map((rule) => parseRule(rule).text);
-}
-
-function argError(message: string): Error {
-  const error = new Error(message) as Error & { code: string };
-  error.code = 'ERR_INVALID_ARG_VALUE';
-  Error.captureStackTrace(error, argError);
-  return error;
 }

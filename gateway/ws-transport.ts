@@ -3,7 +3,7 @@
  * per frame, bufferedAmount and drain from ws, close codes passed through.
  * [ws lib/stream.js maps a WebSocket to a Duplex the same way]
  */
-import { type RawData, WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { CloseCode, type MessageTransport, type TransportCloseInfo, type TransportSink } from '../shared/transport.ts';
 
 /** Options of WsTransport. */
@@ -60,7 +60,7 @@ export class WsTransport implements MessageTransport {
     this.#ws = ws;
     this.#options = options;
     this.#drainLowWater = options.drainLowWater ?? 256 * 1024;
-    this.#opened = ws.readyState === WebSocket.OPEN;
+    this.#opened = ws.readyState === ws.OPEN;
     this.#socket = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
     const receiver = (ws as unknown as { _receiver?: { _allowSynchronousEvents?: unknown } })._receiver;
     this.#receiver = typeof receiver?._allowSynchronousEvents === 'boolean' ? receiver as { _allowSynchronousEvents: boolean } : undefined;
@@ -74,7 +74,7 @@ export class WsTransport implements MessageTransport {
   }
 
   get isOpen(): boolean {
-    return this.#ws.readyState === WebSocket.OPEN;
+    return this.#ws.readyState === this.#ws.OPEN;
   }
 
   get bufferedAmount(): number {
@@ -94,7 +94,7 @@ export class WsTransport implements MessageTransport {
   send(message: Uint8Array): void {
     // After the close handshake started the session may still flush a GOAWAY; ws
     // would report that through the callback, so it is simply dropped here.
-    if (this.#ws.readyState !== WebSocket.OPEN) return;
+    if (this.#ws.readyState !== this.#ws.OPEN) return;
     // Frames sent in one tick leave in one write: a session answering a burst (RESETs for
     // 20,000 refused OPENs, WINDOWs, PONGs) made one writev syscall per frame.
     if (!this.#corked && this.#socket !== undefined) {
@@ -122,7 +122,7 @@ export class WsTransport implements MessageTransport {
   close(code: number, reason: string): void {
     if (this.#closed) return;
     const state = this.#ws.readyState;
-    if (state === WebSocket.CLOSING || state === WebSocket.CLOSED) return;
+    if (state === this.#ws.CLOSING || state === this.#ws.CLOSED) return;
     try {
       this.#ws.close(sendableCode(code), truncateReason(reason));
     } catch {

@@ -21,7 +21,7 @@ function groupOf(path) {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1];
   if (pkg === 'buffer' || pkg === 'base64-js' || pkg === 'ieee754') return 'buffer (npm)';
   if (pkg !== undefined) return pkg === 'readable-stream' ? 'readable-stream' : `${pkg} (npm)`;
-  if (path.endsWith('node-errors.js')) return 'sockway client/node-errors (Node-exact messages, inspect port)';
+  if (path.endsWith('node-errors.js') || path.endsWith('/inspect.js')) return 'sockway client/node-errors, inspect (Node-exact messages)';
   if (path.includes('dist/shared/')) return 'sockway shared/ (protocol, session)';
   return 'sockway client/ (the rest)';
 }

@@ -44,6 +44,10 @@ export const SockwayErrorCode = {
   IdleTimeout: 'SOCKWAY_ERR_IDLE_TIMEOUT',
   /** The session could not be resumed after the connection dropped (grace period over, gateway restarted, bad token). */
   ResumeFailed: 'SOCKWAY_ERR_RESUME_FAILED',
+  /** Gateway API, never on the wire: a policy rule could not be parsed. */
+  InvalidRule: 'SOCKWAY_ERR_INVALID_RULE',
+  /** Gateway CLI, never on the wire: bad command-line arguments. */
+  CliUsage: 'SOCKWAY_ERR_CLI_USAGE',
 } as const;
 export type SockwayErrorCodeValue = (typeof SockwayErrorCode)[keyof typeof SockwayErrorCode];
 
@@ -111,4 +115,24 @@ type StackCapturing = { captureStackTrace?: (target: object, ctor: Function) => 
 /** Error.captureStackTrace exists in V8 only; elsewhere the stack stays as is. */
 export function captureStack(target: object, ctor: Function): void {
   (Error as unknown as StackCapturing).captureStackTrace?.(target, ctor);
+}
+
+/** A code an API throws with: one of Node's `ERR_*` codes, or sockway's own. */
+export type CodedErrorCode = `ERR_${string}` | SockwayErrorCodeValue;
+
+/**
+ * The one builder of errors a sockway API throws where it is called (bad options, rules, CLI
+ * arguments): an Error (or a RangeError/TypeError, as `Kind` says) whose `code` is the
+ * contract. The stack starts at the caller of `ctor` (by default, of codedError itself).
+ */
+export function codedError<C extends CodedErrorCode>(
+  code: C,
+  message: string,
+  ctor: Function = codedError,
+  Kind: ErrorConstructor | RangeErrorConstructor | TypeErrorConstructor = Error,
+): Error & { readonly code: C } {
+  const error = new Kind(message) as Error & { code: C };
+  error.code = code;
+  captureStack(error, ctor);
+  return error;
 }

@@ -1,0 +1,37 @@
+/**
+ * The gateway's npm dependencies, `ws` and `ipaddr.js`. They are optional peer dependencies
+ * of sockway, so that a browser-only install pulls neither (nor `bufferutil`, the native addon
+ * ws uses when it is there). They are loaded here rather than imported: a missing one then
+ * fails `import 'sockway/gateway'` (and the CLI) with what to install, where an import would
+ * fail to resolve from some internal file of dist/.
+ */
+import { createRequire } from 'node:module';
+import { codedError } from '../shared/errors.ts';
+
+/** The packages the gateway needs, as `npm install` names them. */
+export const GATEWAY_DEPENDENCIES = ['ws', 'ipaddr.js'] as const;
+
+const require = createRequire(import.meta.url);
+
+function installed(name: string): boolean {
+  try {
+    require.resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const missing = GATEWAY_DEPENDENCIES.filter((name) => !installed(name));
+if (missing.length > 0) {
+  throw codedError(
+    'ERR_MODULE_NOT_FOUND',
+    `sockway/gateway needs ${missing.join(' and ')}, which a browser-only install of sockway leaves out: ` +
+      `npm install ${missing.join(' ')} (and bufferutil, optional, for faster WebSocket masking)`,
+  );
+}
+
+/** The `ws` package (the CommonJS module, which its ESM wrapper re-exports: one instance). */
+export const wsPackage = require('ws') as typeof import('ws');
+/** The `ipaddr.js` package. */
+export const ipaddr = require('ipaddr.js') as typeof import('ipaddr.js');
