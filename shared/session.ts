@@ -14,29 +14,21 @@ import {
 } from './errors.ts';
 import {
   type AcceptFrame,
-  type DnsAnswer,
   type Endpoint,
-  type Family,
   type Frame,
   type ListenFrame,
   type OpenFrame,
   type ResumeFrame,
   type QueryFrame,
-  type SecuredFrame,
-  type TlsOptions,
   assertNever,
   decodeFrame,
   isReliableMessage,
   type Allocate,
-  encodeData,
   encodeFrame,
-  writeDataHeader,
 } from './frame.ts';
 import {
   DEFAULT_LIMITS,
   DEFAULT_MAX_STREAM_WINDOW,
-  HEADER_LENGTH,
-  STREAM_QUEUE_LIMIT,
   type Limits,
   MAX_PAYLOAD_LIMIT,
   MIN_PAYLOAD_LIMIT,
@@ -48,206 +40,29 @@ import {
   RESUME_PROTOCOL_VERSION,
   SESSION_ID_LENGTH,
 } from './protocol.ts';
-import { type StreamEvent, type StreamState, canReceive, canSend, isTerminal, transition } from './stream-state.ts';
+import { SessionStream, type StreamHost } from './session-stream.ts';
+import type {
+  ByteAccount,
+  SessionOptions,
+  SessionRole,
+  SessionState,
+  SessionStats,
+  StreamHandler,
+  StreamKind,
+} from './session-types.ts';
 import { CloseCode, type MessageTransport, type Timers, type TransportCloseInfo } from './transport.ts';
 
-/** Which end of the WebSocket this session is. Clients open odd stream ids, gateways even. */
-export type SessionRole = 'client' | 'gateway';
-
-/** Session lifecycle, mirroring WebSocket readyState. */
-export type SessionState = 'connecting' | 'open' | 'closing' | 'closed';
-
-/** Callbacks for one stream's events; set by whoever owns the stream. */
-export interface StreamHandler {
-  /** The gateway resolved the host name (opener only). */
-  onResolved?(address: string, family: Family): void;
-  /** The stream is connected (opener only). */
-  onOpened?(local: Endpoint, remote: Endpoint): void;
-  /** Stream bytes; the handler calls stream.consume(n) once they are read. */
-  onData(data: Uint8Array): void;
-  /** The peer will send no more data. */
-  onEnd(): void;
-  /** The stream is gone: peer RESET, or the session died. */
-  onReset(error: WireError): void;
-  /** Everything written so far has been handed to the transport. */
-  onDrain(): void;
-  /** The listener is bound (LISTEN opener only). @see PROTOCOL.md#server */
-  onListening?(local: Endpoint): void;
-  /**
-   * Client, listener streams only: the gateway accepted a connection on this listener
-   * (ACCEPT). Return the new stream's handler, or a WireError to refuse it with RESET.
-   */
-  onAccept?(stream: SessionStream, frame: AcceptFrame): StreamHandler | WireError;
-  /**
-   * Gateway: the client asks to wrap the connection in TLS (STARTTLS); DATA after it is
-   * plaintext for the TLS socket. Not given = the stream is reset as unsupported.
-   * @see PROTOCOL.md#starttls
-   */
-  onStartTls?(tls: TlsOptions): void;
-  /** Client: the TLS handshake the stream's STARTTLS asked for finished (SECURED). */
-  onSecured?(frame: SecuredFrame): void;
-  /** Client, query streams: the gateway's answer; the stream is finished. @see PROTOCOL.md#query */
-  onAnswer?(answer: DnsAnswer): void;
-  /**
-   * Client: the gateway never processed this stream (GOAWAY, id above lastStreamId) and
-   * it was opened again as `stream` on another session; events come from that one now.
-   * Not given = such a stream fails with the GOAWAY's error. @see PROTOCOL.md#goaway
-   */
-  onReopened?(stream: SessionStream): void;
-}
-
-/**
- * What a stream carries: a dialed connection (OPEN), a listener (LISTEN: no DATA,
- * answered by LISTENING), or a connection a listener accepted (ACCEPT).
- */
-export type StreamKind = 'connect' | 'listener' | 'accepted' | 'query';
-
-/**
- * A session's share of a byte budget it shares with other sessions (a gateway's memory
- * budget). The session reports what it holds towards the peer (DATA queued on its
- * streams, frames kept for replay until ACKed) and takes in no more while there is no
- * room: its streams' write() returns false, and handler.onDrain follows once there is.
- */
-export interface ByteAccount {
-  /** The session holds `delta` more bytes (fewer when negative). */
-  adjust(delta: number): void;
-  /** Whether the session may take in more bytes now. */
-  readonly hasRoom: boolean;
-  /** Calls `wake` once, later, when there may be room again. */
-  waitForRoom(wake: () => void): void;
-  /** The session ended: what it held is free. */
-  close(): void;
-}
-
-/** Options of a Session. */
-export interface SessionOptions {
-  readonly role: SessionRole;
-  readonly transport: MessageTransport;
-  readonly timers: Timers;
-  /** This side's limits, announced to the peer. */
-  readonly limits?: Partial<Limits>;
-  /** Client: ms between keepalive PINGs (0 = none). Default 15000. */
-  readonly keepaliveInterval?: number;
-  /** Client: ms to wait for the PONG before the session is declared dead. Default 10000. */
-  readonly keepaliveTimeout?: number;
-  /** Stop sending DATA while the transport buffers more than this. Default 1 MiB: more keeps the pipe fuller, less bounds head-of-line delay. */
-  readonly sendHighWater?: number;
-  /**
-   * Largest receive window auto-tuning may grow a stream to (default 4 MiB or
-   * limits.streamWindow if larger). Bounds what one stream can make this side buffer.
-   */
-  readonly maxStreamWindow?: number;
-  /**
-   * Receiver: asked before auto-tuning grows a stream's window from `from` to `to` bytes;
-   * false keeps the window as it is. Lets a gateway bound the credit a session holds
-   * across all its streams. Default: always (up to maxStreamWindow).
-   */
-  readonly onWindowGrow?: (stream: SessionStream, from: number, to: number) => boolean;
-  /** Allocates DATA frames; Node passes Buffer.allocUnsafe to skip zero-filling. */
-  readonly allocate?: Allocate;
-  /** Gateway: random bytes for session ids and resume tokens. */
-  readonly randomBytes?: (length: number) => Uint8Array;
-  /** Gateway: a peer asks to open a stream. Return its handler, or throw/return a WireError to refuse. */
-  readonly onOpen?: (stream: SessionStream, frame: OpenFrame) => StreamHandler | WireError;
-  /** Gateway: a peer asks to listen (net.Server). Not given = refused as unsupported. */
-  readonly onListen?: (stream: SessionStream, frame: ListenFrame) => StreamHandler | WireError;
-  /**
-   * Client: the gateway opened a stream for an accepted connection on a live listener.
-   * Not given = the listener stream's handler.onAccept decides.
-   */
-  readonly onAccept?: (stream: SessionStream, frame: AcceptFrame) => StreamHandler | WireError;
-  /** Gateway: a peer asks the resolver (QUERY); the handler answers with stream.answer() or reset(). Not given = refused as unsupported. */
-  readonly onQuery?: (stream: SessionStream, frame: QueryFrame) => StreamHandler | WireError;
-  /** The handshake finished. */
-  readonly onReady?: () => void;
-  /** The session ended; `error` says why (null after a clean close). */
-  readonly onClose?: (error: WireError | null) => void;
-  /** Every frame in and out, for debugging and tests. */
-  readonly onFrame?: (direction: 'in' | 'out', frame: Frame) => void;
-  /**
-   * Offer session resumption (protocol version 2): reliable frames are counted, ACKed and
-   * kept until ACKed, and a transport that drops without GOAWAY detaches the session
-   * (onDetach) instead of failing it. Default false: version 1. @see PROTOCOL.md#resume
-   */
-  readonly resumable?: boolean;
-  /**
-   * Hard cap on the replay buffer in bytes; exceeding it fails the session. DATA pauses
-   * while half of it is unacknowledged, so only control frames can ever reach it. Default 64 MiB.
-   */
-  readonly maxReplayBytes?: number;
-  /**
-   * A budget shared with other sessions for the bytes this one holds towards the peer
-   * (stream queues and replay buffer). Not given = only this session's own limits apply.
-   */
-  readonly budget?: ByteAccount;
-  /**
-   * A resumable session lost its transport. It keeps its streams (writes queue) until
-   * resume() (client) or resumeWith() (gateway) gives it a new one, or close() ends it.
-   */
-  readonly onDetach?: (info: TransportCloseInfo) => void;
-  /**
-   * Client: GOAWAY named `stream` as never processed (its id is above lastStreamId, so
-   * its OPEN, LISTEN or QUERY — `stream.request` — had no effect). Return true once it
-   * was opened again elsewhere and its handler told (onReopened): it then ends here
-   * without onReset. Not given or false = it fails with the GOAWAY's error.
-   */
-  readonly onUnprocessed?: (stream: SessionStream) => boolean;
-  /** A detached session carries on over a new transport; nothing was lost. */
-  readonly onResume?: () => void;
-  /**
-   * Gateway, on a session still before its handshake: the client sent RESUME. Hand
-   * `transport` to the session it names (Session.resumeWith) and return null, or return
-   * why not (answered with GOAWAY). Not given = RESUME is refused as unsupported.
-   */
-  readonly onResumeRequest?: (frame: ResumeFrame, transport: MessageTransport) => WireError | null;
-  /**
-   * Gateway: a HELLO asks for a new session. Return null to answer WELCOME, or why not
-   * and the WebSocket close code (answered with GOAWAY, then close): e.g. a session limit
-   * that counts sessions waiting to resume, which the upgrade could not see.
-   */
-  readonly onHelloRequest?: () => { readonly error: WireError; readonly closeCode: number } | null;
-}
-
-/** Counters of a session's reliability machinery (PROTOCOL.md#resume), for assertions and metrics. */
-export interface SessionStats {
-  /** Negotiated protocol version (2 = resumable). */
-  readonly version: number;
-  /** Waiting for a new transport. */
-  readonly detached: boolean;
-  /** Successful resumptions so far. */
-  readonly resumes: number;
-  /** Last keepalive round trip in ms (-1 before the first PONG). */
-  readonly rtt: number;
-  /** Reliable frames sent and received (the implicit numbering of PROTOCOL.md#resume). */
-  readonly framesSent: number;
-  readonly framesReceived: number;
-  /** Sent frames the peer has not acknowledged yet, and their bytes. */
-  readonly replayFrames: number;
-  readonly replayBytes: number;
-  /** Largest replayBytes ever held. */
-  readonly replayPeak: number;
-}
-
-/** Counters of one stream, for assertions and metrics. */
-export interface StreamStats {
-  readonly id: number;
-  readonly state: StreamState;
-  /** Bytes written but not yet handed to the transport. */
-  readonly queuedBytes: number;
-  /** Largest queuedBytes ever seen. */
-  readonly peakQueuedBytes: number;
-  /** Bytes sent that the peer has not yet consumed (at most the peer's window). */
-  readonly unacknowledgedBytes: number;
-  /** Bytes still sendable under the peer's credit. */
-  readonly sendCredit: number;
-  /** Bytes received that the local consumer has not consumed yet. */
-  readonly unconsumedBytes: number;
-  readonly bytesSent: number;
-  readonly bytesReceived: number;
-}
-
-/** A reader that frees half its window faster than this gets a bigger window. */
-const AUTOTUNE_MS = 20;
+export { SessionStream } from './session-stream.ts';
+export type {
+  ByteAccount,
+  SessionOptions,
+  SessionRole,
+  SessionState,
+  SessionStats,
+  StreamHandler,
+  StreamKind,
+  StreamStats,
+} from './session-types.ts';
 
 const NORMAL_CLOSE = wireError({ code: SockwayErrorCode.GoingAway, message: 'session closed' });
 
@@ -285,439 +100,6 @@ const LISTENER_CLOSED = wireError({ code: SockwayErrorCode.Closed, message: 'the
  * a prober learns nothing about which (PROTOCOL.md#resume).
  */
 export const RESUME_REFUSED = 'unknown session or invalid resume token: it ended, its grace period is over, the gateway restarted, or the token is not valid';
-
-/** One stream of a session. Created by Session.open()/listen()/accept() or by an incoming OPEN/LISTEN/ACCEPT. */
-export class SessionStream {
-  readonly id: number;
-  /** What the stream carries; a listener never carries DATA. */
-  readonly kind: StreamKind;
-  readonly #session: Session;
-  #handler: StreamHandler | null = null;
-  #state: StreamState;
-  /** The OPEN, LISTEN or QUERY this side sent for the stream (null for one the peer opened, or ACCEPT). */
-  #request: OpenFrame | ListenFrame | QueryFrame | null = null;
-
-  // Send side: absolute offsets (PROTOCOL.md#credit).
-  #sent = 0;
-  #sendLimit: number;
-  #peerWindow: number;
-  readonly #queue: Uint8Array[] = [];
-  /** Queued chunks with writable header room in front (see write()). */
-  readonly #framable = new WeakSet<Uint8Array>();
-  #queuedBytes = 0;
-  #peakQueuedBytes = 0;
-  #endQueued = false;
-  #scheduled = false;
-  /** write() returned false; onDrain is owed. */
-  #needDrain = false;
-  /** STARTTLS on this stream: none yet, sent/received, answered by SECURED. */
-  #tls: 'none' | 'requested' | 'secured' = 'none';
-  /** A STARTTLS waiting for the bytes queued before it (#tlsBarrier of them) to go out first. */
-  #tlsPending: TlsOptions | null = null;
-  #tlsBarrier = 0;
-
-  // Receive side.
-  #received = 0;
-  #consumed = 0;
-  #advertised: number;
-  /** Current receive window; grows (auto-tune) while the reader keeps up. */
-  #window: number;
-  #lastGrant = 0;
-
-  /** @internal Use Session.open(), listen() or accept(). */
-  constructor(session: Session, id: number, state: StreamState, peerWindow: number, window: number, kind: StreamKind = 'connect') {
-    this.#session = session;
-    this.id = id;
-    this.kind = kind;
-    this.#state = state;
-    this.#peerWindow = peerWindow;
-    this.#sendLimit = peerWindow;
-    this.#window = window;
-    this.#advertised = window;
-    if (kind === 'accepted') {
-      // Gateway → client on an ACCEPT stream starts without credit: the client grants its
-      // window once the socket reads (pauseOnConnect holds it back). @see PROTOCOL.md#credit
-      if (session.role === 'gateway') this.#sendLimit = 0;
-      else this.#advertised = 0;
-    }
-  }
-
-  /** The stream's lifecycle state. */
-  get state(): StreamState {
-    return this.#state;
-  }
-
-  /** Bytes written and not yet handed to the transport. */
-  get queuedBytes(): number {
-    return this.#queuedBytes;
-  }
-
-  /** Sets who receives this stream's events. */
-  setHandler(handler: StreamHandler): void {
-    this.#handler = handler;
-  }
-
-  /**
-   * Queues bytes to send as DATA. Returns false once this stream has
-   * STREAM_QUEUE_LIMIT bytes or more waiting (for credit or for the transport):
-   * the writer should then wait for handler.onDrain(). A little queue keeps the
-   * pipe full while the transport drains (no stop-and-go per chunk) and stays bounded.
-   *
-   * `headroom`: the caller owns the HEADER_LENGTH bytes in front of `data` (in
-   * data.buffer) and never reads them; the DATA header is then written there
-   * and the payload is sent without a copy.
-   */
-  write(data: Uint8Array, headroom = false): boolean {
-    if (!this.#canQueue() || this.#endQueued || this.kind === 'listener' || this.kind === 'query') return false;
-    if (data.length === 0) return this.#queuedBytes < STREAM_QUEUE_LIMIT;
-    if (headroom && data.byteOffset >= HEADER_LENGTH) this.#framable.add(data);
-    this.#queue.push(data);
-    this.#queuedBytes += data.length;
-    if (this.#queuedBytes > this.#peakQueuedBytes) this.#peakQueuedBytes = this.#queuedBytes;
-    this.#session._hold(data.length);
-    this.#session._schedule(this);
-    if (this.#queuedBytes < STREAM_QUEUE_LIMIT && this.#session._hasRoom()) return true;
-    this.#needDrain = true;
-    // Past the shared budget (not this stream's queue): onDrain comes when it has room.
-    if (this.#queuedBytes < STREAM_QUEUE_LIMIT) this.#session._waitForRoom();
-    return false;
-  }
-
-  /** Half-closes: END follows the queued data. */
-  end(): void {
-    if (!this.#canQueue() || this.#endQueued) return;
-    this.#endQueued = true;
-    if (this.#queuedBytes === 0 && this.#state !== 'opening') this.#sendEnd();
-  }
-
-  /** Writes and END may be queued while opening; they go out after OPENED. */
-  #canQueue(): boolean {
-    return this.#state === 'opening' || canSend(this.#state);
-  }
-
-  /** Aborts both directions now, dropping queued data; the handler hears nothing more. */
-  reset(error: WireError): void {
-    if (isTerminal(this.#state)) return;
-    this.#dropQueue();
-    this.#state = 'reset';
-    this.#session._sendControl({ type: 'reset', streamId: this.id, error });
-    this.#session._forget(this);
-  }
-
-  /** Returns credit for `n` bytes the consumer has read. @see PROTOCOL.md#credit */
-  consume(n: number): void {
-    this.#consumed = Math.min(this.#consumed + n, this.#received);
-    if (!canReceive(this.#state)) return;
-    let limit = this.#consumed + this.#window;
-    // Batch credit: only announce once half a window has been freed (hashicorp/yamux).
-    if (limit - this.#advertised >= this.#window / 2) {
-      // Auto-tune: a reader that freed half a window within AUTOTUNE_MS is fast;
-      // a bigger window keeps its pipe full. Slow readers keep the initial window.
-      const now = Date.now();
-      const maxWindow = this.#session._maxWindow;
-      if (now - this.#lastGrant < AUTOTUNE_MS && this.#window < maxWindow) {
-        const grown = Math.min(this.#window * 2, maxWindow);
-        if (this.#session._mayGrowWindow(this, this.#window, grown)) {
-          this.#window = grown;
-          limit = this.#consumed + this.#window;
-        }
-      }
-      this.#lastGrant = now;
-      this.#advertised = limit;
-      this.#session._sendControl({ type: 'window', streamId: this.id, limit });
-    }
-  }
-
-  /**
-   * Client: wraps the connection in TLS at the gateway (STARTTLS). The frame follows every
-   * byte written before it, as END does; bytes written after it are TLS application data.
-   * Allowed once, on a connect stream still opening or open. Returns false when refused.
-   * @see PROTOCOL.md#starttls
-   */
-  startTls(tls: TlsOptions): boolean {
-    if (this.#session.role !== 'client' || this.kind !== 'connect' || this.#tls !== 'none' || this.#endQueued) return false;
-    if (this.#state !== 'opening' && this.#state !== 'open') return false;
-    this.#tls = 'requested';
-    if (this.#queuedBytes === 0) this.#session._sendControl({ type: 'starttls', streamId: this.id, tls });
-    else {
-      this.#tlsPending = tls;
-      this.#tlsBarrier = this.#queuedBytes;
-    }
-    return true;
-  }
-
-  /** Gateway: the TLS handshake asked for by STARTTLS finished. */
-  secured(frame: Omit<SecuredFrame, 'type' | 'streamId'>): void {
-    if (this.#tls !== 'requested' || isTerminal(this.#state)) return;
-    this.#tls = 'secured';
-    this.#session._sendControl({ type: 'secured', streamId: this.id, ...frame });
-  }
-
-  /** Gateway, query streams: sends the ANSWER; the stream is finished. */
-  answer(answer: DnsAnswer): void {
-    if (this.kind !== 'query' || this.#state !== 'opening') return;
-    this.#state = 'closed';
-    this.#session._sendControl({ type: 'answer', streamId: this.id, answer });
-    this.#session._forget(this);
-  }
-
-  /** Whether STARTTLS was sent or received on this stream, and answered. */
-  get tls(): 'none' | 'requested' | 'secured' {
-    return this.#tls;
-  }
-
-  /** Gateway: tells the opener the host name's resolved address (Node's 'lookup'). */
-  resolved(address: string, family: Family): void {
-    if (this.#state !== 'opening') return;
-    this.#session._sendControl({ type: 'resolved', streamId: this.id, address, family });
-  }
-
-  /** Gateway: the TCP connection is up; DATA may flow. */
-  opened(local: Endpoint, remote: Endpoint): void {
-    if (this.kind !== 'connect' || this.#apply('opened') === null) return;
-    this.#session._sendControl({ type: 'opened', streamId: this.id, local, remote });
-  }
-
-  /** Gateway: the listener is bound to `local`; ACCEPTs may follow. @see PROTOCOL.md#server */
-  listening(local: Endpoint): void {
-    if (this.kind !== 'listener' || this.#apply('opened') === null) return;
-    this.#session._sendControl({ type: 'listening', streamId: this.id, local });
-  }
-
-  /** Counters for tests and metrics. */
-  stats(): StreamStats {
-    return {
-      id: this.id,
-      state: this.#state,
-      queuedBytes: this.#queuedBytes,
-      peakQueuedBytes: this.#peakQueuedBytes,
-      unacknowledgedBytes: this.#sent - (this.#sendLimit - this.#peerWindow),
-      sendCredit: this.#sendLimit - this.#sent,
-      unconsumedBytes: this.#received - this.#consumed,
-      bytesSent: this.#sent,
-      bytesReceived: this.#received,
-    };
-  }
-
-  // ---- called by Session ----
-
-  /** @internal */
-  get _hasSendable(): boolean {
-    return this.#queuedBytes > 0 && this.#sent < this.#sendLimit && canSend(this.#state);
-  }
-
-  /** @internal Whether the stream sits in the scheduler's ready ring. */
-  get _scheduled(): boolean { return this.#scheduled; }
-  set _scheduled(value: boolean) { this.#scheduled = value; }
-
-  /** @internal Takes up to `max` bytes off the queue and encodes them as one DATA frame. */
-  _takeFrame(max: number): Uint8Array {
-    // A pending STARTTLS is a barrier: no DATA frame spans it.
-    const budget = Math.min(max, this.#sendLimit - this.#sent, this.#queuedBytes, this.#tlsPending === null ? Infinity : this.#tlsBarrier);
-    const first = this.#queue[0] as Uint8Array;
-    let payload: Uint8Array;
-    if (first.length <= budget) {
-      // Coalesce small queued chunks into one frame, never past the budget.
-      if (first.length < budget && this.#queue.length > 1) {
-        payload = this.#gather(budget);
-      } else {
-        payload = first;
-        this.#queue.shift();
-      }
-    } else {
-      payload = first.subarray(0, budget);
-      this.#queue[0] = first.subarray(budget);
-    }
-    this.#queuedBytes -= payload.length;
-    this.#session._hold(-payload.length);
-    this.#sent += payload.length;
-    if (this.#tlsPending !== null) this.#tlsBarrier -= payload.length;
-    if (this.#framable.has(first) && payload.byteOffset === first.byteOffset) {
-      // Zero copy: the header goes into the room the writer left in front.
-      const frame = new Uint8Array(first.buffer, first.byteOffset - HEADER_LENGTH, payload.length + HEADER_LENGTH);
-      writeDataHeader(frame, this.id);
-      return frame;
-    }
-    return encodeData(this.id, payload, this.#session._allocate);
-  }
-
-  #gather(budget: number): Uint8Array {
-    let size = 0;
-    for (const chunk of this.#queue) {
-      if (size + chunk.length > budget) break;
-      size += chunk.length;
-    }
-    const out = new Uint8Array(size);
-    let offset = 0;
-    while (offset < size) {
-      const chunk = this.#queue.shift() as Uint8Array;
-      out.set(chunk, offset);
-      offset += chunk.length;
-    }
-    return out;
-  }
-
-  /** @internal After a DATA frame went out: END if it was the last; drain once below the limit. */
-  _afterSend(): void {
-    const tls = this.#tlsPending;
-    if (tls !== null && this.#tlsBarrier === 0) {
-      this.#tlsPending = null;
-      this.#session._sendControl({ type: 'starttls', streamId: this.id, tls });
-    }
-    if (this.#queuedBytes === 0 && this.#endQueued) this.#sendEnd();
-    this._drainIfRoom();
-  }
-
-  /** @internal onDrain is owed and the stream can take more (its queue and the session's budget). */
-  _drainIfRoom(): void {
-    if (!this.#needDrain || this.#queuedBytes >= STREAM_QUEUE_LIMIT) return;
-    if (!this.#session._hasRoom()) {
-      this.#session._waitForRoom();
-      return;
-    }
-    this.#needDrain = false;
-    this.#handler?.onDrain();
-  }
-
-  /** @internal */
-  _onFrame(frame: Frame): ProtocolError | null {
-    switch (frame.type) {
-      case 'resolved':
-        if (this.#state !== 'opening' || this.kind !== 'connect') return this.#illegal(frame.type);
-        this.#handler?.onResolved?.(frame.address, frame.family);
-        return null;
-      case 'opened':
-        if (this.#state !== 'opening' || this.kind !== 'connect') return this.#illegal(frame.type);
-        if (this.#apply('opened') === null) return null;
-        if (this.#peerWindow === 0) {
-          // Opened before WELCOME arrived: the peer's window is known now (OPENED follows WELCOME).
-          this.#peerWindow = this.#session._peerWindow();
-          this.#sendLimit = this.#peerWindow;
-        }
-        this.#handler?.onOpened?.(frame.local, frame.remote);
-        if (this._hasSendable) this.#session._schedule(this);
-        else if (this.#endQueued && this.#queuedBytes === 0) this.#sendEnd();
-        return null;
-      case 'data':
-        if (!canReceive(this.#state) || this.kind === 'listener' || this.kind === 'query') return this.#illegal(frame.type);
-        if (this.#received + frame.data.length > this.#advertised) {
-          return new ProtocolError(
-            SockwayErrorCode.FlowControl,
-            `stream ${this.id} received ${this.#received + frame.data.length} bytes against credit ${this.#advertised}`,
-          );
-        }
-        this.#received += frame.data.length;
-        this.#handler?.onData(frame.data);
-        return null;
-      case 'end': {
-        const next = transition(this.#state, 'recv-end');
-        if (isProtocolError(next)) return next;
-        this.#state = next;
-        if (isTerminal(next)) this.#session._forget(this);
-        this.#handler?.onEnd();
-        return null;
-      }
-      case 'reset':
-        this.#dropQueue();
-        this.#state = 'reset';
-        this.#session._forget(this);
-        this.#handler?.onReset(frame.error);
-        return null;
-      case 'window':
-        // Smaller limits are stale duplicates and ignored (PROTOCOL.md#credit).
-        if (frame.limit > this.#sendLimit) {
-          this.#sendLimit = frame.limit;
-          if (this._hasSendable) this.#session._schedule(this);
-        }
-        return null;
-      case 'listening':
-        if (this.#state !== 'opening' || this.kind !== 'listener') return this.#illegal(frame.type);
-        if (this.#apply('opened') === null) return null;
-        this.#handler?.onListening?.(frame.local);
-        return null;
-      case 'starttls':
-        // The client sends it while opening or open; our END may have crossed it (local-closed).
-        if (this.kind !== 'connect' || this.#tls !== 'none' || (this.#state !== 'opening' && this.#state !== 'open' && this.#state !== 'local-closed')) {
-          return this.#illegal(frame.type);
-        }
-        this.#tls = 'requested';
-        if (this.#handler?.onStartTls === undefined) {
-          this.reset(wireError({ code: SockwayErrorCode.Unsupported, message: 'TLS is not supported by this gateway' }));
-          return null;
-        }
-        this.#handler.onStartTls(frame.tls);
-        return null;
-      case 'secured':
-        if (this.#tls !== 'requested' || this.#state === 'opening') return this.#illegal(frame.type);
-        this.#tls = 'secured';
-        this.#handler?.onSecured?.(frame);
-        return null;
-      case 'answer':
-        if (this.kind !== 'query' || this.#state !== 'opening') return this.#illegal(frame.type);
-        this.#state = 'closed';
-        this.#session._forget(this);
-        this.#handler?.onAnswer?.(frame.answer);
-        return null;
-      default:
-        return this.#illegal(frame.type);
-    }
-  }
-
-  /** @internal Who receives this stream's events (ACCEPT is routed to its listener's). */
-  get _handler(): StreamHandler | null {
-    return this.#handler;
-  }
-
-  /** The OPEN, LISTEN or QUERY this side sent for the stream; null for a stream the peer opened, or ACCEPT. */
-  get request(): OpenFrame | ListenFrame | QueryFrame | null {
-    return this.#request;
-  }
-
-  /** @internal Session.#openLocal(). */
-  _setRequest(frame: OpenFrame | ListenFrame | QueryFrame): void {
-    this.#request = frame;
-  }
-
-  /** @internal The stream was opened again on another session: it ends here, silently. */
-  _abandon(): void {
-    this.#dropQueue();
-    this.#state = 'reset';
-    this.#handler = null;
-  }
-
-  /** @internal The session died: the stream fails with `error`. */
-  _fail(error: WireError): void {
-    if (isTerminal(this.#state)) return;
-    this.#dropQueue();
-    this.#state = 'reset';
-    this.#handler?.onReset(error);
-  }
-
-  #sendEnd(): void {
-    if (this.#apply('send-end') === null) return;
-    this.#session._sendControl({ type: 'end', streamId: this.id });
-    if (isTerminal(this.#state)) this.#session._forget(this);
-  }
-
-  #apply(event: StreamEvent): StreamState | null {
-    const next = transition(this.#state, event);
-    if (isProtocolError(next)) return null;
-    this.#state = next;
-    return next;
-  }
-
-  #dropQueue(): void {
-    this.#session._hold(-this.#queuedBytes);
-    this.#queue.length = 0;
-    this.#queuedBytes = 0;
-    this.#endQueued = false;
-    this.#tlsPending = null;
-  }
-
-  #illegal(type: string): ProtocolError {
-    return new ProtocolError(SockwayErrorCode.Protocol, `${type.toUpperCase()} on stream ${this.id} in state ${this.#state}`);
-  }
-}
 
 /** Placeholder for replay slots already released (keeps the array dense). */
 const EMPTY_FRAME = new Uint8Array(0);
@@ -774,6 +156,7 @@ export class Session {
   readonly role: SessionRole;
   #transport: MessageTransport = DETACHED;
   readonly #timers: Timers;
+  readonly #host: StreamHost;
   readonly #options: SessionOptions;
   readonly #limits: Limits;
   #peerLimits: Limits | null = null;
@@ -847,8 +230,7 @@ export class Session {
     this.#timers = options.timers;
     this.#limits = resolveLimits(options.limits);
     this.#sendHighWater = options.sendHighWater ?? 1024 * 1024;
-    this._allocate = options.allocate ?? ((length: number) => new Uint8Array(length));
-    this._maxWindow = Math.max(options.maxStreamWindow ?? DEFAULT_MAX_STREAM_WINDOW, this.#limits.streamWindow);
+    const maxWindow = Math.max(options.maxStreamWindow ?? DEFAULT_MAX_STREAM_WINDOW, this.#limits.streamWindow);
     this.#nextId = options.role === 'client' ? 1 : 2;
     this.#resumable = options.resumable ?? false;
     this.#maxVersion = this.#resumable ? PROTOCOL_VERSION : RESUME_PROTOCOL_VERSION - 1;
@@ -857,6 +239,7 @@ export class Session {
     this.#maxReplayBytes = options.maxReplayBytes ?? DEFAULT_MAX_REPLAY_BYTES;
     this.#replayHighWater = Math.floor(this.#maxReplayBytes / 2);
     this.#budget = options.budget;
+    this.#host = this.#makeStreamHost(options.allocate ?? ((length: number) => new Uint8Array(length)), maxWindow);
     this.#attach(options.transport);
     if (this.#transport.isOpen) this.#onTransportOpen();
   }
@@ -1093,61 +476,39 @@ export class Session {
     else this.#transport.close(closeCode, error.message.slice(0, 120));
   }
 
-  // ---- for SessionStream ----
-
-  /** @internal */
-  _sendControl(frame: Frame): void {
-    this.#sendControl(frame);
-  }
-
-  /** @internal */
-  _schedule(stream: SessionStream): void {
-    if (!stream._scheduled && stream._hasSendable) {
-      stream._scheduled = true;
-      this.#ready.push(stream);
-    }
-    this.#flush();
-  }
-
-  /** @internal */
-  readonly _allocate: Allocate;
-  /** @internal */
-  readonly _maxWindow: number;
-
-  /** @internal Stream queues changed by `delta` bytes (SessionOptions.budget). */
-  _hold(delta: number): void {
-    this.#budget?.adjust(delta);
-  }
-
-  /** @internal Whether the session may take in more bytes (SessionOptions.budget). */
-  _hasRoom(): boolean {
-    return this.#budget === undefined || this.#budget.hasRoom;
-  }
-
-  /** @internal A stream owes onDrain for want of budget: wake the session's streams when there is room. */
-  _waitForRoom(): void {
-    if (this.#waitingForRoom || this.#budget === undefined) return;
-    this.#waitingForRoom = true;
-    this.#budget.waitForRoom(() => {
-      this.#waitingForRoom = false;
-      if (this.#state !== 'open') return;
-      for (const stream of [...this.#streams.values()]) stream._drainIfRoom();
-    });
-  }
-
-  /** @internal Whether a stream's receive window may grow (SessionOptions.onWindowGrow). */
-  _mayGrowWindow(stream: SessionStream, from: number, to: number): boolean {
-    return this.#options.onWindowGrow?.(stream, from, to) ?? true;
-  }
-
-  /** @internal The credit the peer grants each new stream. */
-  _peerWindow(): number {
-    return this.#peerLimits?.streamWindow ?? 0;
-  }
-
-  /** @internal */
-  _forget(stream: SessionStream): void {
-    this.#streams.delete(stream.id);
+  /** What this session's streams may ask of it. */
+  #makeStreamHost(allocate: Allocate, maxWindow: number): StreamHost {
+    const budget = this.#budget;
+    return {
+      role: this.role,
+      allocate,
+      maxWindow,
+      now: () => this.#timers.now(),
+      sendControl: (frame) => this.#sendControl(frame),
+      schedule: (stream) => {
+        if (!stream._scheduled && stream._hasSendable) {
+          stream._scheduled = true;
+          this.#ready.push(stream);
+        }
+        this.#flush();
+      },
+      hold: (delta) => budget?.adjust(delta),
+      hasRoom: () => budget === undefined || budget.hasRoom,
+      waitForRoom: () => {
+        if (this.#waitingForRoom || budget === undefined) return;
+        this.#waitingForRoom = true;
+        budget.waitForRoom(() => {
+          this.#waitingForRoom = false;
+          if (this.#state !== 'open') return;
+          for (const stream of [...this.#streams.values()]) stream._drainIfRoom();
+        });
+      },
+      mayGrowWindow: (stream, from, to) => this.#options.onWindowGrow?.(stream, from, to) ?? true,
+      peerWindow: () => this.#peerLimits?.streamWindow ?? 0,
+      forget: (stream) => {
+        this.#streams.delete(stream.id);
+      },
+    };
   }
 
   // ---- internals ----
@@ -1173,7 +534,7 @@ export class Session {
     // The peer's window is only known after WELCOME; before that the opener sends
     // nothing but OPEN/LISTEN, and OPENED/LISTENING always follows WELCOME. An
     // accepted connection is already connected: it starts open.
-    const stream = new SessionStream(this, id, kind === 'accepted' ? 'open' : 'opening', this.#peerLimits?.streamWindow ?? 0, this.#limits.streamWindow, kind);
+    const stream = new SessionStream(this.#host, id, kind === 'accepted' ? 'open' : 'opening', this.#peerLimits?.streamWindow ?? 0, this.#limits.streamWindow, kind);
     stream.setHandler(typeof handler === 'function' ? handler(stream) : handler);
     if (frame.type !== 'accept') stream._setRequest(frame);
     this.#nextId += 2;
@@ -1588,7 +949,7 @@ export class Session {
     const peerWindow = (this.#peerLimits as Limits).streamWindow;
     // An accepted connection is already connected at the gateway: it starts open.
     const kind: StreamKind = frame.type === 'open' ? 'connect' : frame.type === 'listen' ? 'listener' : frame.type === 'query' ? 'query' : 'accepted';
-    const stream = new SessionStream(this, id, kind === 'accepted' ? 'open' : 'opening', peerWindow, this.#limits.streamWindow, kind);
+    const stream = new SessionStream(this.#host, id, kind === 'accepted' ? 'open' : 'opening', peerWindow, this.#limits.streamWindow, kind);
     const refuse = (error: WireError): null => {
       this.#sendControl({ type: 'reset', streamId: id, error });
       return null;
@@ -1728,7 +1089,7 @@ export class Session {
     if (this.#state !== 'open') return;
     const payload = new Uint8Array(PING_PAYLOAD_LENGTH);
     new DataView(payload.buffer).setUint32(4, ++this.#pingCounter);
-    this.#pingSentAt = Date.now();
+    this.#pingSentAt = this.#timers.now();
     this.#sendControl({ type: 'ping', streamId: 0, payload });
     const timeout = this.#options.keepaliveTimeout ?? 10_000;
     this.#armPongTimer(timeout, this.#heard);
@@ -1758,7 +1119,7 @@ export class Session {
     if (this.#pongTimer === null) return null;
     this.#timers.clearTimeout(this.#pongTimer);
     this.#pongTimer = null;
-    this.#rtt = Date.now() - this.#pingSentAt;
+    this.#rtt = this.#timers.now() - this.#pingSentAt;
     this.#startKeepalive();
     return null;
   }
