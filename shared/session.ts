@@ -40,6 +40,7 @@ import {
   RESUME_PROTOCOL_VERSION,
   SESSION_ID_LENGTH,
 } from './protocol.ts';
+import { RESUME_REFUSED, ResumableTransport, abortTransport } from './resumable-transport.ts';
 import { SessionStream, type StreamHost } from './session-stream.ts';
 import type {
   ByteAccount,
@@ -53,6 +54,7 @@ import type {
 import { CloseCode, type MessageTransport, type Timers, type TransportCloseInfo } from './transport.ts';
 
 export { SessionStream } from './session-stream.ts';
+export { RESUME_REFUSED } from './resumable-transport.ts';
 export type {
   ByteAccount,
   SessionOptions,
@@ -74,49 +76,8 @@ export function isLocalClose(error: WireError): boolean {
   return error === NORMAL_CLOSE;
 }
 
-/** ACK after this many reliable frames, this much DATA payload, or this long (PROTOCOL.md#resume). */
-const ACK_FRAMES = 32;
-const ACK_BYTES = 512 * 1024;
-const ACK_DELAY_MS = 50;
-const DEFAULT_MAX_REPLAY_BYTES = 64 * 1024 * 1024;
-
-/** Stands in for a dropped transport while a session is detached: sends nothing, never opens. */
-const DETACHED: MessageTransport = {
-  isOpen: false,
-  bufferedAmount: 0,
-  attach() {},
-  send() {},
-  requestDrain() {},
-  close() {},
-};
-
-/** Where a client's resume handshake is (PROTOCOL.md#resume): RESUME → WELCOME → ACK. */
-type ResumePhase = 'none' | 'awaiting-open' | 'awaiting-welcome' | 'awaiting-ack';
 /** RESET refusing an ACCEPT that crossed the client's END or RESET of its listener. */
 const LISTENER_CLOSED = wireError({ code: SockwayErrorCode.Closed, message: 'the listener is closed' });
-
-/**
- * The one answer to a RESUME that names no resumable session or carries a wrong token:
- * a prober learns nothing about which (PROTOCOL.md#resume).
- */
-export const RESUME_REFUSED = 'unknown session or invalid resume token: it ended, its grace period is over, the gateway restarted, or the token is not valid';
-
-/** Placeholder for replay slots already released (keeps the array dense). */
-const EMPTY_FRAME = new Uint8Array(0);
-
-/** Compares secrets in time independent of where they differ. */
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
-  return diff === 0;
-}
-
-/** Drops a transport without a close handshake where it can (a blackholed link never answers one). */
-function abortTransport(transport: MessageTransport, reason: string): void {
-  if (transport.abort !== undefined) transport.abort();
-  else transport.close(CloseCode.GoingAway, reason);
-}
 
 /** Web Crypto randomness, present in browsers and Node >= 19. */
 function defaultRandomBytes(length: number): Uint8Array {
@@ -152,16 +113,40 @@ export function resolveLimits(limits: Partial<Limits> = {}): Limits {
  *        <-------- WS close -------
  *   every stream: onReset(error), onClose(error)
  */
+/**
+ * Where a session is; its readyState (`state`) is derived from it.
+ *
+ *   connecting --transport opens--> handshake --HELLO / WELCOME--> open
+ *   handshake | open --GOAWAY received, ids used up--> going-away (no new streams)
+ *   handshake | open | going-away --goAway()--> draining (our GOAWAY sent)
+ *   any --close()--> closing --transport closed--> closed
+ */
+type Phase = 'connecting' | 'handshake' | 'open' | 'going-away' | 'draining' | 'closing' | 'closed';
+
+const STATE_OF: { readonly [P in Phase]: SessionState } = {
+  connecting: 'connecting',
+  handshake: 'open',
+  open: 'open',
+  'going-away': 'open',
+  draining: 'open',
+  closing: 'closing',
+  closed: 'closed',
+};
+
 export class Session {
   readonly role: SessionRole;
-  #transport: MessageTransport = DETACHED;
+  readonly #transport: MessageTransport;
+  /** The resumption layer (version 2 offered), null for version 1. */
+  readonly #resumer: ResumableTransport | null;
   readonly #timers: Timers;
   readonly #host: StreamHost;
   readonly #options: SessionOptions;
   readonly #limits: Limits;
+  /** Highest version this side announces: 2 only when it offers resumption. */
+  readonly #maxVersion: number;
+  /** Set by the handshake (HELLO received or WELCOME received): null before it. */
   #peerLimits: Limits | null = null;
-  #state: SessionState = 'connecting';
-  #handshaken = false;
+  #phase: Phase = 'connecting';
   #version = 0;
   #sessionId: Uint8Array = new Uint8Array(0);
 
@@ -169,7 +154,6 @@ export class Session {
   #nextId: number;
   #lastLocalId = 0;
   #lastPeerId = 0;
-  #goingAway = false;
   #closeError: WireError | null = null;
 
   readonly #control: Uint8Array[] = [];
@@ -177,6 +161,8 @@ export class Session {
   #flushing = false;
   #awaitingDrain = false;
   readonly #sendHighWater: number;
+  readonly #budget: ByteAccount | undefined;
+  #waitingForRoom = false;
 
   #keepaliveTimer: unknown = null;
   #pongTimer: unknown = null;
@@ -186,88 +172,35 @@ export class Session {
   /** Messages received so far: a link that delivers anything is alive, PONG or not. */
   #heard = 0;
 
-  // Resumption (PROTOCOL.md#resume). Reliable frames are numbered 1, 2, … per direction.
-  readonly #resumable: boolean;
-  /** Highest version this side announces: 2 only when it offers resumption. */
-  readonly #maxVersion: number;
-  /** Counting, ACKing and keeping frames (resumable, and version 2 once negotiated). */
-  #reliable: boolean;
-  readonly #maxReplayBytes: number;
-  readonly #budget: ByteAccount | undefined;
-  #waitingForRoom = false;
-  /** DATA stops while this many sent bytes are unacknowledged (half the cap). */
-  readonly #replayHighWater: number;
-  #resumeToken: Uint8Array = new Uint8Array(0);
-  /**
-   * Gateway: the token the last resume used, still accepted until the client shows it got
-   * the new one (its first frame after WELCOME): a WELCOME lost with the link must not
-   * lock the client out.
-   */
-  #previousToken: Uint8Array | null = null;
-  /** Sent reliable frames not yet ACKed, oldest first, from index #replayHead. */
-  #replay: Uint8Array[] = [];
-  #replayHead = 0;
-  /** Frames the peer has ACKed (the number of the frame before #replay[#replayHead]). */
-  #replayBase = 0;
-  #sentReliable = 0;
-  /** Frames put on the current transport; below #sentReliable while replaying. */
-  #replaySent = 0;
-  #replayBytes = 0;
-  #replayPeak = 0;
-  #receivedReliable = 0;
-  #ackedReceived = 0;
-  #unackedPayload = 0;
-  #ackTimer: unknown = null;
-  #detached = false;
-  #resumePhase: ResumePhase = 'none';
-  #resumes = 0;
-  #goAwaySent = false;
-
   constructor(options: SessionOptions) {
     this.role = options.role;
     this.#options = options;
-    this.#transport = options.transport;
     this.#timers = options.timers;
     this.#limits = resolveLimits(options.limits);
     this.#sendHighWater = options.sendHighWater ?? 1024 * 1024;
     const maxWindow = Math.max(options.maxStreamWindow ?? DEFAULT_MAX_STREAM_WINDOW, this.#limits.streamWindow);
     this.#nextId = options.role === 'client' ? 1 : 2;
-    this.#resumable = options.resumable ?? false;
-    this.#maxVersion = this.#resumable ? PROTOCOL_VERSION : RESUME_PROTOCOL_VERSION - 1;
-    // A client keeps what it pipelines before WELCOME; the gateway knows after HELLO.
-    this.#reliable = this.#resumable && options.role === 'client';
-    this.#maxReplayBytes = options.maxReplayBytes ?? DEFAULT_MAX_REPLAY_BYTES;
-    this.#replayHighWater = Math.floor(this.#maxReplayBytes / 2);
     this.#budget = options.budget;
     this.#host = this.#makeStreamHost(options.allocate ?? ((length: number) => new Uint8Array(length)), maxWindow);
-    this.#attach(options.transport);
-    if (this.#transport.isOpen) this.#onTransportOpen();
-  }
-
-  /** Makes `transport` the current one; events of any earlier transport are ignored from now on. */
-  #attach(transport: MessageTransport): void {
-    this.#transport = transport;
-    transport.attach({
-      onOpen: () => {
-        if (this.#transport === transport) this.#onTransportOpen();
-      },
-      onMessage: (message) => {
-        if (this.#transport === transport) this.#onMessage(message);
-      },
-      onClose: (info) => {
-        if (this.#transport === transport) this.#onTransportClose(info);
-      },
+    // Version 2 is version 1 over the resumption layer (PROTOCOL.md#resume).
+    this.#resumer = options.resumable === true ? this.#makeResumer(options) : null;
+    this.#maxVersion = this.#resumer !== null ? PROTOCOL_VERSION : RESUME_PROTOCOL_VERSION - 1;
+    this.#transport = this.#resumer ?? options.transport;
+    this.#transport.attach({
+      onOpen: () => this.#onTransportOpen(),
+      onMessage: (message) => this.#onMessage(message),
+      onClose: (info) => this.#onTransportClose(info),
       onDrain: () => {
-        if (this.#transport !== transport) return;
         this.#awaitingDrain = false;
         this.#flush();
       },
     });
+    if (this.#transport.isOpen) this.#onTransportOpen();
   }
 
   /** Session lifecycle state. */
   get state(): SessionState {
-    return this.#state;
+    return STATE_OF[this.#phase];
   }
 
   /** Negotiated protocol version (0 before the handshake). */
@@ -292,22 +225,13 @@ export class Session {
 
   /** True while a resumable session waits for a new transport (or is resuming). */
   get detached(): boolean {
-    return this.#detached;
+    return this.#resumer?.detached ?? false;
   }
 
   /** Reliability counters: replay buffer, frame counts, resumptions. */
   sessionStats(): SessionStats {
-    return {
-      version: this.#version,
-      detached: this.#detached,
-      resumes: this.#resumes,
-      rtt: this.#rtt,
-      framesSent: this.#sentReliable,
-      framesReceived: this.#receivedReliable,
-      replayFrames: this.#sentReliable - this.#replayBase,
-      replayBytes: this.#replayBytes,
-      replayPeak: this.#replayPeak,
-    };
+    const reliability = this.#resumer?.stats() ?? { resumes: 0, framesSent: 0, framesReceived: 0, replayFrames: 0, replayBytes: 0, replayPeak: 0 };
+    return { version: this.#version, detached: this.detached, rtt: this.#rtt, ...reliability };
   }
 
   /**
@@ -316,11 +240,8 @@ export class Session {
    * If it drops too, onDetach is called again. False when there is nothing to resume.
    */
   resume(transport: MessageTransport): boolean {
-    if (this.role !== 'client' || !this.#detached || this.#state !== 'open' || this.#resumePhase !== 'none') return false;
-    this.#resumePhase = 'awaiting-open';
-    this.#attach(transport);
-    if (transport.isOpen) this.#onTransportOpen();
-    return true;
+    if (this.role !== 'client' || this.#resumer === null || this.state !== 'open') return false;
+    return this.#resumer.resume(transport);
   }
 
   /**
@@ -331,32 +252,8 @@ export class Session {
    * the session: it cannot be resumed any more).
    */
   resumeWith(transport: MessageTransport, frame: ResumeFrame): WireError | null {
-    const refuse = (message: string): WireError => wireError({ code: SockwayErrorCode.ResumeFailed, message });
-    if (this.role !== 'gateway' || !this.#canResume()) return refuse(RESUME_REFUSED);
-    // Both compared, always, so the time taken says nothing about which matched.
-    const current = equalBytes(frame.resumeToken, this.#resumeToken);
-    const previous = equalBytes(frame.resumeToken, this.#previousToken ?? this.#resumeToken);
-    if (!current && !previous) return refuse(RESUME_REFUSED);
-    if (frame.received < this.#replayBase || frame.received > this.#sentReliable) {
-      const error = refuse(`the client has ${frame.received} frames; the gateway can replay after ${this.#replayBase} up to ${this.#sentReliable}`);
-      this.close(error, CloseCode.PolicyViolation);
-      return error;
-    }
-    const older = this.#transport;
-    this.#attach(transport);
-    // The latest authenticated client wins; the older connection may be a blackhole.
-    if (older !== DETACHED) abortTransport(older, 'the session was resumed on another connection');
-    // The token just used stays good for one more RESUME (the WELCOME carrying its successor
-    // may be lost with this link); a previous token, once used, is spent: one token never
-    // resumes the session twice over.
-    this.#previousToken = current ? frame.resumeToken : null;
-    this.#resumeToken = (this.#options.randomBytes ?? defaultRandomBytes)(SESSION_ID_LENGTH);
-    this.#sendNow({ type: 'welcome', streamId: 0, version: this.#version, limits: this.#limits, sessionId: this.#sessionId, resumeToken: this.#resumeToken });
-    // ACK right after WELCOME, ahead of the replay (PROTOCOL.md#resume).
-    this.#ackNow(false);
-    this.#sendNow({ type: 'ack', streamId: 0, received: this.#receivedReliable });
-    this.#resumed(frame.received);
-    return null;
+    if (this.role !== 'gateway' || this.#resumer === null) return wireError({ code: SockwayErrorCode.ResumeFailed, message: RESUME_REFUSED });
+    return this.#resumer.resumeWith(transport, frame);
   }
 
   /**
@@ -365,10 +262,9 @@ export class Session {
    * ends when it closes.
    */
   dropTransport(reason = 'connection dropped'): void {
-    const transport = this.#transport;
-    if (this.#state === 'closed' || transport === DETACHED) return;
-    if (this.#canResume() && this.#hasStateToResume()) this.#detach({ code: CloseCode.Abnormal, reason, wasOpen: true });
-    abortTransport(transport, reason);
+    if (this.#phase === 'closed') return;
+    if (this.#resumer !== null) this.#resumer.abort(reason);
+    else abortTransport(this.#transport, reason);
   }
 
   /**
@@ -377,9 +273,8 @@ export class Session {
    * is 0 or its deadline has passed.
    */
   goAway(error: WireError = NORMAL_CLOSE): void {
-    if (this.#state !== 'open' || this.#goAwaySent) return;
-    this.#goingAway = true;
-    this.#goAwaySent = true;
+    if (this.#phase !== 'handshake' && this.#phase !== 'open' && this.#phase !== 'going-away') return;
+    this.#phase = 'draining';
     this.#sendControl({ type: 'goaway', streamId: 0, lastStreamId: this.#lastPeerId, error });
   }
 
@@ -438,19 +333,16 @@ export class Session {
     remote: Endpoint,
     handler: StreamHandler | ((stream: SessionStream) => StreamHandler),
   ): SessionStream | null {
-    if (this.role !== 'gateway' || this.#state !== 'open' || this.#goingAway || !this.#handshaken) return null;
+    if (this.role !== 'gateway' || this.#phase !== 'open') return null;
     if (listener.kind !== 'listener' || listener.state !== 'open' || this.#streams.get(listener.id) !== listener) return null;
-    if (this.#nextId > MAX_STREAM_ID) {
-      this.#goingAway = true;
-      return null;
-    }
+    if (!this.#takeId()) return null;
     return this.#openLocal({ type: 'accept', streamId: this.#nextId, listenerId: listener.id, local, remote }, handler, 'accepted');
   }
 
   /** Why the session ended or refuses streams (null while it is usable). */
   get closeError(): WireError | null {
     if (this.#closeError !== null) return this.#closeError;
-    if (this.#goingAway) return wireError({ code: SockwayErrorCode.GoingAway, message: 'the gateway is going away' });
+    if (this.#goingAway()) return wireError({ code: SockwayErrorCode.GoingAway, message: 'the gateway is going away' });
     return null;
   }
 
@@ -459,21 +351,21 @@ export class Session {
    * stream fails with `error`.
    */
   close(error: WireError = NORMAL_CLOSE, closeCode: number = CloseCode.Normal): void {
-    if (this.#state === 'closing' || this.#state === 'closed') return;
-    const wasOpen = this.#state === 'open';
+    const phase = this.#phase;
+    if (phase === 'closing' || phase === 'closed') return;
     this.#closeError = error;
-    this.#state = 'closing';
+    this.#phase = 'closing';
     this.#stopKeepalive();
     this.#control.length = 0;
     this.#ready.length = 0;
-    if (wasOpen && !this.#goAwaySent && this.#resumePhase === 'none') {
-      this.#goAwaySent = true;
-      this.#sendNow({ type: 'goaway', streamId: 0, lastStreamId: this.#lastPeerId, error });
+    // Not while detached or resuming: the transport is not open then.
+    if (phase !== 'connecting' && phase !== 'draining' && this.#transport.isOpen) {
+      this.#options.onFrame?.('out', { type: 'goaway', streamId: 0, lastStreamId: this.#lastPeerId, error });
+      this.#transport.send(encodeFrame({ type: 'goaway', streamId: 0, lastStreamId: this.#lastPeerId, error }));
     }
     this.#failStreams(error);
-    // A detached session has no transport to report the close: it ends now.
-    if (this.#transport === DETACHED) this.#finish(error);
-    else this.#transport.close(closeCode, error.message.slice(0, 120));
+    // A detached session's transport reports the close at once.
+    this.#transport.close(closeCode, error.message.slice(0, 120));
   }
 
   /** What this session's streams may ask of it. */
@@ -499,7 +391,7 @@ export class Session {
         this.#waitingForRoom = true;
         budget.waitForRoom(() => {
           this.#waitingForRoom = false;
-          if (this.#state !== 'open') return;
+          if (this.state !== 'open') return;
           for (const stream of [...this.#streams.values()]) stream._drainIfRoom();
         });
       },
@@ -511,23 +403,61 @@ export class Session {
     };
   }
 
-  // ---- internals ----
+  /** The resumption layer over options.transport, and what it may ask of this session. */
+  #makeResumer(options: SessionOptions): ResumableTransport {
+    return new ResumableTransport(options.transport, {
+      role: options.role,
+      timers: options.timers,
+      randomBytes: options.randomBytes ?? defaultRandomBytes,
+      sendHighWater: this.#sendHighWater,
+      ...(options.maxReplayBytes === undefined ? {} : { maxReplayBytes: options.maxReplayBytes }),
+      ...(options.budget === undefined ? {} : { budget: options.budget }),
+      host: {
+        mayContinue: () => (this.#phase === 'handshake' || this.#phase === 'open') && this.#closeError === null,
+        holdsState: () => this.#streams.size > 0 || this.#control.some(isReliableMessage),
+        isIdle: () => this.#streams.size === 0,
+        sendControl: (frame) => this.#sendControl(frame),
+        fail: (error, closeCode) => this.close(error, closeCode),
+        onDetach: (info) => {
+          this.#awaitingDrain = false;
+          this.#stopKeepalive();
+          options.onDetach?.(info);
+        },
+        onResume: () => {
+          this.#awaitingDrain = false;
+          this.#startKeepalive();
+          options.onResume?.();
+        },
+        ...(options.onFrame === undefined ? {} : { onFrame: options.onFrame }),
+      },
+    });
+  }
 
-  /**
-   * Opens a stream of ours with `frame` (OPEN, LISTEN or ACCEPT, carrying the next id).
-   * The frame is encoded first and the handler made next, so a frame that cannot be
-   * encoded (host too long) or a handler factory that throws leaves no stream behind.
-   */
+  /** GOAWAY sent or received, or stream ids used up: no new streams. */
+  #goingAway(): boolean {
+    return this.#phase === 'going-away' || this.#phase === 'draining';
+  }
+
+  /** False (and the session going away) once stream ids are used up. */
+  #takeId(): boolean {
+    if (this.#nextId <= MAX_STREAM_ID) return true;
+    if (this.#phase === 'handshake' || this.#phase === 'open') this.#phase = 'going-away';
+    return false;
+  }
+
   /** OPEN (either role), LISTEN or QUERY (client only) on an open session; null when it takes no more streams. */
   #openRequest(frame: OpenFrame | ListenFrame | QueryFrame, handler: StreamHandler, kind: StreamKind): SessionStream | null {
-    if ((frame.type !== 'open' && this.role !== 'client') || this.#state === 'closing' || this.#state === 'closed' || this.#goingAway) return null;
-    if (this.#nextId > MAX_STREAM_ID) {
-      this.#goingAway = true;
-      return null;
-    }
+    if (frame.type !== 'open' && this.role !== 'client') return null;
+    if (this.#phase !== 'connecting' && this.#phase !== 'handshake' && this.#phase !== 'open') return null;
+    if (!this.#takeId()) return null;
     return this.#openLocal(frame, handler, kind);
   }
 
+  /**
+   * Opens a stream of ours with `frame` (OPEN, LISTEN, QUERY or ACCEPT, carrying the next
+   * id). The frame is encoded first and the handler made next, so a frame that cannot be
+   * encoded (host too long) or a handler factory that throws leaves no stream behind.
+   */
   #openLocal(frame: OpenFrame | ListenFrame | AcceptFrame | QueryFrame, handler: StreamHandler | ((stream: SessionStream) => StreamHandler), kind: StreamKind): SessionStream {
     const encoded = encodeFrame(frame);
     const id = this.#nextId;
@@ -547,99 +477,38 @@ export class Session {
   }
 
   #sendControl(frame: Frame): void {
-    if (this.#state === 'closing' || this.#state === 'closed') return;
+    if (this.#phase === 'closing' || this.#phase === 'closed') return;
     this.#options.onFrame?.('out', frame);
     this.#control.push(encodeFrame(frame));
     this.#flush();
   }
 
-  #sendNow(frame: Frame): void {
-    this.#options.onFrame?.('out', frame);
-    this.#transport.send(encodeFrame(frame));
-  }
-
-  /** Sends one encoded frame; a reliable one is numbered and kept until ACKed. */
-  #emit(message: Uint8Array): void {
-    if (this.#reliable && isReliableMessage(message) && !this.#keep(message)) return;
-    this.#transport.send(message);
-  }
-
-  /** Adds a sent frame to the replay buffer; false (and the session failed) past the hard cap. */
-  #keep(message: Uint8Array): boolean {
-    this.#replay.push(message);
-    this.#sentReliable += 1;
-    this.#replaySent = this.#sentReliable;
-    this.#replayBytes += message.length;
-    this.#budget?.adjust(message.length);
-    if (this.#replayBytes > this.#replayPeak) {
-      this.#replayPeak = this.#replayBytes;
-      if (this.#replayBytes > this.#maxReplayBytes) {
-        this.close(wireError({ code: SockwayErrorCode.Limit, message: `replay buffer over its cap of ${this.#maxReplayBytes} bytes: the peer does not acknowledge` }), CloseCode.InternalError);
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** The peer has `upTo` frames: they leave the replay buffer. */
-  #release(upTo: number): void {
-    const before = this.#replayBytes;
-    while (this.#replayBase < upTo) {
-      const message = this.#replay[this.#replayHead] as Uint8Array;
-      this.#replay[this.#replayHead] = EMPTY_FRAME;
-      this.#replayHead += 1;
-      this.#replayBase += 1;
-      this.#replayBytes -= message.length;
-    }
-    this.#budget?.adjust(this.#replayBytes - before);
-    if (this.#replayHead === this.#replay.length) {
-      this.#replay = [];
-      this.#replayHead = 0;
-    } else if (this.#replayHead > 1024 && this.#replayHead * 2 > this.#replay.length) {
-      this.#replay = this.#replay.slice(this.#replayHead);
-      this.#replayHead = 0;
-    }
-  }
-
   /** Control frames first, then one DATA chunk per ready stream in turn (round-robin). */
   #flush(): void {
-    if (this.#flushing || this.#state === 'connecting' || this.#state === 'closed' || !this.#transport.isOpen || this.#resumePhase !== 'none') return;
+    if (this.#flushing || this.#phase === 'connecting' || this.#phase === 'closed' || !this.#transport.isOpen) return;
     this.#flushing = true;
     try {
       for (;;) {
-        if (this.#state !== 'open') break;
-        if (this.#replaySent < this.#sentReliable) {
-          // Replay after a resume: before anything newer, paced like DATA.
-          if (this.#awaitingDrain) break;
-          if (this.#transport.bufferedAmount >= this.#sendHighWater) {
-            this.#awaitingDrain = true;
-            this.#transport.requestDrain();
-            break;
-          }
-          this.#transport.send(this.#replay[this.#replayHead + this.#replaySent - this.#replayBase] as Uint8Array);
-          this.#replaySent += 1;
-          continue;
-        }
+        if (this.state !== 'open') break;
         const control = this.#control.shift();
         if (control !== undefined) {
-          this.#emit(control);
+          this.#transport.send(control);
           continue;
         }
-        if (this.#awaitingDrain || !this.#handshaken) break;
+        if (this.#awaitingDrain || this.#peerLimits === null) break;
+        // The resumption layer reports a full buffer while half its replay cap is unacknowledged.
         if (this.#transport.bufferedAmount >= this.#sendHighWater) {
           this.#awaitingDrain = true;
           this.#transport.requestDrain();
           break;
         }
-        // Unacknowledged bytes are bounded: DATA waits for ACKs past half the replay cap.
-        if (this.#reliable && this.#replayBytes >= this.#replayHighWater) break;
         const stream = this.#ready.shift();
         if (stream === undefined) break;
         stream._scheduled = false;
         if (!stream._hasSendable) continue;
-        const message = stream._takeFrame(this.#peerLimits?.maxPayload ?? MIN_PAYLOAD_LIMIT);
+        const message = stream._takeFrame(this.#peerLimits.maxPayload);
         if (this.#options.onFrame) this.#options.onFrame('out', decodeFrame(message));
-        this.#emit(message);
+        this.#transport.send(message);
         if (stream._hasSendable) {
           stream._scheduled = true;
           this.#ready.push(stream);
@@ -652,28 +521,18 @@ export class Session {
   }
 
   #onTransportOpen(): void {
-    if (this.#resumePhase === 'awaiting-open') {
-      // RESUME carries our count, so it doubles as an ACK.
-      this.#resumePhase = 'awaiting-welcome';
-      this.#ackNow(false);
-      this.#sendNow({ type: 'resume', streamId: 0, sessionId: this.#sessionId, resumeToken: this.#resumeToken, received: this.#receivedReliable });
-      return;
-    }
-    if (this.#state !== 'connecting') return;
-    if (this.role === 'client') {
-      this.#state = 'open';
-      // HELLO goes before anything queued while the WebSocket was connecting.
-      this.#control.unshift(encodeFrame({
-        type: 'hello', streamId: 0, minVersion: MIN_PROTOCOL_VERSION, maxVersion: this.#maxVersion, limits: this.#limits,
-      }));
-      this.#flush();
-    } else {
-      this.#state = 'open';
-    }
+    if (this.#phase !== 'connecting') return;
+    this.#phase = 'handshake';
+    if (this.role !== 'client') return;
+    // HELLO goes before anything queued while the WebSocket was connecting.
+    this.#control.unshift(encodeFrame({
+      type: 'hello', streamId: 0, minVersion: MIN_PROTOCOL_VERSION, maxVersion: this.#maxVersion, limits: this.#limits,
+    }));
+    this.#flush();
   }
 
   #onMessage(message: Uint8Array): void {
-    if (this.#state === 'closed' || this.#state === 'closing') return;
+    if (this.#phase === 'closed' || this.#phase === 'closing') return;
     let frame: Frame;
     try {
       frame = decodeFrame(message);
@@ -683,10 +542,6 @@ export class Session {
     }
     this.#options.onFrame?.('in', frame);
     this.#heard += 1;
-    // The client speaks on the resumed connection: it has the new token.
-    if (this.#previousToken !== null) this.#previousToken = null;
-    const reliable = this.#reliable && this.#handshaken && isReliableMessage(message);
-    if (reliable) this.#receivedReliable += 1;
     let failure: ProtocolError | null;
     try {
       failure = this.#dispatch(frame);
@@ -695,137 +550,36 @@ export class Session {
       failure = isProtocolError(error) ? error : new ProtocolError(SockwayErrorCode.Internal, `internal error: ${String(error)}`);
     }
     if (failure !== null) this.#protocolFailure(failure);
-    else if (reliable) this.#maybeAck(frame.type === 'data' ? frame.data.length : 0);
-  }
-
-  /**
-   * Cumulative ACK after ACK_FRAMES frames or ACK_BYTES of DATA, else within ACK_DELAY_MS;
-   * at once when no stream is left, so the peer soon has nothing to resume (an exiting
-   * process's last frames do not keep its session for the grace period).
-   */
-  #maybeAck(payload: number): void {
-    this.#unackedPayload += payload;
-    if (this.#streams.size === 0 || this.#receivedReliable - this.#ackedReceived >= ACK_FRAMES || this.#unackedPayload >= ACK_BYTES) {
-      this.#ackNow(true);
-      return;
-    }
-    this.#ackTimer ??= this.#timers.setTimeout(() => {
-      this.#ackTimer = null;
-      this.#ackNow(true);
-    }, ACK_DELAY_MS);
-  }
-
-  /** Marks everything received as ACKed; `send` false when RESUME carries the count instead. */
-  #ackNow(send: boolean): void {
-    if (this.#ackTimer !== null) {
-      this.#timers.clearTimeout(this.#ackTimer);
-      this.#ackTimer = null;
-    }
-    if (this.#receivedReliable === this.#ackedReceived) return;
-    this.#ackedReceived = this.#receivedReliable;
-    this.#unackedPayload = 0;
-    if (send) this.#sendControl({ type: 'ack', streamId: 0, received: this.#receivedReliable });
-  }
-
-  #onAck(received: number): ProtocolError | null {
-    if (!this.#reliable) return null; // version 1 ignores ACK
-    if (received > this.#sentReliable) {
-      return new ProtocolError(SockwayErrorCode.Protocol, `ACK of ${received} frames, but only ${this.#sentReliable} were sent`);
-    }
-    const blocked = this.#replayBytes >= this.#replayHighWater;
-    this.#release(received);
-    if (blocked && this.#replayBytes < this.#replayHighWater) this.#flush();
-    return null;
-  }
-
-  /** Client, between RESUME and the end of the resume handshake: only WELCOME, then ACK (or GOAWAY). */
-  #onResuming(frame: Frame): ProtocolError | null {
-    if (frame.type === 'goaway') return this.#onGoAway(frame.lastStreamId, frame.error);
-    if (frame.type === 'welcome' && this.#resumePhase === 'awaiting-welcome') {
-      if (!equalBytes(frame.sessionId, this.#sessionId)) return new ProtocolError(SockwayErrorCode.Protocol, 'WELCOME after RESUME names another session');
-      this.#resumeToken = frame.resumeToken;
-      this.#resumePhase = 'awaiting-ack';
-      return null;
-    }
-    if (frame.type === 'ack' && this.#resumePhase === 'awaiting-ack') {
-      if (frame.received < this.#replayBase || frame.received > this.#sentReliable) {
-        return new ProtocolError(SockwayErrorCode.ResumeFailed, `the gateway has ${frame.received} frames; the client can replay after ${this.#replayBase} up to ${this.#sentReliable}`);
-      }
-      this.#resumed(frame.received);
-      return null;
-    }
-    return new ProtocolError(SockwayErrorCode.Protocol, `${frame.type.toUpperCase()} while resuming`);
-  }
-
-  /** Both handshakes done: replay what the peer lacks (from `peerReceived`), then carry on. */
-  #resumed(peerReceived: number): void {
-    this.#release(peerReceived);
-    this.#replaySent = peerReceived;
-    this.#resumePhase = 'none';
-    this.#detached = false;
-    this.#awaitingDrain = false;
-    this.#resumes += 1;
-    // Client: an ACK at once tells the gateway the new token arrived (its old one expires).
-    if (this.role === 'client') this.#sendControl({ type: 'ack', streamId: 0, received: this.#receivedReliable });
-    this.#startKeepalive();
-    this.#options.onResume?.();
-    this.#flush();
-  }
-
-  #canResume(): boolean {
-    return this.#resumable && this.#reliable && this.#handshaken && this.#state === 'open' && this.#closeError === null && !this.#goingAway;
-  }
-
-  /**
-   * Whether a drop would lose anything: a live stream (listeners and queries included), a
-   * reliable frame the peer has not acknowledged, or one still queued. Without any, the
-   * session ends on a drop instead of detaching (PROTOCOL.md#nothing-to-resume): a closed
-   * page or an exited process holds no quota for the grace period.
-   */
-  #hasStateToResume(): boolean {
-    return this.#streams.size > 0 || this.#sentReliable > this.#replayBase || this.#control.some(isReliableMessage);
-  }
-
-  /** The transport is gone but the session stays: streams keep their state, writes queue. */
-  #detach(info: TransportCloseInfo): void {
-    this.#transport = DETACHED;
-    this.#detached = true;
-    this.#resumePhase = 'none';
-    this.#awaitingDrain = false;
-    this.#stopKeepalive();
-    this.#options.onDetach?.(info);
   }
 
   /** The transport now carries another session (gateway RESUME): this one ends without touching it. */
   #handOver(): void {
-    this.#transport = DETACHED;
-    this.#state = 'closed';
+    this.#phase = 'closed';
     this.#stopKeepalive();
     this.#control.length = 0;
     this.#ready.length = 0;
   }
 
   #dispatch(frame: Frame): ProtocolError | null {
-    if (this.#resumePhase !== 'none') return this.#onResuming(frame);
     // GOAWAY may come instead of WELCOME (version refused, bad limits, resume refused).
-    if (!this.#handshaken && frame.type !== 'hello' && frame.type !== 'welcome' && frame.type !== 'resume' && frame.type !== 'goaway') {
+    if (this.#peerLimits === null && frame.type !== 'hello' && frame.type !== 'welcome' && frame.type !== 'resume' && frame.type !== 'goaway') {
       // Pipelined OPENs are fine only after HELLO has been seen by the gateway.
       return new ProtocolError(SockwayErrorCode.Protocol, `${frame.type.toUpperCase()} before the handshake`);
     }
     switch (frame.type) {
       case 'hello': return this.#onHello(frame.minVersion, frame.maxVersion, frame.limits);
-      case 'welcome': return this.#onWelcome(frame.version, frame.limits, frame.sessionId, frame.resumeToken);
+      case 'welcome': return this.#onWelcome(frame.version, frame.limits, frame.sessionId);
       case 'resume': {
-        if (this.role !== 'gateway' || this.#handshaken) return this.#unexpected(frame.type);
+        if (this.role !== 'gateway' || this.#peerLimits !== null) return this.#unexpected(frame.type);
         const onResumeRequest = this.#options.onResumeRequest;
         const refused = onResumeRequest === undefined
           ? wireError({ code: SockwayErrorCode.Unsupported, message: 'session resumption is not supported by this gateway' })
-          : onResumeRequest(frame, this.#transport);
+          : onResumeRequest(frame, this.#options.transport);
         if (refused === null) this.#handOver();
         else this.close(refused, CloseCode.PolicyViolation);
         return null;
       }
-      case 'ack': return this.#onAck(frame.received);
+      case 'ack': return null; // the resumption layer's; version 1 ignores it
       case 'ping':
         this.#sendControl({ type: 'pong', streamId: 0, payload: frame.payload });
         return null;
@@ -866,7 +620,7 @@ export class Session {
   }
 
   #onHello(minVersion: number, maxVersion: number, limits: Limits): ProtocolError | null {
-    if (this.role !== 'gateway' || this.#handshaken) return this.#unexpected('hello');
+    if (this.role !== 'gateway' || this.#peerLimits !== null) return this.#unexpected('hello');
     const version = Math.min(maxVersion, this.#maxVersion);
     if (version < Math.max(minVersion, MIN_PROTOCOL_VERSION)) {
       this.close(wireError({
@@ -882,48 +636,38 @@ export class Session {
       this.close(refused.error, refused.closeCode);
       return null;
     }
-    this.#peerLimits = peer;
-    this.#version = version;
-    this.#reliable = this.#resumable && version >= RESUME_PROTOCOL_VERSION;
-    this.#handshaken = true;
+    this.#handshaken(peer, version);
     const random = this.#options.randomBytes ?? defaultRandomBytes;
     this.#sessionId = random(SESSION_ID_LENGTH);
-    this.#resumeToken = random(SESSION_ID_LENGTH);
+    // The token means something to the resumption layer only; version 1 sends one all the same.
     this.#sendControl({
       type: 'welcome', streamId: 0, version, limits: this.#limits,
-      sessionId: this.#sessionId, resumeToken: this.#resumeToken,
+      sessionId: this.#sessionId, resumeToken: random(SESSION_ID_LENGTH),
     });
     this.#options.onReady?.();
     this.#flush();
     return null;
   }
 
-  #onWelcome(version: number, limits: Limits, sessionId: Uint8Array, resumeToken: Uint8Array): ProtocolError | null {
-    if (this.role !== 'client' || this.#handshaken) return this.#unexpected('welcome');
+  #onWelcome(version: number, limits: Limits, sessionId: Uint8Array): ProtocolError | null {
+    if (this.role !== 'client' || this.#peerLimits !== null) return this.#unexpected('welcome');
     if (version < MIN_PROTOCOL_VERSION || version > this.#maxVersion) {
       return new ProtocolError(SockwayErrorCode.Version, `gateway chose protocol version ${version}, client speaks ${MIN_PROTOCOL_VERSION}-${this.#maxVersion}`);
     }
     const peer = this.#checkPeerLimits(limits);
     if (isProtocolError(peer)) return peer;
-    const refused = this.#options.onHelloRequest?.() ?? null;
-    if (refused !== null) {
-      this.close(refused.error, refused.closeCode);
-      return null;
-    }
-    this.#peerLimits = peer;
-    this.#version = version;
+    this.#handshaken(peer, version);
     this.#sessionId = sessionId;
-    this.#resumeToken = resumeToken;
-    if (version < RESUME_PROTOCOL_VERSION && this.#reliable) {
-      // A version-1 gateway: nothing is ACKed, so nothing is kept.
-      this.#release(this.#sentReliable);
-      this.#reliable = false;
-    }
-    this.#handshaken = true;
     this.#startKeepalive();
     this.#options.onReady?.();
     this.#flush();
     return null;
+  }
+
+  #handshaken(peer: Limits, version: number): void {
+    this.#peerLimits = peer;
+    this.#version = version;
+    if (this.#phase === 'handshake') this.#phase = 'open';
   }
 
   #checkPeerLimits(limits: Limits): Limits | ProtocolError {
@@ -954,7 +698,7 @@ export class Session {
       this.#sendControl({ type: 'reset', streamId: id, error });
       return null;
     };
-    if (this.#goingAway || this.#state !== 'open') return refuse(wireError({ code: SockwayErrorCode.GoingAway, message: 'the session is closing' }));
+    if (this.#phase !== 'handshake' && this.#phase !== 'open') return refuse(wireError({ code: SockwayErrorCode.GoingAway, message: 'the session is closing' }));
     if (this.#peerStreamCount() >= this.#limits.maxStreams) {
       return refuse(wireError({ code: SockwayErrorCode.StreamLimit, message: `too many streams (limit ${this.#limits.maxStreams})` }));
     }
@@ -1022,7 +766,7 @@ export class Session {
   }
 
   #onGoAway(lastStreamId: number, error: WireError): null {
-    this.#goingAway = true;
+    if (this.#phase === 'handshake' || this.#phase === 'open') this.#phase = 'going-away';
     this.#closeError = error;
     // Our streams above lastStreamId were never seen by the peer: fail them now.
     for (const stream of [...this.#streams.values()]) {
@@ -1044,13 +788,10 @@ export class Session {
     this.close(toWireError(protocolError), protocolError.code === SockwayErrorCode.Internal ? CloseCode.InternalError : CloseCode.ProtocolError);
   }
 
+  /** The transport closed for good (the resumption layer, if any, chose not to detach). */
   #onTransportClose(info: TransportCloseInfo): void {
-    if (this.#state === 'closed') return;
-    if (this.#canResume() && this.#hasStateToResume()) {
-      this.#detach(info);
-      return;
-    }
-    const error = this.#closeError ?? (info.wasOpen || this.#state === 'open'
+    if (this.#phase === 'closed') return;
+    const error = this.#closeError ?? (info.wasOpen || this.state === 'open'
       ? wireError({ code: SockwayErrorCode.GatewayClosed, message: `the connection to the ${this.role === 'client' ? 'gateway' : 'client'} closed (code ${info.code}${info.reason ? `: ${info.reason}` : ''})` })
       : wireError({ code: SockwayErrorCode.GatewayUnreachable, message: `could not connect to the gateway (code ${info.code}${info.reason ? `: ${info.reason}` : ''})` }));
     this.#finish(error);
@@ -1058,14 +799,13 @@ export class Session {
 
   /** The session is over: every stream fails with `error`, buffers are freed, onClose. */
   #finish(error: WireError): void {
-    this.#state = 'closed';
+    this.#phase = 'closed';
     this.#closeError = error;
-    this.#detached = false;
     this.#stopKeepalive();
     this.#control.length = 0;
     this.#ready.length = 0;
     this.#failStreams(error);
-    this.#release(this.#sentReliable);
+    this.#resumer?.release();
     this.#budget?.close();
     this.#options.onClose?.(error === NORMAL_CLOSE ? null : error);
   }
@@ -1086,7 +826,7 @@ export class Session {
 
   #sendPing(): void {
     this.#keepaliveTimer = null;
-    if (this.#state !== 'open') return;
+    if (this.state !== 'open') return;
     const payload = new Uint8Array(PING_PAYLOAD_LENGTH);
     new DataView(payload.buffer).setUint32(4, ++this.#pingCounter);
     this.#pingSentAt = this.#timers.now();
@@ -1107,7 +847,7 @@ export class Session {
         return;
       }
       // A resumable session treats a dead link as a drop: detach and resume elsewhere.
-      if (this.#canResume()) {
+      if (this.#resumer?.canResume() === true) {
         this.dropTransport(`no PONG within ${timeout} ms`);
         return;
       }
@@ -1127,10 +867,7 @@ export class Session {
   #stopKeepalive(): void {
     if (this.#keepaliveTimer !== null) this.#timers.clearTimeout(this.#keepaliveTimer);
     if (this.#pongTimer !== null) this.#timers.clearTimeout(this.#pongTimer);
-    if (this.#ackTimer !== null) this.#timers.clearTimeout(this.#ackTimer);
     this.#keepaliveTimer = null;
     this.#pongTimer = null;
-    this.#ackTimer = null;
   }
 }
-
