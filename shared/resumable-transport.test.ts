@@ -13,11 +13,6 @@ import { RESUME_REFUSED, ResumableTransport } from './resumable-transport.ts';
 import { createTransportPair, type TransportPair } from './testing/transport-pair.ts';
 import type { MessageTransport, Timers, TransportCloseInfo } from './transport.ts';
 
-const timers: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-  now: () => Date.now(),
-};
 
 /** Timers that fire only when the test says so: ACK_DELAY_MS passes on fire(). */
 function manualTimers(): Timers & { fire(): void } {
@@ -64,7 +59,8 @@ class End {
     let tokens = 0;
     this.transport = new ResumableTransport(inner, {
       role,
-      timers: options.timers ?? timers,
+      // Unless a test fires them, ACK_DELAY_MS never passes: nothing here races a timer.
+      timers: options.timers ?? manualTimers(),
       sendHighWater: 1024 * 1024,
       randomBytes: (length) => new Uint8Array(length).fill(++tokens + 100),
       ...(options.maxReplayBytes === undefined ? {} : { maxReplayBytes: options.maxReplayBytes }),
@@ -231,11 +227,11 @@ test('version 1: everything passes through, nothing is kept, a drop is the end',
 });
 
 test('nothing to resume: no stream and everything acknowledged, a drop ends the session', async () => {
-  const { pair, client, gateway } = await handshake();
-  client.send(data(0));
-  await until(() => client.transport.stats().replayFrames === 0);
+  const { pair, client, gateway } = await handshake(2, { timers: manualTimers() });
   client.streams = 0;
   gateway.streams = 0;
+  client.send(data(0)); // the last frame of the last stream: ACKed at once
+  await until(() => client.transport.stats().replayFrames === 0);
   pair.drop();
   assert.deepEqual(client.events, []);
   assert.equal(client.closeInfo?.code, 1006);

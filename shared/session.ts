@@ -22,26 +22,23 @@ import {
   type QueryFrame,
   assertNever,
   decodeFrame,
-  isReliableMessage,
   type Allocate,
   encodeFrame,
 } from './frame.ts';
 import {
-  DEFAULT_LIMITS,
   DEFAULT_MAX_STREAM_WINDOW,
   type Limits,
-  MAX_PAYLOAD_LIMIT,
-  MIN_PAYLOAD_LIMIT,
   MIN_PROTOCOL_VERSION,
-  MIN_STREAM_WINDOW,
-  PING_PAYLOAD_LENGTH,
   PROTOCOL_VERSION,
-  MAX_STREAM_ID,
   RESUME_PROTOCOL_VERSION,
   SESSION_ID_LENGTH,
+  resolveLimits,
 } from './protocol.ts';
 import { RESUME_REFUSED, ResumableTransport, abortTransport } from './resumable-transport.ts';
+import { Keepalive } from './keepalive.ts';
 import { SessionStream, type StreamHost } from './session-stream.ts';
+import { SendScheduler } from './send-scheduler.ts';
+import { StreamTable } from './stream-table.ts';
 import type {
   ByteAccount,
   SessionOptions,
@@ -54,6 +51,7 @@ import type {
 import { CloseCode, type MessageTransport, type Timers, type TransportCloseInfo } from './transport.ts';
 
 export { SessionStream } from './session-stream.ts';
+export { resolveLimits } from './protocol.ts';
 export { RESUME_REFUSED } from './resumable-transport.ts';
 export type {
   ByteAccount,
@@ -86,33 +84,6 @@ function defaultRandomBytes(length: number): Uint8Array {
   return bytes;
 }
 
-/** Validated, filled-in limits; throws RangeError for values outside the protocol's bounds. */
-export function resolveLimits(limits: Partial<Limits> = {}): Limits {
-  const resolved = { ...DEFAULT_LIMITS, ...limits };
-  const check = (name: keyof Limits, min: number, max: number): void => {
-    const value = resolved[name];
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw new RangeError(`limits.${name} must be an integer in ${min}..${max}, got ${value}`);
-    }
-  };
-  check('maxPayload', MIN_PAYLOAD_LIMIT, MAX_PAYLOAD_LIMIT);
-  check('streamWindow', MIN_STREAM_WINDOW, 0x7fff_ffff);
-  check('maxStreams', 1, 0xffff_ffff);
-  check('idleTimeout', 0, 0xffff_ffff);
-  return resolved;
-}
-
-/**
- * A multiplexed session over one MessageTransport.
- *
- * Closing (PROTOCOL.md#goaway):
- *
- *   side A                         side B
- *   close(error) ---- GOAWAY ---->  streams above lastStreamId fail,
- *   transport.close(code)           others fail with GOAWAY's error
- *        <-------- WS close -------
- *   every stream: onReset(error), onClose(error)
- */
 /**
  * Where a session is; its readyState (`state`) is derived from it.
  *
@@ -133,6 +104,17 @@ const STATE_OF: { readonly [P in Phase]: SessionState } = {
   closed: 'closed',
 };
 
+/**
+ * A multiplexed session over one MessageTransport.
+ *
+ * Closing (PROTOCOL.md#goaway):
+ *
+ *   side A                         side B
+ *   close(error) ---- GOAWAY ---->  streams above lastStreamId fail,
+ *   transport.close(code)           others fail with GOAWAY's error
+ *        <-------- WS close -------
+ *   every stream: onReset(error), onClose(error)
+ */
 export class Session {
   readonly role: SessionRole;
   readonly #transport: MessageTransport;
@@ -150,50 +132,42 @@ export class Session {
   #version = 0;
   #sessionId: Uint8Array = new Uint8Array(0);
 
-  readonly #streams = new Map<number, SessionStream>();
-  #nextId: number;
-  #lastLocalId = 0;
-  #lastPeerId = 0;
+  readonly #streams: StreamTable;
   #closeError: WireError | null = null;
 
-  readonly #control: Uint8Array[] = [];
-  readonly #ready: SessionStream[] = [];
-  #flushing = false;
-  #awaitingDrain = false;
-  readonly #sendHighWater: number;
+  readonly #sender: SendScheduler;
   readonly #budget: ByteAccount | undefined;
   #waitingForRoom = false;
 
-  #keepaliveTimer: unknown = null;
-  #pongTimer: unknown = null;
-  #pingSentAt = 0;
-  #pingCounter = 0;
-  #rtt = -1;
-  /** Messages received so far: a link that delivers anything is alive, PONG or not. */
-  #heard = 0;
+  readonly #keepalive: Keepalive | null;
 
   constructor(options: SessionOptions) {
     this.role = options.role;
     this.#options = options;
     this.#timers = options.timers;
     this.#limits = resolveLimits(options.limits);
-    this.#sendHighWater = options.sendHighWater ?? 1024 * 1024;
+    const sendHighWater = options.sendHighWater ?? 1024 * 1024;
     const maxWindow = Math.max(options.maxStreamWindow ?? DEFAULT_MAX_STREAM_WINDOW, this.#limits.streamWindow);
-    this.#nextId = options.role === 'client' ? 1 : 2;
+    this.#streams = new StreamTable(options.role);
     this.#budget = options.budget;
+    this.#keepalive = this.#makeKeepalive(options);
     this.#host = this.#makeStreamHost(options.allocate ?? ((length: number) => new Uint8Array(length)), maxWindow);
     // Version 2 is version 1 over the resumption layer (PROTOCOL.md#resume).
-    this.#resumer = options.resumable === true ? this.#makeResumer(options) : null;
+    this.#resumer = options.resumable === true ? this.#makeResumer(options, sendHighWater) : null;
     this.#maxVersion = this.#resumer !== null ? PROTOCOL_VERSION : RESUME_PROTOCOL_VERSION - 1;
     this.#transport = this.#resumer ?? options.transport;
+    this.#sender = new SendScheduler({
+      transport: this.#transport,
+      sendHighWater,
+      canSend: () => this.state === 'open',
+      maxPayload: () => this.#peerLimits?.maxPayload ?? null,
+      onFrame: options.onFrame,
+    });
     this.#transport.attach({
       onOpen: () => this.#onTransportOpen(),
       onMessage: (message) => this.#onMessage(message),
       onClose: (info) => this.#onTransportClose(info),
-      onDrain: () => {
-        this.#awaitingDrain = false;
-        this.#flush();
-      },
+      onDrain: () => this.#sender.drained(),
     });
     if (this.#transport.isOpen) this.#onTransportOpen();
   }
@@ -220,7 +194,7 @@ export class Session {
 
   /** Last measured keepalive round trip in ms (-1 before the first PONG). */
   get rtt(): number {
-    return this.#rtt;
+    return this.#keepalive?.rtt ?? -1;
   }
 
   /** True while a resumable session waits for a new transport (or is resuming). */
@@ -231,7 +205,7 @@ export class Session {
   /** Reliability counters: replay buffer, frame counts, resumptions. */
   sessionStats(): SessionStats {
     const reliability = this.#resumer?.stats() ?? { resumes: 0, framesSent: 0, framesReceived: 0, replayFrames: 0, replayBytes: 0, replayPeak: 0 };
-    return { version: this.#version, detached: this.detached, rtt: this.#rtt, ...reliability };
+    return { version: this.#version, detached: this.detached, rtt: this.rtt, ...reliability };
   }
 
   /**
@@ -275,7 +249,7 @@ export class Session {
   goAway(error: WireError = NORMAL_CLOSE): void {
     if (this.#phase !== 'handshake' && this.#phase !== 'open' && this.#phase !== 'going-away') return;
     this.#phase = 'draining';
-    this.#sendControl({ type: 'goaway', streamId: 0, lastStreamId: this.#lastPeerId, error });
+    this.#sendControl({ type: 'goaway', streamId: 0, lastStreamId: this.#streams.lastPeerId, error });
   }
 
   /** Number of live streams. */
@@ -298,7 +272,7 @@ export class Session {
    * session can take no more streams; the caller reports `closeError`.
    */
   open(frame: Omit<OpenFrame, 'type' | 'streamId'>, handler: StreamHandler): SessionStream | null {
-    return this.#openRequest({ type: 'open', streamId: this.#nextId, ...frame }, handler, 'connect');
+    return this.#openRequest({ type: 'open', streamId: this.#streams.nextId, ...frame }, handler, 'connect');
   }
 
   /**
@@ -308,7 +282,7 @@ export class Session {
    * @see PROTOCOL.md#server
    */
   listen(frame: Omit<ListenFrame, 'type' | 'streamId'>, handler: StreamHandler): SessionStream | null {
-    return this.#openRequest({ type: 'listen', streamId: this.#nextId, ...frame }, handler, 'listener');
+    return this.#openRequest({ type: 'listen', streamId: this.#streams.nextId, ...frame }, handler, 'listener');
   }
 
   /**
@@ -317,7 +291,7 @@ export class Session {
    * open(). @see PROTOCOL.md#query
    */
   query(frame: Omit<QueryFrame, 'type' | 'streamId'>, handler: StreamHandler): SessionStream | null {
-    return this.#openRequest({ type: 'query', streamId: this.#nextId, ...frame }, handler, 'query');
+    return this.#openRequest({ type: 'query', streamId: this.#streams.nextId, ...frame }, handler, 'query');
   }
 
   /**
@@ -336,7 +310,7 @@ export class Session {
     if (this.role !== 'gateway' || this.#phase !== 'open') return null;
     if (listener.kind !== 'listener' || listener.state !== 'open' || this.#streams.get(listener.id) !== listener) return null;
     if (!this.#takeId()) return null;
-    return this.#openLocal({ type: 'accept', streamId: this.#nextId, listenerId: listener.id, local, remote }, handler, 'accepted');
+    return this.#openLocal({ type: 'accept', streamId: this.#streams.nextId, listenerId: listener.id, local, remote }, handler, 'accepted');
   }
 
   /** Why the session ended or refuses streams (null while it is usable). */
@@ -355,13 +329,12 @@ export class Session {
     if (phase === 'closing' || phase === 'closed') return;
     this.#closeError = error;
     this.#phase = 'closing';
-    this.#stopKeepalive();
-    this.#control.length = 0;
-    this.#ready.length = 0;
+    this.#keepalive?.stop();
+    this.#sender.clear();
     // Not while detached or resuming: the transport is not open then.
     if (phase !== 'connecting' && phase !== 'draining' && this.#transport.isOpen) {
-      this.#options.onFrame?.('out', { type: 'goaway', streamId: 0, lastStreamId: this.#lastPeerId, error });
-      this.#transport.send(encodeFrame({ type: 'goaway', streamId: 0, lastStreamId: this.#lastPeerId, error }));
+      this.#options.onFrame?.('out', { type: 'goaway', streamId: 0, lastStreamId: this.#streams.lastPeerId, error });
+      this.#transport.send(encodeFrame({ type: 'goaway', streamId: 0, lastStreamId: this.#streams.lastPeerId, error }));
     }
     this.#failStreams(error);
     // A detached session's transport reports the close at once.
@@ -377,13 +350,7 @@ export class Session {
       maxWindow,
       now: () => this.#timers.now(),
       sendControl: (frame) => this.#sendControl(frame),
-      schedule: (stream) => {
-        if (!stream._scheduled && stream._hasSendable) {
-          stream._scheduled = true;
-          this.#ready.push(stream);
-        }
-        this.#flush();
-      },
+      schedule: (stream) => this.#sender.schedule(stream),
       hold: (delta) => budget?.adjust(delta),
       hasRoom: () => budget === undefined || budget.hasRoom,
       waitForRoom: () => {
@@ -404,28 +371,28 @@ export class Session {
   }
 
   /** The resumption layer over options.transport, and what it may ask of this session. */
-  #makeResumer(options: SessionOptions): ResumableTransport {
+  #makeResumer(options: SessionOptions, sendHighWater: number): ResumableTransport {
     return new ResumableTransport(options.transport, {
       role: options.role,
       timers: options.timers,
       randomBytes: options.randomBytes ?? defaultRandomBytes,
-      sendHighWater: this.#sendHighWater,
+      sendHighWater,
       ...(options.maxReplayBytes === undefined ? {} : { maxReplayBytes: options.maxReplayBytes }),
       ...(options.budget === undefined ? {} : { budget: options.budget }),
       host: {
         mayContinue: () => (this.#phase === 'handshake' || this.#phase === 'open') && this.#closeError === null,
-        holdsState: () => this.#streams.size > 0 || this.#control.some(isReliableMessage),
+        holdsState: () => this.#streams.size > 0 || this.#sender.holdsReliable(),
         isIdle: () => this.#streams.size === 0,
         sendControl: (frame) => this.#sendControl(frame),
         fail: (error, closeCode) => this.close(error, closeCode),
         onDetach: (info) => {
-          this.#awaitingDrain = false;
-          this.#stopKeepalive();
+          this.#sender.cancelDrain();
+          this.#keepalive?.stop();
           options.onDetach?.(info);
         },
         onResume: () => {
-          this.#awaitingDrain = false;
-          this.#startKeepalive();
+          this.#sender.cancelDrain();
+          this.#keepalive?.start();
           options.onResume?.();
         },
         ...(options.onFrame === undefined ? {} : { onFrame: options.onFrame }),
@@ -440,7 +407,7 @@ export class Session {
 
   /** False (and the session going away) once stream ids are used up. */
   #takeId(): boolean {
-    if (this.#nextId <= MAX_STREAM_ID) return true;
+    if (this.#streams.hasIds) return true;
     if (this.#phase === 'handshake' || this.#phase === 'open') this.#phase = 'going-away';
     return false;
   }
@@ -460,64 +427,23 @@ export class Session {
    */
   #openLocal(frame: OpenFrame | ListenFrame | AcceptFrame | QueryFrame, handler: StreamHandler | ((stream: SessionStream) => StreamHandler), kind: StreamKind): SessionStream {
     const encoded = encodeFrame(frame);
-    const id = this.#nextId;
+    const id = this.#streams.nextId;
     // The peer's window is only known after WELCOME; before that the opener sends
     // nothing but OPEN/LISTEN, and OPENED/LISTENING always follows WELCOME. An
     // accepted connection is already connected: it starts open.
     const stream = new SessionStream(this.#host, id, kind === 'accepted' ? 'open' : 'opening', this.#peerLimits?.streamWindow ?? 0, this.#limits.streamWindow, kind);
     stream.setHandler(typeof handler === 'function' ? handler(stream) : handler);
     if (frame.type !== 'accept') stream._setRequest(frame);
-    this.#nextId += 2;
-    this.#lastLocalId = id;
-    this.#streams.set(id, stream);
+    this.#streams.addLocal(stream);
     this.#options.onFrame?.('out', decodeFrame(encoded));
-    this.#control.push(encoded);
-    this.#flush();
+    this.#sender.control(encoded);
     return stream;
   }
 
   #sendControl(frame: Frame): void {
     if (this.#phase === 'closing' || this.#phase === 'closed') return;
     this.#options.onFrame?.('out', frame);
-    this.#control.push(encodeFrame(frame));
-    this.#flush();
-  }
-
-  /** Control frames first, then one DATA chunk per ready stream in turn (round-robin). */
-  #flush(): void {
-    if (this.#flushing || this.#phase === 'connecting' || this.#phase === 'closed' || !this.#transport.isOpen) return;
-    this.#flushing = true;
-    try {
-      for (;;) {
-        if (this.state !== 'open') break;
-        const control = this.#control.shift();
-        if (control !== undefined) {
-          this.#transport.send(control);
-          continue;
-        }
-        if (this.#awaitingDrain || this.#peerLimits === null) break;
-        // The resumption layer reports a full buffer while half its replay cap is unacknowledged.
-        if (this.#transport.bufferedAmount >= this.#sendHighWater) {
-          this.#awaitingDrain = true;
-          this.#transport.requestDrain();
-          break;
-        }
-        const stream = this.#ready.shift();
-        if (stream === undefined) break;
-        stream._scheduled = false;
-        if (!stream._hasSendable) continue;
-        const message = stream._takeFrame(this.#peerLimits.maxPayload);
-        if (this.#options.onFrame) this.#options.onFrame('out', decodeFrame(message));
-        this.#transport.send(message);
-        if (stream._hasSendable) {
-          stream._scheduled = true;
-          this.#ready.push(stream);
-        }
-        stream._afterSend();
-      }
-    } finally {
-      this.#flushing = false;
-    }
+    this.#sender.control(encodeFrame(frame));
   }
 
   #onTransportOpen(): void {
@@ -525,10 +451,9 @@ export class Session {
     this.#phase = 'handshake';
     if (this.role !== 'client') return;
     // HELLO goes before anything queued while the WebSocket was connecting.
-    this.#control.unshift(encodeFrame({
+    this.#sender.control(encodeFrame({
       type: 'hello', streamId: 0, minVersion: MIN_PROTOCOL_VERSION, maxVersion: this.#maxVersion, limits: this.#limits,
-    }));
-    this.#flush();
+    }), true);
   }
 
   #onMessage(message: Uint8Array): void {
@@ -541,7 +466,7 @@ export class Session {
       return;
     }
     this.#options.onFrame?.('in', frame);
-    this.#heard += 1;
+    this.#keepalive?.heard();
     let failure: ProtocolError | null;
     try {
       failure = this.#dispatch(frame);
@@ -555,9 +480,8 @@ export class Session {
   /** The transport now carries another session (gateway RESUME): this one ends without touching it. */
   #handOver(): void {
     this.#phase = 'closed';
-    this.#stopKeepalive();
-    this.#control.length = 0;
-    this.#ready.length = 0;
+    this.#keepalive?.stop();
+    this.#sender.clear();
   }
 
   #dispatch(frame: Frame): ProtocolError | null {
@@ -583,7 +507,9 @@ export class Session {
       case 'ping':
         this.#sendControl({ type: 'pong', streamId: 0, payload: frame.payload });
         return null;
-      case 'pong': return this.#onPong();
+      case 'pong':
+        this.#keepalive?.onPong();
+        return null;
       case 'goaway': return this.#onGoAway(frame.lastStreamId, frame.error);
       case 'open': return this.#onPeerStream(frame, this.#options.onOpen, 'gateway');
       case 'listen': return this.#onPeerStream(frame, this.#options.onListen, 'gateway');
@@ -605,8 +531,8 @@ export class Session {
         if (frame.type === 'starttls' && this.role !== 'gateway') return this.#unexpected(frame.type);
         if ((frame.type === 'secured' || frame.type === 'answer') && this.role !== 'client') return this.#unexpected(frame.type);
         const stream = this.#streams.get(frame.streamId);
-        if (stream === undefined) return this.#unknownStream(frame);
-        if ((frame.type === 'resolved' || frame.type === 'opened' || frame.type === 'listening' || frame.type === 'secured' || frame.type === 'answer') && !this.#isLocalId(frame.streamId)) {
+        if (stream === undefined) return this.#streams.checkUnknown(frame);
+        if ((frame.type === 'resolved' || frame.type === 'opened' || frame.type === 'listening' || frame.type === 'secured' || frame.type === 'answer') && !this.#streams.isLocal(frame.streamId)) {
           // Only the side that received OPEN/LISTEN answers it.
           return new ProtocolError(SockwayErrorCode.Protocol, `${frame.type.toUpperCase()} on stream ${frame.streamId}, which the peer opened`);
         }
@@ -645,7 +571,7 @@ export class Session {
       sessionId: this.#sessionId, resumeToken: random(SESSION_ID_LENGTH),
     });
     this.#options.onReady?.();
-    this.#flush();
+    this.#sender.flush();
     return null;
   }
 
@@ -658,9 +584,9 @@ export class Session {
     if (isProtocolError(peer)) return peer;
     this.#handshaken(peer, version);
     this.#sessionId = sessionId;
-    this.#startKeepalive();
+    this.#keepalive?.start();
     this.#options.onReady?.();
-    this.#flush();
+    this.#sender.flush();
     return null;
   }
 
@@ -684,12 +610,9 @@ export class Session {
     expectedRole: SessionRole,
   ): ProtocolError | null {
     if (this.role !== expectedRole) return this.#unexpected(frame.type);
+    const illegal = this.#streams.claimPeerId(frame);
+    if (illegal !== null) return illegal;
     const id = frame.streamId;
-    const peerParity = this.role === 'client' ? 0 : 1;
-    if (id % 2 !== peerParity || id <= this.#lastPeerId) {
-      return new ProtocolError(SockwayErrorCode.Protocol, `${frame.type.toUpperCase()} with stream id ${id}: ids must be ${peerParity ? 'odd' : 'even'} and increasing (last ${this.#lastPeerId})`);
-    }
-    this.#lastPeerId = id;
     const peerWindow = (this.#peerLimits as Limits).streamWindow;
     // An accepted connection is already connected at the gateway: it starts open.
     const kind: StreamKind = frame.type === 'open' ? 'connect' : frame.type === 'listen' ? 'listener' : frame.type === 'query' ? 'query' : 'accepted';
@@ -699,13 +622,13 @@ export class Session {
       return null;
     };
     if (this.#phase !== 'handshake' && this.#phase !== 'open') return refuse(wireError({ code: SockwayErrorCode.GoingAway, message: 'the session is closing' }));
-    if (this.#peerStreamCount() >= this.#limits.maxStreams) {
+    if (this.#streams.peerCount() >= this.#limits.maxStreams) {
       return refuse(wireError({ code: SockwayErrorCode.StreamLimit, message: `too many streams (limit ${this.#limits.maxStreams})` }));
     }
     if (accept === undefined) {
       return refuse(wireError({ code: SockwayErrorCode.Unsupported, message: `${frame.type.toUpperCase()} is not supported by this peer` }));
     }
-    this.#streams.set(id, stream);
+    this.#streams.addPeer(stream);
     let result: StreamHandler | WireError;
     try {
       result = accept(stream, frame as never);
@@ -731,7 +654,7 @@ export class Session {
     const listener = this.#streams.get(frame.listenerId);
     if (listener === undefined) {
       const id = frame.listenerId;
-      if (id % 2 === 1 && id <= this.#lastLocalId) return () => LISTENER_CLOSED;
+      if (this.#streams.wasIssued(id)) return () => LISTENER_CLOSED;
       return new ProtocolError(SockwayErrorCode.Protocol, `ACCEPT for unknown listener ${id}`);
     }
     if (listener.kind !== 'listener' || listener.state === 'opening') {
@@ -742,25 +665,6 @@ export class Session {
     return onAccept;
   }
 
-  #peerStreamCount(): number {
-    let count = 0;
-    for (const id of this.#streams.keys()) if (!this.#isLocalId(id)) count++;
-    return count;
-  }
-
-  /** Frames for ids we issued or saw before are late arrivals for a finished stream: ignored. */
-  #unknownStream(frame: Frame): ProtocolError | null {
-    const id = frame.streamId;
-    const ownParity = this.role === 'client' ? 1 : 0;
-    const last = id % 2 === ownParity ? this.#lastLocalId : this.#lastPeerId;
-    if (id <= last) return null;
-    return new ProtocolError(SockwayErrorCode.Protocol, `${frame.type.toUpperCase()} for unknown stream ${id}`);
-  }
-
-  #isLocalId(id: number): boolean {
-    return id % 2 === (this.role === 'client' ? 1 : 0);
-  }
-
   #unexpected(type: string): ProtocolError {
     return new ProtocolError(SockwayErrorCode.Protocol, `unexpected ${type.toUpperCase()} on a ${this.role} session`);
   }
@@ -769,14 +673,11 @@ export class Session {
     if (this.#phase === 'handshake' || this.#phase === 'open') this.#phase = 'going-away';
     this.#closeError = error;
     // Our streams above lastStreamId were never seen by the peer: fail them now.
-    for (const stream of [...this.#streams.values()]) {
-      const ours = stream.id % 2 === (this.role === 'client' ? 1 : 0);
-      if (ours && stream.id > lastStreamId) {
-        this.#streams.delete(stream.id);
-        // Never processed: safe to open again on another session (the tunnel's choice).
-        if (stream.state === 'opening' && stream.request !== null && this.#options.onUnprocessed?.(stream) === true) stream._abandon();
-        else stream._fail(error);
-      }
+    for (const stream of this.#streams.unprocessed(lastStreamId)) {
+      this.#streams.delete(stream.id);
+      // Never processed: safe to open again on another session (the tunnel's choice).
+      if (stream.state === 'opening' && stream.request !== null && this.#options.onUnprocessed?.(stream) === true) stream._abandon();
+      else stream._fail(error);
     }
     return null;
   }
@@ -801,9 +702,8 @@ export class Session {
   #finish(error: WireError): void {
     this.#phase = 'closed';
     this.#closeError = error;
-    this.#stopKeepalive();
-    this.#control.length = 0;
-    this.#ready.length = 0;
+    this.#keepalive?.stop();
+    this.#sender.clear();
     this.#failStreams(error);
     this.#resumer?.release();
     this.#budget?.close();
@@ -811,63 +711,25 @@ export class Session {
   }
 
   #failStreams(error: WireError): void {
-    const streams = [...this.#streams.values()];
-    this.#streams.clear();
-    for (const stream of streams) stream._fail(error);
+    for (const stream of this.#streams.takeAll()) stream._fail(error);
   }
 
-  // ---- keepalive (client side; the gateway answers) ----
-
-  #startKeepalive(): void {
-    const interval = this.#options.keepaliveInterval ?? 15_000;
-    if (this.role !== 'client' || interval <= 0) return;
-    this.#keepaliveTimer = this.#timers.setTimeout(() => this.#sendPing(), interval);
-  }
-
-  #sendPing(): void {
-    this.#keepaliveTimer = null;
-    if (this.state !== 'open') return;
-    const payload = new Uint8Array(PING_PAYLOAD_LENGTH);
-    new DataView(payload.buffer).setUint32(4, ++this.#pingCounter);
-    this.#pingSentAt = this.#timers.now();
-    this.#sendControl({ type: 'ping', streamId: 0, payload });
-    const timeout = this.#options.keepaliveTimeout ?? 10_000;
-    this.#armPongTimer(timeout, this.#heard);
-  }
-
-  /**
-   * The link is dead when nothing at all arrives for `timeout` ms after a PING: a PONG
-   * stuck behind a burst of DATA (or a replay) is no reason to tear a working link down.
-   */
-  #armPongTimer(timeout: number, heard: number): void {
-    this.#pongTimer = this.#timers.setTimeout(() => {
-      this.#pongTimer = null;
-      if (this.#heard !== heard) {
-        this.#armPongTimer(timeout, this.#heard);
-        return;
-      }
-      // A resumable session treats a dead link as a drop: detach and resume elsewhere.
-      if (this.#resumer?.canResume() === true) {
-        this.dropTransport(`no PONG within ${timeout} ms`);
-        return;
-      }
-      this.close(wireError({ code: SockwayErrorCode.GatewayTimeout, message: `the gateway did not answer a keepalive ping within ${timeout} ms` }), CloseCode.GoingAway);
-    }, timeout);
-  }
-
-  #onPong(): null {
-    if (this.#pongTimer === null) return null;
-    this.#timers.clearTimeout(this.#pongTimer);
-    this.#pongTimer = null;
-    this.#rtt = this.#timers.now() - this.#pingSentAt;
-    this.#startKeepalive();
-    return null;
-  }
-
-  #stopKeepalive(): void {
-    if (this.#keepaliveTimer !== null) this.#timers.clearTimeout(this.#keepaliveTimer);
-    if (this.#pongTimer !== null) this.#timers.clearTimeout(this.#pongTimer);
-    this.#keepaliveTimer = null;
-    this.#pongTimer = null;
+  /** Client: PINGs on a quiet link; a dead one detaches a resumable session, else ends it. */
+  #makeKeepalive(options: SessionOptions): Keepalive | null {
+    if (options.role !== 'client') return null;
+    return new Keepalive({
+      timers: options.timers,
+      interval: options.keepaliveInterval ?? 15_000,
+      timeout: options.keepaliveTimeout ?? 10_000,
+      ping: (payload) => {
+        if (this.state !== 'open') return false;
+        this.#sendControl({ type: 'ping', streamId: 0, payload });
+        return true;
+      },
+      onDead: (timeout) => {
+        if (this.#resumer?.canResume() === true) this.dropTransport(`no PONG within ${timeout} ms`);
+        else this.close(wireError({ code: SockwayErrorCode.GatewayTimeout, message: `the gateway did not answer a keepalive ping within ${timeout} ms` }), CloseCode.GoingAway);
+      },
+    });
   }
 }
