@@ -31,10 +31,10 @@ import {
   MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   RESUME_PROTOCOL_VERSION,
-  SESSION_ID_LENGTH,
   resolveLimits,
 } from './protocol.ts';
 import { RESUME_REFUSED, ResumableTransport, abortTransport } from './resumable-transport.ts';
+import { checkChosenVersion, checkPeerLimits, defaultRandomBytes, negotiateVersion, newSessionSecrets } from './handshake.ts';
 import { Keepalive } from './keepalive.ts';
 import { SessionStream, type StreamHost } from './session-stream.ts';
 import { SendScheduler } from './send-scheduler.ts';
@@ -76,13 +76,6 @@ export function isLocalClose(error: WireError): boolean {
 
 /** RESET refusing an ACCEPT that crossed the client's END or RESET of its listener. */
 const LISTENER_CLOSED = wireError({ code: SockwayErrorCode.Closed, message: 'the listener is closed' });
-
-/** Web Crypto randomness, present in browsers and Node >= 19. */
-function defaultRandomBytes(length: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  (globalThis as unknown as { crypto: { getRandomValues(array: Uint8Array): Uint8Array } }).crypto.getRandomValues(bytes);
-  return bytes;
-}
 
 /**
  * Where a session is; its readyState (`state`) is derived from it.
@@ -547,15 +540,12 @@ export class Session {
 
   #onHello(minVersion: number, maxVersion: number, limits: Limits): ProtocolError | null {
     if (this.role !== 'gateway' || this.#peerLimits !== null) return this.#unexpected('hello');
-    const version = Math.min(maxVersion, this.#maxVersion);
-    if (version < Math.max(minVersion, MIN_PROTOCOL_VERSION)) {
-      this.close(wireError({
-        code: SockwayErrorCode.Version,
-        message: `no common protocol version: client speaks ${minVersion}-${maxVersion}, gateway ${MIN_PROTOCOL_VERSION}-${this.#maxVersion}`,
-      }), CloseCode.ProtocolError);
+    const version = negotiateVersion(minVersion, maxVersion, this.#maxVersion);
+    if (typeof version !== 'number') {
+      this.close(version, CloseCode.ProtocolError);
       return null;
     }
-    const peer = this.#checkPeerLimits(limits);
+    const peer = checkPeerLimits(limits);
     if (isProtocolError(peer)) return peer;
     const refused = this.#options.onHelloRequest?.() ?? null;
     if (refused !== null) {
@@ -563,13 +553,10 @@ export class Session {
       return null;
     }
     this.#handshaken(peer, version);
-    const random = this.#options.randomBytes ?? defaultRandomBytes;
-    this.#sessionId = random(SESSION_ID_LENGTH);
     // The token means something to the resumption layer only; version 1 sends one all the same.
-    this.#sendControl({
-      type: 'welcome', streamId: 0, version, limits: this.#limits,
-      sessionId: this.#sessionId, resumeToken: random(SESSION_ID_LENGTH),
-    });
+    const { sessionId, resumeToken } = newSessionSecrets(this.#options.randomBytes ?? defaultRandomBytes);
+    this.#sessionId = sessionId;
+    this.#sendControl({ type: 'welcome', streamId: 0, version, limits: this.#limits, sessionId, resumeToken });
     this.#options.onReady?.();
     this.#sender.flush();
     return null;
@@ -577,10 +564,9 @@ export class Session {
 
   #onWelcome(version: number, limits: Limits, sessionId: Uint8Array): ProtocolError | null {
     if (this.role !== 'client' || this.#peerLimits !== null) return this.#unexpected('welcome');
-    if (version < MIN_PROTOCOL_VERSION || version > this.#maxVersion) {
-      return new ProtocolError(SockwayErrorCode.Version, `gateway chose protocol version ${version}, client speaks ${MIN_PROTOCOL_VERSION}-${this.#maxVersion}`);
-    }
-    const peer = this.#checkPeerLimits(limits);
+    const refused = checkChosenVersion(version, this.#maxVersion);
+    if (refused !== null) return refused;
+    const peer = checkPeerLimits(limits);
     if (isProtocolError(peer)) return peer;
     this.#handshaken(peer, version);
     this.#sessionId = sessionId;
@@ -594,14 +580,6 @@ export class Session {
     this.#peerLimits = peer;
     this.#version = version;
     if (this.#phase === 'handshake') this.#phase = 'open';
-  }
-
-  #checkPeerLimits(limits: Limits): Limits | ProtocolError {
-    try {
-      return resolveLimits(limits);
-    } catch (error) {
-      return new ProtocolError(SockwayErrorCode.Protocol, `peer announced invalid limits: ${(error as Error).message}`);
-    }
   }
 
   #onPeerStream(
