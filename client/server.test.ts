@@ -269,7 +269,7 @@ test('EACCES and other bind errors are worded as Node words them (listen EACCES:
   // Root binds port 80, so a bare gateway Session plays the gateway and refuses as a non-root one would.
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await once(wss, 'listening');
-  const timers = { setTimeout: (f: () => void, ms: number) => setTimeout(f, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) };
+  const timers = { setTimeout: (f: () => void, ms: number) => setTimeout(f, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout), now: () => Date.now() };
   const refusals = [
     wireError({ code: 'EACCES', errno: -13, syscall: 'listen', address: '0.0.0.0', port: 80 }),
     wireError({ code: 'EADDRNOTAVAIL', errno: -99, syscall: 'listen', address: '192.0.2.1', port: 8080 }),

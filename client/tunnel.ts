@@ -99,6 +99,7 @@ const unrefTimers = {
   clearTimeout(handle: unknown): void {
     clearTimeout(handle as Timer);
   },
+  now: () => Date.now(),
 };
 
 class TunnelImpl implements TunnelCore, Tunnel {

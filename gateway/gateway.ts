@@ -259,6 +259,7 @@ interface Attachment {
 const TIMERS: Timers = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  now: () => Date.now(),
 };
 
 const EXPIRED_LISTEN = wireError({ code: SockwayErrorCode.Unauthorized, syscall: 'listen', message: 'the session\'s token has expired; reconnect with a new token' });

@@ -473,7 +473,7 @@ describe('session resumption under fault injection', { timeout: 240_000 }, () =>
       const session: Session = new Session({
         role: 'gateway',
         transport: new WsTransport(ws),
-        timers: { setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
+        timers: { setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout), now: () => Date.now() },
         onReady: () => session.goAway(wireError({ code: 'SOCKWAY_ERR_GOING_AWAY', message: 'always draining' })),
       });
     });

@@ -225,6 +225,11 @@ const NAME_OF_TYPE = new Map<number, FrameName>(
   Object.entries(TYPE_BYTE).map(([name, byte]) => [byte, name as FrameName]),
 );
 
+/** The type of an encoded frame, read from its first byte without decoding it (undefined: no such type). */
+export function messageType(message: Uint8Array): FrameName | undefined {
+  return NAME_OF_TYPE.get(message[0] as number);
+}
+
 // shared/ compiles without DOM or Node types; both environments have these globals.
 interface Utf8Codecs {
   TextEncoder: new () => { encode(text: string): Uint8Array };

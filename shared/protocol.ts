@@ -115,6 +115,22 @@ export const DEFAULT_LIMITS: Limits = {
   idleTimeout: 0,
 };
 
+/** Validated, filled-in limits; throws RangeError for values outside the protocol's bounds. */
+export function resolveLimits(limits: Partial<Limits> = {}): Limits {
+  const resolved = { ...DEFAULT_LIMITS, ...limits };
+  const check = (name: keyof Limits, min: number, max: number): void => {
+    const value = resolved[name];
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new RangeError(`limits.${name} must be an integer in ${min}..${max}, got ${value}`);
+    }
+  };
+  check('maxPayload', MIN_PAYLOAD_LIMIT, MAX_PAYLOAD_LIMIT);
+  check('streamWindow', MIN_STREAM_WINDOW, 0x7fff_ffff);
+  check('maxStreams', 1, 0xffff_ffff);
+  check('idleTimeout', 0, 0xffff_ffff);
+  return resolved;
+}
+
 /** Bytes a stream may queue locally (awaiting credit or the transport) before write() reports backpressure. */
 export const STREAM_QUEUE_LIMIT = 128 * 1024;
 

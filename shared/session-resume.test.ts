@@ -14,6 +14,7 @@ import type { MessageTransport, Timers } from './transport.ts';
 const timers: Timers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  now: () => Date.now(),
 };
 
 /** Collects a stream's bytes and consumes them at once. */

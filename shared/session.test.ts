@@ -14,6 +14,7 @@ import type { Timers } from './transport.ts';
 const timers: Timers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  now: () => Date.now(),
 };
 
 const WINDOW = 64 * 1024;

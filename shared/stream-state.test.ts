@@ -11,18 +11,18 @@ import { type StreamEvent, type StreamState, canReceive, canSend, isTerminal, tr
 const STATE_ROWS: { readonly [S in StreamState]: true } = {
   opening: true, open: true, 'local-closed': true, 'remote-closed': true, closed: true, reset: true,
 };
-const EVENT_ROWS: { readonly [E in StreamEvent]: true } = { opened: true, 'send-end': true, 'recv-end': true, reset: true };
+const EVENT_ROWS: { readonly [E in StreamEvent]: true } = { opened: true, 'send-end': true, 'recv-end': true, answered: true, reset: true };
 const STATES = Object.keys(STATE_ROWS) as StreamState[];
 const EVENTS = Object.keys(EVENT_ROWS) as StreamEvent[];
 
 /** The full transition table; null = illegal. */
 const EXPECTED: { readonly [S in StreamState]: { readonly [E in StreamEvent]: StreamState | null } } = {
-  opening: { opened: 'open', 'send-end': null, 'recv-end': null, reset: 'reset' },
-  open: { opened: null, 'send-end': 'local-closed', 'recv-end': 'remote-closed', reset: 'reset' },
-  'local-closed': { opened: null, 'send-end': null, 'recv-end': 'closed', reset: 'reset' },
-  'remote-closed': { opened: null, 'send-end': 'closed', 'recv-end': null, reset: 'reset' },
-  closed: { opened: null, 'send-end': null, 'recv-end': null, reset: null },
-  reset: { opened: null, 'send-end': null, 'recv-end': null, reset: null },
+  opening: { opened: 'open', 'send-end': null, 'recv-end': null, answered: 'closed', reset: 'reset' },
+  open: { opened: null, 'send-end': 'local-closed', 'recv-end': 'remote-closed', answered: null, reset: 'reset' },
+  'local-closed': { opened: null, 'send-end': null, 'recv-end': 'closed', answered: null, reset: 'reset' },
+  'remote-closed': { opened: null, 'send-end': 'closed', 'recv-end': null, answered: null, reset: 'reset' },
+  closed: { opened: null, 'send-end': null, 'recv-end': null, answered: null, reset: null },
+  reset: { opened: null, 'send-end': null, 'recv-end': null, answered: null, reset: null },
 };
 
 const PREDICATES: { readonly [S in StreamState]: { readonly canSend: boolean; readonly canReceive: boolean; readonly isTerminal: boolean } } = {
@@ -35,9 +35,9 @@ const PREDICATES: { readonly [S in StreamState]: { readonly canSend: boolean; re
 };
 
 describe('transition', () => {
-  it('the table covers 6 states x 4 events', () => {
+  it('the table covers 6 states x 5 events', () => {
     assert.equal(STATES.length, 6);
-    assert.equal(EVENTS.length, 4);
+    assert.equal(EVENTS.length, 5);
   });
 
   for (const state of STATES) {

@@ -4,6 +4,7 @@
  *
  *   opening --opened--> open --send-end--> local-closed --recv-end--> closed
  *                         \--recv-end--> remote-closed --send-end--> closed
+ *   opening --answered--> closed          (a QUERY stream's ANSWER ends it at once)
  *   any state but closed/reset --reset--> reset
  */
 import { ProtocolError, SockwayErrorCode } from './errors.ts';
@@ -12,10 +13,10 @@ import { ProtocolError, SockwayErrorCode } from './errors.ts';
 export type StreamState = 'opening' | 'open' | 'local-closed' | 'remote-closed' | 'closed' | 'reset';
 
 /** What can happen to a stream. */
-export type StreamEvent = 'opened' | 'send-end' | 'recv-end' | 'reset';
+export type StreamEvent = 'opened' | 'send-end' | 'recv-end' | 'answered' | 'reset';
 
 const TRANSITIONS: { readonly [S in StreamState]: { readonly [E in StreamEvent]?: StreamState } } = {
-  opening: { opened: 'open', reset: 'reset' },
+  opening: { opened: 'open', answered: 'closed', reset: 'reset' },
   open: { 'send-end': 'local-closed', 'recv-end': 'remote-closed', reset: 'reset' },
   'local-closed': { 'recv-end': 'closed', reset: 'reset' },
   'remote-closed': { 'send-end': 'closed', reset: 'reset' },

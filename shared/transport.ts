@@ -43,10 +43,12 @@ export interface MessageTransport {
   abort?(): void;
 }
 
-/** Timer functions, injected so shared/ needs no environment types and tests control time. */
+/** Timer functions and the clock, injected so shared/ needs no environment types and tests control time. */
 export interface Timers {
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  /** Milliseconds on a monotonic-enough clock (Date.now in production): shared/ reads time only here. */
+  now(): number;
 }
 
 /** WebSocket close codes the session uses. */

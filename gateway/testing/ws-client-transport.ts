@@ -68,6 +68,7 @@ export class WsClientTransport implements MessageTransport {
 export const realTimers: Timers = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  now: () => Date.now(),
 };
 
 /** A connected test client: the session, its transport, and a promise for its end. */
