@@ -196,7 +196,12 @@ export class Connection implements AdmittedSession, RequestingSession {
       ...(admitted.subject === undefined ? {} : { subject: admitted.subject }),
       ...(admitted.expiresAt === Infinity ? {} : { expiresAt: new Date(admitted.expiresAt).toISOString() }),
     });
-    this.#startTimers();
+    if (!this.#ended) this.#startTimers();
+  }
+
+  /** The session ended, or this WebSocket resumed another one. */
+  get ended(): boolean {
+    return this.#ended;
   }
 
   // ---- AdmittedSession ----

@@ -211,7 +211,7 @@ class GatewayServer implements Gateway {
 
   #onWebSocket(ws: WebSocket, admitted: Admitted): void {
     if (this.#closing) {
-      ws.close(CloseCode.GoingAway, 'the gateway is shutting down');
+      ws.close(CloseCode.GoingAway, GOING_AWAY.message);
       return;
     }
     const id = this.#nextConnectionId++;
@@ -223,6 +223,8 @@ class GatewayServer implements Gateway {
       ws.terminate();
       return;
     }
+    // A session can end while it is created (its WebSocket already gone): nothing to keep.
+    if (connection.ended) return;
     this.#connections.add(connection);
     this.#startHeartbeat();
   }

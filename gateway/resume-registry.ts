@@ -142,7 +142,7 @@ export class ResumeRegistry {
     const { closing, log } = this.#options;
     const target = this.#bySessionId.get(Buffer.from(frame.sessionId).toString('hex'));
     if (target === undefined || target === fresh || closing()) {
-      const reason = closing() ? 'the gateway is shutting down' : RESUME_REFUSED;
+      const reason = closing() ? GOING_AWAY.message : RESUME_REFUSED;
       fresh.log({ level: 'warn', event: 'resume-refused', reason });
       return wireError({ code: SockwayErrorCode.ResumeFailed, message: reason });
     }
