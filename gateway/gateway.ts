@@ -70,18 +70,12 @@ class GatewayServer implements Gateway {
       deny: options.deny ?? [],
       listen: { allow: options.allowListen ?? [], deny: options.denyListen ?? [] },
     });
-    const limits = resolveGatewayLimits(options);
-    // The reserves of a full gateway fit in the budget.
-    this.#memory = new MemoryBudget({
-      limit: limits.memoryBudget,
-      reserve: Math.min(DEFAULT_RESERVE, Math.floor(limits.memoryBudget / limits.maxSessions)),
-      onPressure: () => this.#registry.relievePressure(),
-    });
-    const fds = new FdBudget(limits.maxTcpSockets, limits.maxTcpSocketsPerClient);
+    // ---- the options, resolved and validated ----
+    const gatewayLimits = resolveGatewayLimits(options);
     // WELCOME announces the session idle timeout the gateway enforces (PROTOCOL.md#limits).
-    const sessionLimits: Limits = resolveLimits({
+    const limits: Limits = resolveLimits({
       maxStreams: DEFAULT_GATEWAY_MAX_STREAMS,
-      idleTimeout: limits.sessionIdleTimeout,
+      idleTimeout: gatewayLimits.sessionIdleTimeout,
       ...options.limits,
     });
     if (options.authenticate !== undefined && options.tokenSecret !== undefined) {
@@ -99,32 +93,45 @@ class GatewayServer implements Gateway {
       throw gatewayError('ERR_INVALID_ARG_VALUE', `trustProxy must be a number of proxies from 0 to 16, got ${String(options.trustProxy)}`);
     }
     // Behind a proxy every peer is the proxy: no per-peer cap unless one is set explicitly.
-    const maxPendingPerPeer = options.maxPendingConnectionsPerAddress === undefined && trustProxy > 0 ? 0 : limits.maxPendingConnectionsPerAddress;
+    const maxPendingPerPeer = options.maxPendingConnectionsPerAddress === undefined && trustProxy > 0 ? 0 : gatewayLimits.maxPendingConnectionsPerAddress;
     const path = checkPath(options.path ?? '/', 'path');
     const connectTimeout = checkInt(options.connectTimeout ?? 30_000, 'connectTimeout', 1);
-    this.#keepaliveInterval = checkInt(options.keepaliveInterval ?? 30_000, 'keepaliveInterval', 0);
-    this.#closeTimeout = checkInt(options.closeTimeout ?? 2_000, 'closeTimeout', 0);
+    const maxStreamWindow = options.maxStreamWindow;
+    const keepaliveInterval = checkInt(options.keepaliveInterval ?? 30_000, 'keepaliveInterval', 0);
+    const closeTimeout = checkInt(options.closeTimeout ?? 2_000, 'closeTimeout', 0);
     const resumeGracePeriod = checkInt(options.resumeGracePeriod ?? 60_000, 'resumeGracePeriod', 0);
-    this.#drainTimeout = checkInt(options.drainTimeout ?? 0, 'drainTimeout', 0);
+    const drainTimeout = checkInt(options.drainTimeout ?? 0, 'drainTimeout', 0);
     const maxReplayBytes = options.maxReplayBytes === undefined ? undefined : checkInt(options.maxReplayBytes, 'maxReplayBytes', MIN_REPLAY_BYTES, 'bytes');
+
+    // ---- the parts ----
+    this.#keepaliveInterval = keepaliveInterval;
+    this.#closeTimeout = closeTimeout;
+    this.#drainTimeout = drainTimeout;
+    this.#logSink = options.log;
+    // The reserves of a full gateway fit in the budget.
+    this.#memory = new MemoryBudget({
+      limit: gatewayLimits.memoryBudget,
+      reserve: Math.min(DEFAULT_RESERVE, Math.floor(gatewayLimits.memoryBudget / gatewayLimits.maxSessions)),
+      onPressure: () => this.#registry.relievePressure(),
+    });
+    const fds = new FdBudget(gatewayLimits.maxTcpSockets, gatewayLimits.maxTcpSocketsPerClient);
     this.#resolver = createGatewayResolver({
       servers: options.dnsServers,
       lookup: options.lookup,
-      maxLookups: limits.maxDnsLookups,
+      maxLookups: gatewayLimits.maxDnsLookups,
       maxWait: connectTimeout,
     });
-    this.#logSink = options.log;
     const log = (entry: GatewayLogEntry): void => this.#log(entry);
     const closing = (): boolean => this.#closing;
     const connections = (): Iterable<Connection> => this.#connections;
-    this.#endpoint = new HttpEndpoint({ path, limits, maxPendingPerPeer, closeTimeout: this.#closeTimeout, log, onUpgrade: (request, socket, head) => this.#onUpgrade(request, socket, head) });
-    this.#admission = new Admission({ policy, limits, authenticate, originAllowed, trustProxy, fds, sessions: connections, closing, log });
+    this.#endpoint = new HttpEndpoint({ path, limits: gatewayLimits, maxPendingPerPeer, closeTimeout, log, onUpgrade: (request, socket, head) => this.#onUpgrade(request, socket, head) });
+    this.#admission = new Admission({ policy, limits: gatewayLimits, authenticate, originAllowed, trustProxy, fds, sessions: connections, closing, log });
     this.#registry = new ResumeRegistry({ gracePeriod: resumeGracePeriod, maxReplayBytes, memory: this.#memory, connections, closing, log });
     this.#context = {
-      limits,
-      sessionLimits,
+      limits: gatewayLimits,
+      sessionLimits: limits,
       connectTimeout,
-      maxStreamWindow: options.maxStreamWindow,
+      maxStreamWindow,
       admission: this.#admission,
       registry: this.#registry,
       memory: this.#memory,
