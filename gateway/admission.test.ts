@@ -12,9 +12,32 @@ import { describe, test } from 'node:test';
 import { SockwayErrorCode, type WireError } from '../shared/errors.ts';
 import { Admission, type AdmissionOptions, type Admitted, type AdmittedSession, type Refusal, type RequestingSession, type StreamRequest, expiredError } from './admission.ts';
 import { FdBudget } from './fd-budget.ts';
-import { DEFAULT_GATEWAY_LIMITS, TokenBucket } from './limits.ts';
+import { type GatewayLimits, TokenBucket } from './limits.ts';
 import { createPolicy } from './policy.ts';
 import type { GatewayLogEntry } from './tcp-bridge.ts';
+
+/** Limits spelled out (the defaults' home is the options schema's business). */
+const LIMITS: GatewayLimits = {
+  maxSessions: 1024,
+  maxSessionsPerClient: 32,
+  ipv6ClientPrefix: 56,
+  maxPendingOpens: 64,
+  maxDnsLookups: 512,
+  queryTimeout: 10_000,
+  maxListeners: 8,
+  openRate: 100,
+  openBurst: 256,
+  pingRate: 10,
+  handshakeTimeout: 10_000,
+  sessionIdleTimeout: 300_000,
+  streamIdleTimeout: 1_800_000,
+  maxSessionBufferedBytes: 32 * 1024 * 1024,
+  memoryBudget: 256 * 1024 * 1024,
+  maxConnections: 1024,
+  maxPendingConnectionsPerAddress: 32,
+  maxTcpSockets: 4096,
+  maxTcpSocketsPerClient: 256,
+};
 
 const POLICY = createPolicy({ allow: ['127.0.0.1:*'], listen: { allow: ['127.0.0.1:8000'], deny: [] } });
 
@@ -32,7 +55,7 @@ function admission(overrides: Omit<Partial<AdmissionOptions>, 'limits'> & { limi
       log: (entry) => logs.push(entry),
       ...overrides,
       fds,
-      limits: { ...DEFAULT_GATEWAY_LIMITS, ...overrides.limits },
+      limits: { ...LIMITS, ...overrides.limits },
     }),
     logs,
     fds,
@@ -92,7 +115,7 @@ describe('admission: stream requests', () => {
     const limited = refusal(gate.stream(requester({ opens: empty }), LISTEN));
     assert.deepEqual([limited.code, limited.syscall], [SockwayErrorCode.RateLimit, 'listen']);
     assert.equal(refusal(gate.stream(requester(), { ...LISTEN, port: 9000 })).code, SockwayErrorCode.Denied);
-    assert.equal(refusal(gate.stream(requester({ listenerCount: DEFAULT_GATEWAY_LIMITS.maxListeners }), LISTEN)).code, SockwayErrorCode.Limit);
+    assert.equal(refusal(gate.stream(requester({ listenerCount: LIMITS.maxListeners }), LISTEN)).code, SockwayErrorCode.Limit);
     const full = refusal(gate.stream(requester(), OPEN));
     assert.deepEqual([full.code, full.message], [SockwayErrorCode.Limit, 'connect SOCKWAY_ERR_LIMIT 127.0.0.1:5432 (this client is at its connection limit)']);
   });
