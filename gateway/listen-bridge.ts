@@ -2,7 +2,7 @@
  * One LISTEN: a real net.Server bound on the page's behalf and owned by its session.
  * @see PROTOCOL.md#server
  *
- *   LISTEN ─ checkListen (gateway.ts) ─ listener limit ─ net.createServer().listen() ─ LISTENING(bound endpoint)
+ *   LISTEN ─ admission.ts (listen policy, listener limit) ─ net.createServer().listen() ─ LISTENING(bound endpoint)
  *     └─ denied: RESET SOCKWAY_ERR_DENIED   too many: RESET SOCKWAY_ERR_LIMIT   bind failed: RESET with Node's error
  *   TCP connection ─ session.accept() ─ ACCEPT (even id) ─ adoptTcpSocket(): the relay of tcp-bridge.ts
  *   END from the page (server.close()) ─ server.close(), END back
