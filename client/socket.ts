@@ -35,6 +35,8 @@ import {
   abortError,
 } from './node-errors.ts';
 import { Connector } from './socket-connect.ts';
+import { type OnRead, OnReadSink } from './socket-onread.ts';
+import { type QueuedChunk, type WriteCallback, queuedBytes, toBytes, withNullOnSuccess, writeWithNodeResult } from './socket-write.ts';
 import { type ConnectRequest, StreamHandle } from './stream-handle.ts';
 import { type TunnelCore, TUNNEL } from './tunnel-core.ts';
 import { wireToError } from './wire-to-error.ts';
@@ -47,43 +49,19 @@ export interface AddressInfo {
   port: number;
 }
 
-type WriteCallback = (error?: Error | null) => void;
-type OnRead = { buffer: Uint8Array | (() => Uint8Array); callback: (nread: number, buffer: Uint8Array) => boolean | void };
 /** Node's getsockname/getpeername result (`{}` when unknown). */
 type SockAddr = { address?: string; family?: string; port?: number };
 
 /** Static property of a net module's Socket returning that module's connect defaults (autoSelectFamily...). */
 export const CONNECT_DEFAULTS: unique symbol = Symbol('sockway.connectDefaults');
 
-/** The readable-stream writable state fields write() looks at. */
-interface WritableStateFields {
-  length: number;
-  highWaterMark: number;
-  needDrain: boolean;
-  ending: boolean;
-  destroyed: boolean;
-  errored: Error | null;
-}
-
-/** Node 20's callbacks get `null` on success; readable-stream passes nothing. Same wrapper for the same callback. */
-const nodeCallbacks = new WeakMap<(...args: never[]) => unknown, WriteCallback>();
-function withNullOnSuccess(callback: unknown): WriteCallback | undefined {
-  if (typeof callback !== 'function') return undefined;
-  let wrapped = nodeCallbacks.get(callback as WriteCallback);
-  if (wrapped === undefined) {
-    wrapped = (error?: Error | null) => (callback as WriteCallback)(error ?? null);
-    nodeCallbacks.set(callback as WriteCallback, wrapped);
-  }
-  return wrapped;
-}
-
 /**
  * A TCP socket carried by the sockway tunnel. Construct it from a `net` module
  * made by createTunnel() (`tunnel.net.Socket`) or from 'sockway/net'.
  *
  * The structure is lib/net.js's: connect → lookupAndConnect → internalConnect
- * (or internalConnectMultiple for several looked-up addresses) → afterConnect,
- * one StreamHandle (Node's TCP handle) per connection attempt.
+ * (or internalConnectMultiple for several looked-up addresses; socket-connect.ts)
+ * → afterConnect, one StreamHandle (Node's TCP handle) per connection attempt.
  */
 export class Socket extends Duplex {
   /** True from connect() until 'connect' or destroy. */
@@ -124,9 +102,7 @@ export class Socket extends Duplex {
   #bytesWritten = 0;
   /** Node's kLastWriteQueueSize: bytes of the write in flight when it went async. */
   #lastWriteQueueSize = 0;
-  #onread: OnRead | null = null;
-  /** Node's kBuffer: the onread buffer in use (from a buffer function, the latest it made). */
-  #onreadBuffer: Uint8Array | null = null;
+  #onread: OnReadSink | null = null;
   #refed = true;
   readonly #connector: Connector = new Connector(this, {
     tunnel: () => this.#tunnel,
@@ -158,8 +134,7 @@ export class Socket extends Duplex {
     this.#setKeepAlive = Boolean(opts.keepAlive);
     this.#keepAliveInitialDelay = Math.max(0, Math.trunc(Number(opts.keepAliveInitialDelay ?? 0)));
     if (opts.onread !== undefined && opts.onread !== null) {
-      this.#onread = opts.onread as OnRead;
-      if (typeof this.#onread.buffer !== 'function') this.#onreadBuffer = this.#onread.buffer;
+      this.#onread = new OnReadSink(opts.onread as OnRead);
     }
     if (opts.fd !== undefined || opts.handle !== undefined) throw errFeatureUnavailable('file descriptors and handles');
     // Node: onReadableStreamEnd swaps in writeAfterFIN when the peer ends a non-half-open socket.
@@ -248,11 +223,7 @@ export class Socket extends Duplex {
   #initSocketHandle(): void {
     this._undestroy();
     this._sockname = null;
-    const onread = this.#onread;
-    if (onread !== null && typeof onread.buffer === 'function') {
-      const buffer = onread.buffer();
-      if (buffer instanceof Uint8Array) this.#onreadBuffer = buffer;
-    }
+    this.#onread?.renew();
   }
 
   /** @internal StreamHandle: the gateway resolved the host name. */
@@ -299,31 +270,10 @@ export class Socket extends Duplex {
   _onData(handle: StreamHandle, data: Uint8Array): number {
     if (handle !== this._handle || this.destroyed) return data.length;
     this._unrefTimer();
-    if (this.#onread !== null) return this.#deliverOnRead(handle, data);
+    if (this.#onread !== null) return this.#onread.deliver(this, handle, data);
     handle.bytesRead += data.length;
     if (!this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength))) handle.readStop();
     return data.length;
-  }
-
-  /** onread: each read fills the user's buffer once; a callback returning false stops reading. */
-  #deliverOnRead(handle: StreamHandle, data: Uint8Array): number {
-    const onread = this.#onread as OnRead;
-    let offset = 0;
-    while (offset < data.length && handle.reading && !this.destroyed) {
-      const target = this.#onreadBuffer;
-      if (target === null || target.length === 0) break;
-      const n = Math.min(target.length, data.length - offset);
-      target.set(data.subarray(offset, offset + n), 0);
-      offset += n;
-      handle.bytesRead += n;
-      const more = onread.callback.call(this, n, target) !== false;
-      if (typeof onread.buffer === 'function') {
-        const next = onread.buffer();
-        if (next instanceof Uint8Array) this.#onreadBuffer = next;
-      }
-      if (!more) handle.readStop();
-    }
-    return offset;
   }
 
   /** @internal StreamHandle: the peer ended (FIN). */
@@ -366,7 +316,7 @@ export class Socket extends Duplex {
     this._writeGeneric(false, chunk, encoding, callback);
   }
 
-  override _writev(chunks: Array<{ chunk: unknown; encoding: string }>, callback: WriteCallback): void {
+  override _writev(chunks: QueuedChunk[], callback: WriteCallback): void {
     this._writeGeneric(true, chunks, '', callback);
   }
 
@@ -392,7 +342,7 @@ export class Socket extends Duplex {
     }
     this._unrefTimer();
     const chunks = writev
-      ? (data as Array<{ chunk: unknown; encoding: string }>).map((entry) => toBytes(entry.chunk, entry.encoding))
+      ? (data as QueuedChunk[]).map((entry) => toBytes(entry.chunk, entry.encoding))
       : [toBytes(data, encoding)];
     let done = false;
     let bytes = 0;
@@ -440,15 +390,7 @@ export class Socket extends Duplex {
       callback = encoding;
       encoding = undefined;
     }
-    const state = this._writableState as unknown as WritableStateFields;
-    const refused = state.ending || state.destroyed;
-    const needDrain = state.needDrain;
-    const result = Duplex.prototype.write.call(this, chunk, encoding as BufferEncoding, withNullOnSuccess(callback) as WriteCallback);
-    if (refused) return result;
-    const room = state.length < state.highWaterMark || state.length === 0;
-    if (!room) state.needDrain = true;
-    else if (!needDrain) state.needDrain = false;
-    return room && !state.errored && !state.destroyed;
+    return writeWithNodeResult(this, chunk, encoding, callback);
   }
 
   /** Writable.end, validating the chunk as write() does and calling back with `null` on success. */
@@ -653,17 +595,9 @@ export class Socket extends Duplex {
 
   /** Bytes dispatched plus bytes still queued (UTF-8 bytes for strings), as Node counts them. */
   get bytesWritten(): number | undefined {
-    let bytes = this._bytesDispatched as number;
-    const buffer = (this as unknown as { writableBuffer?: unknown }).writableBuffer as Array<{ chunk: unknown; encoding: string }> | undefined;
+    const buffer = (this as unknown as { writableBuffer?: unknown }).writableBuffer as QueuedChunk[] | undefined;
     if (!buffer) return undefined;
-    for (const entry of buffer) bytes += byteLength(entry.chunk, entry.encoding);
-    const pending = this._pendingData;
-    if (Array.isArray(pending)) {
-      for (const entry of pending as Array<{ chunk: unknown; encoding: string }>) bytes += byteLength(entry.chunk, entry.encoding);
-    } else if (pending !== null && pending !== undefined) {
-      bytes += byteLength(pending, this._pendingEncoding);
-    }
-    return bytes;
+    return (this._bytesDispatched as number) + queuedBytes(buffer, this._pendingData, this._pendingEncoding);
   }
 
   /** The local end of the gateway's TCP socket: `{ address, family, port }`, or {} when unknown. */
@@ -698,18 +632,6 @@ export class Socket extends Duplex {
   get localAddress(): string | undefined { return this._getsockname().address; }
   get localPort(): number | undefined { return this._getsockname().port; }
   get localFamily(): string | undefined { return this._getsockname().family; }
-}
-
-function toBytes(chunk: unknown, encoding: string): Uint8Array {
-  if (typeof chunk === 'string') return Buffer.from(chunk, (encoding || 'utf8') as BufferEncoding);
-  if (chunk instanceof Uint8Array) return chunk;
-  const view = chunk as ArrayBufferView;
-  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-}
-
-function byteLength(chunk: unknown, encoding: string): number {
-  if (typeof chunk === 'string') return Buffer.byteLength(chunk, (encoding || 'utf8') as BufferEncoding);
-  return (chunk as ArrayBufferView).byteLength;
 }
 
 export type { ConnectCallback };
