@@ -216,12 +216,12 @@ export class Connector {
     }
     this.#multiple = null;
     const request: ConnectRequest = { address, port, addressType, localAddress, localPort };
-    if (addressType !== 0) this.attempt(address, port, addressType, localAddress, localPort);
+    if (addressType !== 0) this.#attempt(address, port, addressType, localAddress, localPort);
     this.#open(handle, request, family);
   }
 
   /** Emits 'connectionAttempt', or holds it until the gateway has bound localAddress/localPort. */
-  attempt(address: string, port: number, family: Family, localAddress: string | undefined, localPort: number | undefined): void {
+  #attempt(address: string, port: number, family: Family, localAddress: string | undefined, localPort: number | undefined): void {
     if (localAddress || localPort) this.#deferredAttempt = [address, port, family];
     else this.#socket.emit('connectionAttempt', address, port, family);
   }
@@ -320,8 +320,21 @@ export class Connector {
     this.#flushDeferredAttempt();
   }
 
-  /** A connect-phase stream error while connecting (`err` is `error` as a Node error). */
-  failed(handle: StreamHandle, error: WireError, err: Error): void {
+  /** The gateway resolved the host name: 'lookup', then the attempt. */
+  resolved(handle: StreamHandle, host: string, address: string, family: Family, port: number): void {
+    this.#socket.emit('lookup', null, address, family, host);
+    this.#socket._unrefTimer();
+    const request = handle.request as ConnectRequest;
+    this.#attempt(address, port, family, request.localAddress, request.localPort);
+  }
+
+  /** The gateway's lookup failed, or a connect failed while connecting (`err` is `error` as a Node error). */
+  failed(handle: StreamHandle, error: WireError, err: Error, phase: 'lookup' | 'connect'): void {
+    if (phase === 'lookup') {
+      this.#socket.emit('lookup', err, undefined, undefined, this.#socket._host);
+      nextTick(() => this.#socket.destroy(err));
+      return;
+    }
     if (error.syscall === 'bind') {
       // Node binds before it announces the attempt: a bind error comes alone.
       this.#deferredAttempt = null;

@@ -37,7 +37,7 @@ import {
 import { Connector } from './socket-connect.ts';
 import { type OnRead, OnReadSink } from './socket-onread.ts';
 import { type QueuedChunk, type WriteCallback, queuedBytes, toBytes, withNullOnSuccess, writeWithNodeResult } from './socket-write.ts';
-import { type ConnectRequest, StreamHandle } from './stream-handle.ts';
+import { StreamHandle } from './stream-handle.ts';
 import { type TunnelCore, TUNNEL } from './tunnel-core.ts';
 import { wireToError } from './wire-to-error.ts';
 import type { Server } from './server.ts';
@@ -228,11 +228,7 @@ export class Socket extends Duplex {
 
   /** @internal StreamHandle: the gateway resolved the host name. */
   _onResolved(handle: StreamHandle, host: string, address: string, family: Family, port: number): void {
-    if (handle !== this._handle) return;
-    this.emit('lookup', null, address, family, host);
-    this._unrefTimer();
-    const request = handle.request as ConnectRequest;
-    this.#connector.attempt(address, port, family, request.localAddress, request.localPort);
+    if (handle === this._handle) this.#connector.resolved(handle, host, address, family, port);
   }
 
   /** @internal StreamHandle: Node's afterConnect (status 0). */
@@ -252,16 +248,8 @@ export class Socket extends Duplex {
   _onStreamError(handle: StreamHandle, error: WireError, phase: 'lookup' | 'connect' | 'stream'): void {
     if (handle !== this._handle) return;
     const err = wireToError(error);
-    if (phase === 'lookup') {
-      this.emit('lookup', err, undefined, undefined, this._host);
-      nextTick(() => this.destroy(err));
-      return;
-    }
-    if (phase !== 'connect' || !this.connecting) {
-      this.destroy(err);
-      return;
-    }
-    this.#connector.failed(handle, error, err);
+    if (phase === 'stream' || (phase === 'connect' && !this.connecting)) this.destroy(err);
+    else this.#connector.failed(handle, error, err, phase);
   }
 
   // ---- reading ----
@@ -472,17 +460,11 @@ export class Socket extends Duplex {
     this.timeout = msecs;
     const ms = validateTimeoutArgs(msecs, undefined);
     this.#timer.clear();
-    if (ms === 0) {
-      if (callback !== undefined) {
-        validateTimeoutArgs(0, callback);
-        this.removeListener('timeout', callback);
-      }
-    } else {
-      this.#timer.set(ms);
-      if (callback !== undefined) {
-        validateTimeoutArgs(0, callback);
-        this.once('timeout', callback);
-      }
+    if (ms !== 0) this.#timer.set(ms);
+    if (callback !== undefined) {
+      validateTimeoutArgs(0, callback);
+      if (ms === 0) this.removeListener('timeout', callback);
+      else this.once('timeout', callback);
     }
     return this;
   }
@@ -525,23 +507,20 @@ export class Socket extends Duplex {
 
   /** Lets a Node process exit while this socket is open. Without a handle: at 'connect' (Node). */
   unref(): this {
-    if (this._handle === null) {
-      this.once('connect', this.unref);
-      return this;
-    }
-    this.#refed = false;
-    this.#applyRef();
-    return this;
+    return this.#setRef(false, this.unref);
   }
 
   /** Undoes unref(). */
   ref(): this {
-    if (this._handle === null) {
-      this.once('connect', this.ref);
-      return this;
+    return this.#setRef(true, this.ref);
+  }
+
+  #setRef(refed: boolean, again: () => this): this {
+    if (this._handle === null) this.once('connect', again);
+    else {
+      this.#refed = refed;
+      this.#applyRef();
     }
-    this.#refed = true;
-    this.#applyRef();
     return this;
   }
 
