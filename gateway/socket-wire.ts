@@ -1,7 +1,7 @@
 /**
  * How Node's socket facts travel to the page: a socket or DNS error as the RESET's
  * WireError (the real code, errno, syscall, address, port, hostname), the gateway's own
- * refusals shaped as Node errors, and a socket's address as an Endpoint. Shared by the
+ * refusals and timeouts shaped as Node errors, and a socket's address as an Endpoint. Shared by the
  * bridges (tcp-bridge.ts, listen-bridge.ts, dns-bridge.ts) and admission.ts.
  */
 import * as net from 'node:net';
@@ -65,11 +65,47 @@ export function deniedListenError(host: string, port: number): WireError {
   });
 }
 
+/** A dial that did not connect within connectTimeout (DNS included), as Node's connect ETIMEDOUT. */
+export function connectTimeoutError(host: string, address: string, port: number): WireError {
+  return wireError({
+    code: 'ETIMEDOUT',
+    errno: ETIMEDOUT_ERRNO,
+    syscall: 'connect',
+    address: address === '' ? host : address,
+    port,
+    ...(net.isIP(host) === 0 ? { hostname: host } : {}),
+  });
+}
+
+/** A STARTTLS handshake that did not finish within connectTimeout. */
+export function tlsTimeoutError(host: string, address: string, port: number, ms: number): WireError {
+  return wireError({
+    code: 'ETIMEDOUT',
+    errno: ETIMEDOUT_ERRNO,
+    address,
+    port,
+    message: `the TLS handshake with ${host}:${port} did not finish within ${ms} ms`,
+  });
+}
+
+/** A stream reset after idleTimeout ms without traffic either way. */
+export function idleTimeoutError(host: string, address: string, port: number, ms: number): WireError {
+  return wireError({
+    code: SockwayErrorCode.IdleTimeout,
+    syscall: 'read',
+    address,
+    port,
+    message: `the gateway closed the connection to ${host}:${port} after ${ms} ms without traffic`,
+  });
+}
+
 /** libuv's (negative) errno for a code name, as Node puts on its errors; 0 if unknown. */
 export function uvErrno(name: string): number {
   for (const [errno, [code]] of getSystemErrorMap()) if (code === name) return errno;
   return 0;
 }
+
+const ETIMEDOUT_ERRNO = uvErrno('ETIMEDOUT');
 
 /** A socket's address triple as an Endpoint, or null once the socket is closed. */
 export function endpoint(address: string | undefined, port: number | undefined, family: string | undefined): Endpoint | null {

@@ -35,8 +35,17 @@ import { type BridgeLog, type GatewayLogEntry, bridgeLog, guarded } from './gate
 import type { DialSlots, TokenBucket, WindowBudget } from './limits.ts';
 import type { PolicyCheck } from './policy.ts';
 import { type LookupAll, notFound } from './resolver.ts';
-import { type SystemErrorFields, deniedError, endpoint, fromSystemError, uvErrno } from './socket-wire.ts';
-import { budgetedSecureContext, securedOf, tlsConnectOptions } from './tls-options.ts';
+import {
+  type SystemErrorFields,
+  connectTimeoutError,
+  deniedError,
+  endpoint,
+  fromSystemError,
+  idleTimeoutError,
+  tlsTimeoutError,
+  uvErrno,
+} from './socket-wire.ts';
+import { secureContextOf, securedOf, tlsConnectOptions } from './tls-options.ts';
 
 export type { LookupAll } from './resolver.ts';
 
@@ -87,7 +96,6 @@ function newReadBuffer(): Buffer {
   return Buffer.allocUnsafe(HEADER_LENGTH + READ_SIZE).subarray(HEADER_LENGTH);
 }
 
-const ETIMEDOUT_ERRNO = uvErrno('ETIMEDOUT');
 // Errors after which the next resolved address is worth a try (Node's autoSelectFamily retries these too).
 const RETRYABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ETIMEDOUT', 'EAFNOSUPPORT']);
 
@@ -395,17 +403,22 @@ export class TcpBridge implements StreamHandler {
     const options = this.#tlsRequest;
     if (raw === null || options === null || raw.destroyed) return;
     this.#tlsRequest = null;
-    let secureContext: tls.SecureContext | null;
-    try {
-      secureContext = budgetedSecureContext(options, this.#options.tlsCpu ?? []);
-    } catch (error) {
-      this.#refuseTls(error);
-      return;
-    }
-    if (secureContext === null) {
+    const budgets = this.#options.tlsCpu ?? [];
+    if (!budgets.every((budget) => budget.admits())) {
       this.#log('warn', 'rate-limit', { what: 'starttls', action: 'reset' });
       this.#fail(wireError({ code: SockwayErrorCode.RateLimit, message: 'too many TLS handshakes started on this gateway right now; try again shortly' }));
       return;
+    }
+    let secureContext: tls.SecureContext;
+    const started = performance.now();
+    try {
+      secureContext = secureContextOf(options);
+    } catch (error) {
+      this.#refuseTls(error);
+      return;
+    } finally {
+      const spent = performance.now() - started;
+      for (const budget of budgets) budget.charge(spent);
     }
     this.#detach();
     this.#readStopped = false;
@@ -429,13 +442,7 @@ export class TcpBridge implements StreamHandler {
       secure.pause();
     }));
     const handshake = setTimeout(() => this.#guard('tls-timeout', () => {
-      this.#fail(wireError({
-        code: 'ETIMEDOUT',
-        errno: ETIMEDOUT_ERRNO,
-        address: this.#address,
-        port: this.port,
-        message: `the TLS handshake with ${this.host}:${this.port} did not finish within ${this.#options.connectTimeout} ms`,
-      }));
+      this.#fail(tlsTimeoutError(this.host, this.#address, this.port, this.#options.connectTimeout));
     }), this.#options.connectTimeout);
     secure.once('close', () => clearTimeout(handshake));
     secure.once('secureConnect', () => this.#guard('tls-secure', () => {
@@ -531,14 +538,7 @@ export class TcpBridge implements StreamHandler {
     this.#timer = null;
     this.#guard('timeout', () => {
       if (this.#phase !== 'resolving' && this.#phase !== 'connecting') return;
-      this.#fail(wireError({
-        code: 'ETIMEDOUT',
-        errno: ETIMEDOUT_ERRNO,
-        syscall: 'connect',
-        address: this.#address === '' ? this.host : this.#address,
-        port: this.port,
-        ...(net.isIP(this.host) === 0 ? { hostname: this.host } : {}),
-      }));
+      this.#fail(connectTimeoutError(this.host, this.#address, this.port));
     });
   };
 
@@ -547,13 +547,7 @@ export class TcpBridge implements StreamHandler {
     if (this.#phase !== 'connected' || this.#finished()) return;
     const ms = this.#options.idleTimeout ?? 0;
     this.#log('warn', 'stream-idle-timeout', { idleMs: ms });
-    this.#fail(wireError({
-      code: SockwayErrorCode.IdleTimeout,
-      syscall: 'read',
-      address: this.#address,
-      port: this.port,
-      message: `the gateway closed the connection to ${this.host}:${this.port} after ${ms} ms without traffic`,
-    }));
+    this.#fail(idleTimeoutError(this.host, this.#address, this.port, ms));
   }
 
   // ---- ending ----

@@ -8,7 +8,6 @@ import { createPrivateKey } from 'node:crypto';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { PeerCertificate, SecuredFrame, TlsOptions } from '../shared/frame.ts';
-import type { TokenBucket } from './limits.ts';
 import { type KeyRefusal, checkKeyCost, checkKeyDerivation } from './tls-key-check.ts';
 
 /** A STARTTLS the gateway refuses before node:tls sees it (tls-key-check.ts): `code` is the RESET's. */
@@ -48,22 +47,6 @@ export function secureContextOf(options: TlsOptions): tls.SecureContext {
     ...(options.cert === '' ? {} : { cert: options.cert }),
     ...(key === undefined ? {} : { key }),
   });
-}
-
-/**
- * secureContextOf() within the event-loop time STARTTLS may spend (limits.ts TokenBucket
- * of ms): null while a budget is spent, else the context (or the refusal thrown), its
- * build time charged to every budget.
- */
-export function budgetedSecureContext(options: TlsOptions, budgets: readonly TokenBucket[]): tls.SecureContext | null {
-  if (!budgets.every((budget) => budget.admits())) return null;
-  const started = performance.now();
-  try {
-    return secureContextOf(options);
-  } finally {
-    const spent = performance.now() - started;
-    for (const budget of budgets) budget.charge(spent);
-  }
 }
 
 /** node:tls.connect() options wrapping `socket` as the page asked, with its prebuilt secure context. */
