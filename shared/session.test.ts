@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { type WireError, SockwayErrorCode, wireError } from './errors.ts';
 import { encodeFrame, type OpenFrame } from './frame.ts';
 import { Session, type SessionStream, type StreamHandler } from './session.ts';
-import { createTransportPair, type TransportPair } from './testing/transport-pair.ts';
-import type { Timers } from './transport.ts';
+import { createTransportPair, type TappedFrame, type TransportPair } from './testing/transport-pair.ts';
+import type { MessageTransport, Timers } from './transport.ts';
+import { createWsTransportPair } from '../gateway/testing/ws-transport-pair.ts';
 
 const timers: Timers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -45,18 +46,40 @@ class Recorder implements StreamHandler {
   onDrain(): void { this.drains++; }
 }
 
-interface Harness {
-  pair: TransportPair;
+/** What the behaviour tests need of a transport pair: both ends and the tap. */
+interface PairView {
+  readonly a: MessageTransport;
+  readonly b: MessageTransport;
+  readonly tap: TappedFrame[];
+  frames(filter?: (t: TappedFrame) => boolean): string[];
+}
+
+interface Harness<P extends PairView = TransportPair> {
+  pair: P;
   client: Session;
   gateway: Session;
   /** Gateway-side recorders, by stream id. */
   accepted: Map<number, Recorder>;
   gatewayClosed: Array<WireError | null>;
   clientClosed: Array<WireError | null>;
+  /** Lets every message in flight arrive and what it causes happen. */
+  settle(): Promise<void>;
 }
 
-function setup(options: { clientWindow?: number; gatewayWindow?: number; maxStreams?: number; autoFlush?: boolean; onOpen?: (stream: SessionStream, frame: OpenFrame) => StreamHandler | WireError } = {}): Harness {
-  const pair = createTransportPair({ autoFlush: options.autoFlush ?? true });
+interface SetupOptions {
+  clientWindow?: number;
+  gatewayWindow?: number;
+  maxStreams?: number;
+  autoFlush?: boolean;
+  onOpen?: (stream: SessionStream, frame: OpenFrame) => StreamHandler | WireError;
+}
+
+function setup(options: SetupOptions = {}): Harness {
+  return sessionsOver(createTransportPair({ autoFlush: options.autoFlush ?? true }), options, () => settle());
+}
+
+/** A client and a gateway Session over `pair`. */
+function sessionsOver<P extends PairView>(pair: P, options: SetupOptions, settlePair: () => Promise<void>): Harness<P> {
   const accepted = new Map<number, Recorder>();
   const gatewayClosed: Array<WireError | null> = [];
   const clientClosed: Array<WireError | null> = [];
@@ -82,10 +105,27 @@ function setup(options: { clientWindow?: number; gatewayWindow?: number; maxStre
     limits: { streamWindow: options.clientWindow ?? WINDOW, maxPayload: 16 * 1024 },
     onClose: (error) => clientClosed.push(error),
   });
-  return { pair, client, gateway, accepted, gatewayClosed, clientClosed };
+  return { pair, client, gateway, accepted, gatewayClosed, clientClosed, settle: settlePair };
 }
 
-function openStream(h: Harness, host = '127.0.0.1', port = 9): { stream: SessionStream; recorder: Recorder } {
+/**
+ * A behaviour test run twice: over the in-memory pair, and over a real `ws`
+ * WebSocket on 127.0.0.1 (the gateway's WsTransport against a ws client), so the
+ * suite also holds where frames cross a socket and ws decides the delivery turns.
+ */
+function behaviour(name: string, options: SetupOptions, body: (h: Harness<PairView>) => Promise<void>): void {
+  test(name, () => body(setup(options)));
+  test(`${name} (over a ws pair)`, async () => {
+    const pair = await createWsTransportPair();
+    try {
+      await body(sessionsOver(pair, options, () => pair.settle()));
+    } finally {
+      await pair.close();
+    }
+  });
+}
+
+function openStream(h: Harness<PairView>, host = '127.0.0.1', port = 9): { stream: SessionStream; recorder: Recorder } {
   const recorder = new Recorder();
   const stream = h.client.open({ host, port, family: 4, localAddress: '', localPort: 0, noDelay: false, keepAlive: false, keepAliveInitialDelay: 0 }, recorder);
   assert.ok(stream, 'open() returned a stream');
@@ -111,10 +151,9 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   return out;
 }
 
-test('handshake: HELLO then pipelined OPEN, WELCOME, OPENED; odd client ids', async () => {
-  const h = setup();
+behaviour('handshake: HELLO then pipelined OPEN, WELCOME, OPENED; odd client ids', {}, async (h) => {
   const { stream, recorder } = openStream(h);
-  await settle();
+  await h.settle();
   assert.equal(stream.id, 1);
   assert.deepEqual(h.pair.frames(), ['a>hello#0', 'a>open#1', 'b>welcome#0', 'b>opened#1']);
   assert.deepEqual(recorder.events, ['opened']);
@@ -123,18 +162,17 @@ test('handshake: HELLO then pipelined OPEN, WELCOME, OPENED; odd client ids', as
   assert.equal(openStream(h).stream.id, 3);
 });
 
-test('data arrives in order, both directions, split at maxPayload', async () => {
-  const h = setup();
+behaviour('data arrives in order, both directions, split at maxPayload', {}, async (h) => {
   const { stream, recorder } = openStream(h);
-  await settle();
+  await h.settle();
   const payload = bytes(50_000);
   stream.write(payload);
-  await settle();
+  await h.settle();
   const gw = h.accepted.get(1) as Recorder;
   assert.deepEqual(concat(gw.chunks), payload);
   assert.ok(gw.chunks.every((c) => c.length <= 16 * 1024), 'no DATA above the peer maxPayload');
   gw.stream?.write(bytes(1000, 7));
-  await settle();
+  await h.settle();
   assert.deepEqual(concat(recorder.chunks), bytes(1000, 7));
 });
 
@@ -149,90 +187,83 @@ test('small writes are coalesced into one DATA frame while queued', async () => 
   assert.equal(data[0]?.frame.type === 'data' && data[0].frame.data.length, 100);
 });
 
-test('half-close, client first: END after data; gateway can still send; closed after both', async () => {
-  const h = setup();
+behaviour('half-close, client first: END after data; gateway can still send; closed after both', {}, async (h) => {
   const { stream, recorder } = openStream(h);
-  await settle();
+  await h.settle();
   stream.write(bytes(100));
   stream.end();
-  await settle();
+  await h.settle();
   const gw = h.accepted.get(1) as Recorder;
   assert.deepEqual(gw.events, ['data', 'end']);
   assert.equal(stream.state, 'local-closed');
   gw.stream?.write(bytes(10));
   gw.stream?.end();
-  await settle();
+  await h.settle();
   assert.deepEqual(recorder.events, ['opened', 'data', 'end']);
   assert.equal(stream.state, 'closed');
   assert.equal(h.client.streamCount, 0);
   assert.equal(h.gateway.streamCount, 0);
 });
 
-test('half-close, gateway first: client keeps sending after END', async () => {
-  const h = setup();
+behaviour('half-close, gateway first: client keeps sending after END', {}, async (h) => {
   const { stream, recorder } = openStream(h);
-  await settle();
+  await h.settle();
   const gw = h.accepted.get(1) as Recorder;
   gw.stream?.end();
-  await settle();
+  await h.settle();
   assert.deepEqual(recorder.events, ['opened', 'end']);
   assert.equal(stream.state, 'remote-closed');
   assert.equal(stream.write(bytes(10)), true);
   stream.end();
-  await settle();
+  await h.settle();
   assert.deepEqual(gw.events, ['data', 'end']);
   assert.equal(h.gateway.streamCount, 0);
 });
 
-test('write after END is refused', async () => {
-  const h = setup();
+behaviour('write after END is refused', {}, async (h) => {
   const { stream } = openStream(h);
-  await settle();
+  await h.settle();
   stream.end();
   assert.equal(stream.write(bytes(1)), false);
 });
 
-test('reset drops queued data and reaches the peer with its error', async () => {
-  const h = setup();
+behaviour('reset drops queued data and reaches the peer with its error', {}, async (h) => {
   const { stream } = openStream(h);
-  await settle();
+  await h.settle();
   stream.reset(wireError({ code: 'ECONNRESET' }));
-  await settle();
+  await h.settle();
   assert.deepEqual((h.accepted.get(1) as Recorder).events, ['reset:ECONNRESET']);
   assert.equal(h.client.streamCount, 0);
   assert.equal(h.gateway.streamCount, 0);
 });
 
-test('gateway RESET before OPENED (connect refused) carries the system error fields', async () => {
-  const h = setup({
-    onOpen: (stream) => {
-      queueMicrotask(() => stream.reset(wireError({ code: 'ECONNREFUSED', errno: -111, syscall: 'connect', address: '127.0.0.1', port: 9 })));
-      return new Recorder();
-    },
-  });
+behaviour('gateway RESET before OPENED (connect refused) carries the system error fields', {
+  onOpen: (stream) => {
+    queueMicrotask(() => stream.reset(wireError({ code: 'ECONNREFUSED', errno: -111, syscall: 'connect', address: '127.0.0.1', port: 9 })));
+    return new Recorder();
+  },
+}, async (h) => {
   const { recorder } = openStream(h);
-  await settle();
+  await h.settle();
   assert.deepEqual(recorder.events, ['reset:ECONNREFUSED']);
   assert.deepEqual(recorder.errors[0], wireError({ code: 'ECONNREFUSED', errno: -111, syscall: 'connect', address: '127.0.0.1', port: 9 }));
 });
 
-test('onOpen refusing with a WireError sends RESET (denied destination)', async () => {
-  const h = setup({ onOpen: () => wireError({ code: SockwayErrorCode.Denied, message: 'connect SOCKWAY_ERR_DENIED 10.0.0.1:22' }) });
+behaviour('onOpen refusing with a WireError sends RESET (denied destination)', { onOpen: () => wireError({ code: SockwayErrorCode.Denied, message: 'connect SOCKWAY_ERR_DENIED 10.0.0.1:22' }) }, async (h) => {
   const { recorder } = openStream(h, '10.0.0.1', 22);
-  await settle();
+  await h.settle();
   assert.deepEqual(recorder.events, [`reset:${SockwayErrorCode.Denied}`]);
   assert.equal(h.gateway.streamCount, 0);
 });
 
-test('credit exhaustion: sender stops at the window, queues the rest, resumes on WINDOW', async () => {
-  const h = setup();
+behaviour('credit exhaustion: sender stops at the window, queues the rest, resumes on WINDOW', {}, async (h) => {
   const { stream } = openStream(h);
-  await settle();
+  await h.settle();
   const gw = h.accepted.get(1) as Recorder;
   gw.consuming = false;
   const total = WINDOW * 3;
   assert.equal(stream.write(bytes(total)), false, 'write reports backpressure');
-  await settle();
+  await h.settle();
   assert.equal(gw.received, WINDOW, 'exactly one window delivered');
   assert.equal(stream.stats().sendCredit, 0);
   assert.equal(stream.stats().queuedBytes, total - WINDOW);
@@ -242,35 +273,33 @@ test('credit exhaustion: sender stops at the window, queues the rest, resumes on
   // The reader consumes: credit comes back in WINDOW frames and the rest flows.
   gw.consuming = true;
   gw.stream?.consume(gw.received);
-  await settle();
+  await h.settle();
   assert.equal(gw.received, total);
   assert.deepEqual(concat(gw.chunks), bytes(total));
   assert.equal(stream.stats().queuedBytes, 0);
 });
 
-test('credit is granted only on consumption, in batches of at least half a window', async () => {
-  const h = setup();
+behaviour('credit is granted only on consumption, in batches of at least half a window', {}, async (h) => {
   const { stream } = openStream(h);
-  await settle();
+  await h.settle();
   const gw = h.accepted.get(1) as Recorder;
   gw.consuming = false;
   stream.write(bytes(WINDOW));
-  await settle();
+  await h.settle();
   gw.stream?.consume(WINDOW / 2 - 1);
-  await settle();
+  await h.settle();
   assert.equal(h.pair.tap.filter((t) => t.frame.type === 'window').length, 0, 'no WINDOW below half a window');
   gw.stream?.consume(1);
-  await settle();
+  await h.settle();
   const windows = h.pair.tap.filter((t) => t.frame.type === 'window');
   assert.equal(windows.length, 1);
   assert.equal(windows[0]?.frame.type === 'window' && windows[0].frame.limit, WINDOW + WINDOW / 2);
 });
 
-test('a stalled stream does not slow a busy one, and its buffer stays within its window', async () => {
-  const h = setup();
+behaviour('a stalled stream does not slow a busy one, and its buffer stays within its window', {}, async (h) => {
   const stalled = openStream(h);
   const busy = openStream(h);
-  await settle();
+  await h.settle();
   const stalledGw = h.accepted.get(stalled.stream.id) as Recorder;
   stalledGw.consuming = false;
   stalled.stream.write(bytes(WINDOW * 8));
@@ -284,7 +313,7 @@ test('a stalled stream does not slow a busy one, and its buffer stays within its
   };
   busy.recorder.onDrain = () => pump();
   pump();
-  for (let i = 0; i < 200 && (h.accepted.get(busy.stream.id) as Recorder).received < total; i++) await settle(5);
+  for (let i = 0; i < 200 && (h.accepted.get(busy.stream.id) as Recorder).received < total; i++) await h.settle();
   assert.equal((h.accepted.get(busy.stream.id) as Recorder).received, total, 'busy stream delivered everything');
   assert.equal(stalledGw.received, WINDOW, 'stalled stream got exactly its window');
   assert.ok(stalled.stream.stats().unacknowledgedBytes <= WINDOW);
@@ -378,10 +407,9 @@ test('frames before HELLO are a protocol error', async () => {
   assert.equal(closed[0]?.code, SockwayErrorCode.Protocol);
 });
 
-test('stream limit: OPEN beyond maxStreams is refused with RESET, the session lives on', async () => {
-  const h = setup({ maxStreams: 2 });
+behaviour('stream limit: OPEN beyond maxStreams is refused with RESET, the session lives on', { maxStreams: 2 }, async (h) => {
   const streams = [openStream(h), openStream(h), openStream(h)];
-  await settle();
+  await h.settle();
   assert.deepEqual(streams[2]?.recorder.events, [`reset:${SockwayErrorCode.StreamLimit}`]);
   assert.deepEqual(streams[0]?.recorder.events, ['opened']);
   assert.equal(h.client.state, 'open');
