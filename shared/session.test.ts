@@ -52,6 +52,7 @@ interface PairView {
   readonly b: MessageTransport;
   readonly tap: TappedFrame[];
   frames(filter?: (t: TappedFrame) => boolean): string[];
+  drop(): void;
 }
 
 interface Harness<P extends PairView = TransportPair> {
@@ -352,49 +353,45 @@ test('control frames go ahead of queued data', async () => {
   assert.equal(h.pair.tap.filter((t) => t.from === 'a' && t.frame.type === 'data').length, 0);
 });
 
-test('DATA beyond credit is a flow-control violation that closes the session', async () => {
-  const h = setup();
+behaviour('DATA beyond credit is a flow-control violation that closes the session', {}, async (h) => {
   const { stream } = openStream(h);
-  await settle();
+  await h.settle();
   void stream;
   (h.accepted.get(1) as Recorder).consuming = false;
   // A hostile client ignores its window: inject raw DATA frames past the gateway's credit.
   for (let i = 0; i < 5; i++) h.pair.a.send(encodeFrame({ type: 'data', streamId: 1, data: bytes(16 * 1024) }));
-  await settle();
+  await h.settle();
   assert.equal(h.gatewayClosed[0]?.code, SockwayErrorCode.FlowControl);
   assert.equal(h.clientClosed[0]?.code, SockwayErrorCode.FlowControl, 'the client hears GOAWAY with the reason');
 });
 
-test('malformed bytes close the session with SOCKWAY_ERR_FRAME, never throw', async () => {
-  const h = setup();
+behaviour('malformed bytes close the session with SOCKWAY_ERR_FRAME, never throw', {}, async (h) => {
   const { recorder } = openStream(h);
-  await settle();
+  await h.settle();
   h.pair.a.send(new Uint8Array([0xff, 0, 0, 0, 0]));
-  await settle();
+  await h.settle();
   assert.equal(h.gatewayClosed[0]?.code, SockwayErrorCode.Frame);
   assert.deepEqual(recorder.events, ['opened', `reset:${SockwayErrorCode.Frame}`]);
 });
 
-test('DATA for a never-opened stream id is a protocol error; for a finished one it is ignored', async () => {
-  const h = setup();
+behaviour('DATA for a never-opened stream id is a protocol error; for a finished one it is ignored', {}, async (h) => {
   const { stream } = openStream(h);
-  await settle();
+  await h.settle();
   stream.reset(wireError({ code: 'ECONNRESET' }));
-  await settle();
+  await h.settle();
   h.pair.a.send(encodeFrame({ type: 'data', streamId: 1, data: bytes(4) }));
-  await settle();
+  await h.settle();
   assert.equal(h.gatewayClosed.length, 0, 'late DATA for a finished stream is ignored');
   h.pair.a.send(encodeFrame({ type: 'data', streamId: 99, data: bytes(4) }));
-  await settle();
+  await h.settle();
   assert.equal(h.gatewayClosed[0]?.code, SockwayErrorCode.Protocol);
 });
 
-test('OPEN with a reused or wrong-parity id is a protocol error', async () => {
-  const h = setup();
+behaviour('OPEN with a reused or wrong-parity id is a protocol error', {}, async (h) => {
   openStream(h);
-  await settle();
+  await h.settle();
   h.pair.a.send(encodeFrame({ type: 'open', streamId: 1, host: 'x', port: 1, family: 0, localAddress: '', localPort: 0, noDelay: false, keepAlive: false, keepAliveInitialDelay: 0 }));
-  await settle();
+  await h.settle();
   assert.equal(h.gatewayClosed[0]?.code, SockwayErrorCode.Protocol);
 });
 
@@ -415,14 +412,13 @@ behaviour('stream limit: OPEN beyond maxStreams is refused with RESET, the sessi
   assert.equal(h.client.state, 'open');
 });
 
-test('transport loss mid-stream fails every stream with SOCKWAY_ERR_GATEWAY_CLOSED', async () => {
-  const h = setup();
+behaviour('transport loss mid-stream fails every stream with SOCKWAY_ERR_GATEWAY_CLOSED', {}, async (h) => {
   const one = openStream(h);
   const two = openStream(h);
-  await settle();
+  await h.settle();
   one.stream.write(bytes(1000));
   h.pair.drop();
-  await settle();
+  await h.settle();
   assert.deepEqual(one.recorder.events.at(-1), `reset:${SockwayErrorCode.GatewayClosed}`);
   assert.deepEqual(two.recorder.events.at(-1), `reset:${SockwayErrorCode.GatewayClosed}`);
   assert.match(one.recorder.errors[0]?.message ?? '', /code 1006/);
@@ -518,12 +514,11 @@ test('keepalive: PING answered by PONG, RTT measured; a silent gateway times the
   assert.deepEqual(recorder.events, [`reset:${SockwayErrorCode.GatewayTimeout}`]);
 });
 
-test('GOAWAY: client streams above lastStreamId fail, new opens are refused', async () => {
-  const h = setup();
+behaviour('GOAWAY: client streams above lastStreamId fail, new opens are refused', {}, async (h) => {
   const one = openStream(h);
-  await settle();
+  await h.settle();
   h.gateway.close(wireError({ code: SockwayErrorCode.GoingAway, message: 'gateway shutting down' }));
-  await settle();
+  await h.settle();
   assert.equal(one.recorder.events.at(-1), `reset:${SockwayErrorCode.GoingAway}`);
   assert.equal(h.client.closeError?.code, SockwayErrorCode.GoingAway);
 });
@@ -591,63 +586,57 @@ test('a GOAWAY instead of WELCOME is reported with its own code (version refused
   assert.equal(pair2.tap.filter((t) => t.from === 'a' && t.frame.type === 'goaway').length, 0, 'no GOAWAY echoed back');
 });
 
-test('OPENED from the side that opened the stream is a protocol error (direction check)', async () => {
-  const h = setup({ onOpen: () => new Recorder() }); // the gateway never answers
+behaviour('OPENED from the side that opened the stream is a protocol error (direction check)', { onOpen: () => new Recorder() }, async (h) => { // the gateway never answers
   openStream(h);
-  await settle();
+  await h.settle();
   h.pair.a.send(encodeFrame({ type: 'opened', streamId: 1, local: { address: '1.1.1.1', port: 1, family: 4 }, remote: { address: '2.2.2.2', port: 2, family: 4 } }));
-  await settle();
+  await h.settle();
   assert.equal(h.gatewayClosed[0]?.code, SockwayErrorCode.Protocol);
   assert.match(h.gatewayClosed[0]?.message ?? '', /which the peer opened/);
 });
 
-test('a throwing onOpen refuses that stream only', async () => {
-  let calls = 0;
-  const h = setup({
-    onOpen: (stream) => {
-      if (++calls === 1) throw new Error('boom');
-      stream.opened({ address: '1.1.1.1', port: 1, family: 4 }, { address: '2.2.2.2', port: 2, family: 4 });
-      return new Recorder();
-    },
-  });
+behaviour('a throwing onOpen refuses that stream only', {
+  onOpen: (stream) => {
+    if (stream.id === 1) throw new Error('boom');
+    stream.opened({ address: '1.1.1.1', port: 1, family: 4 }, { address: '2.2.2.2', port: 2, family: 4 });
+    return new Recorder();
+  },
+}, async (h) => {
   const first = openStream(h);
   const second = openStream(h);
-  await settle();
+  await h.settle();
   assert.deepEqual(first.recorder.events, [`reset:${SockwayErrorCode.Internal}`]);
   assert.match(first.recorder.errors[0]?.message ?? '', /boom/);
   assert.deepEqual(second.recorder.events, ['opened']);
   assert.equal(h.gateway.state, 'open');
 });
 
-test('open() with a host that cannot be encoded throws and leaves no stream behind', async () => {
-  const h = setup();
+behaviour('open() with a host that cannot be encoded throws and leaves no stream behind', {}, async (h) => {
   assert.throws(() => h.client.open({ host: 'a'.repeat(300), port: 1, family: 0, localAddress: '', localPort: 0, noDelay: false, keepAlive: false, keepAliveInitialDelay: 0 }, new Recorder()), { code: SockwayErrorCode.Frame });
   assert.equal(h.client.streamCount, 0);
   assert.equal(openStream(h).stream.id, 1, 'the id was not used up');
 });
 
-test('DATA larger than the announced maxPayload is a protocol error', async () => {
-  const h = setup();
+behaviour('DATA larger than the announced maxPayload is a protocol error', {}, async (h) => {
   openStream(h);
-  await settle();
+  await h.settle();
   h.pair.a.send(encodeFrame({ type: 'data', streamId: 1, data: bytes(16 * 1024 + 1) }));
-  await settle();
+  await h.settle();
   assert.equal(h.gatewayClosed[0]?.code, SockwayErrorCode.Protocol);
   assert.match(h.gatewayClosed[0]?.message ?? '', /maxPayload/);
 });
 
-test('maxStreams counts only streams the peer opened', async () => {
-  const h = setup({ maxStreams: 1 });
+behaviour('maxStreams counts only streams the peer opened', { maxStreams: 1 }, async (h) => {
   const one = openStream(h);
-  await settle();
+  await h.settle();
   assert.deepEqual(one.recorder.events, ['opened']);
   const two = openStream(h);
-  await settle();
+  await h.settle();
   assert.deepEqual(two.recorder.events, [`reset:${SockwayErrorCode.StreamLimit}`]);
   one.stream.reset(wireError({ code: 'ECONNRESET' }));
-  await settle();
+  await h.settle();
   const three = openStream(h);
-  await settle();
+  await h.settle();
   assert.deepEqual(three.recorder.events, ['opened'], 'a freed slot is usable again');
 });
 

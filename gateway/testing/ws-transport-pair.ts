@@ -26,6 +26,8 @@ class TappedTransport implements MessageTransport {
   readonly #tap: TappedFrame[];
   sent = 0;
   received = 0;
+  /** The WebSocket closed: what was in flight is lost, as on a real link. */
+  closed = false;
 
   constructor(inner: MessageTransport, side: 'a' | 'b', tap: TappedFrame[]) {
     this.#inner = inner;
@@ -43,7 +45,10 @@ class TappedTransport implements MessageTransport {
         this.received++;
         sink.onMessage(message);
       },
-      onClose: (info) => sink.onClose(info),
+      onClose: (info) => {
+        this.closed = true;
+        sink.onClose(info);
+      },
       onDrain: () => sink.onDrain(),
     });
   }
@@ -72,8 +77,10 @@ export interface WsTransportPair {
   readonly tap: TappedFrame[];
   /** Frames tapped so far, "a>open#1" style, as the in-memory pair formats them. */
   frames(filter?: (t: TappedFrame) => boolean): string[];
-  /** Resolves once every message sent either way was delivered and nothing new was sent for a few turns. */
+  /** Resolves once every message sent either way was delivered (or the WebSocket closed) and nothing new happened for a few turns. */
   settle(): Promise<void>;
+  /** The connection dies now: the client's TCP socket is destroyed, both sides see 1006. */
+  drop(): void;
   /** Closes the WebSocket and the server. */
   close(): Promise<void>;
 }
@@ -103,10 +110,13 @@ export async function createWsTransportPair(): Promise<WsTransportPair> {
       while (quiet < QUIET_TURNS) {
         if (Date.now() > deadline) throw new Error(`ws pair did not settle: a sent ${a.sent}, b received ${b.received}; b sent ${b.sent}, a received ${a.received}`);
         await new Promise((resolve) => setImmediate(resolve));
-        const delivered = a.sent === b.received && b.sent === a.received;
+        const delivered = (a.closed && b.closed) || (a.sent === b.received && b.sent === a.received);
         quiet = delivered && total() === last ? quiet + 1 : 0;
         last = total();
       }
+    },
+    drop() {
+      client.ws.terminate();
     },
     async close() {
       client.ws.terminate();
