@@ -1,7 +1,10 @@
 /**
  * Session behaviour over the in-memory transport pair: handshake, ordering,
  * half-close, reset, credit exhaustion and recovery, fairness between a stalled
- * and a busy stream, transport loss, protocol violations.
+ * and a busy stream, transport loss, protocol violations. The tests declared with
+ * behaviour() run a second time over a real ws WebSocket on 127.0.0.1
+ * (gateway/testing/ws-transport-pair.ts); the rest drive the in-memory pair by hand
+ * (manual flush, a transport that opens late, a forced bufferedAmount).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
