@@ -9,206 +9,40 @@
  * `Symbol.for('nodejs.util.inspect.custom')` hooks (npm `buffer` uses one). Known gaps: Promise
  * state is unknowable in a browser (`Promise { <unknown> }`), Proxies are inspected as their
  * target would be, Error stacks are engine-specific, and string width counts UTF-16 units.
+ *
+ * Beside it: inspect-strings.ts (primitives), inspect-brands.ts (type checks), inspect-layout.ts
+ * (the context, and how entries become lines).
  */
+
+import {
+  boxedPrimitive,
+  isArguments,
+  isArrayBuffer,
+  isBuiltInName,
+  isDataView,
+  isDate,
+  isError,
+  isInstanceof,
+  isMap,
+  isRegExp,
+  isSet,
+  isWeakMap,
+  isWeakSet,
+  typedArrayName,
+} from './inspect-brands.ts';
+import { type ExtrasType, type InspectContext, kArrayExtrasType, kArrayType, kObjectType, reduceToSingleString } from './inspect-layout.ts';
+import { escapeFn, formatNumber, formatPrimitive, strEscape, strEscapeSequencesReplacer } from './inspect-strings.ts';
 
 /** Options of {@link inspect}: only `depth` is configurable (Node's default is 2). */
 export interface InspectOptions {
   readonly depth?: number;
 }
 
-interface InspectContext {
-  depth: number;
-  seen: unknown[];
-  circular: Map<unknown, number> | undefined;
-  indentationLvl: number;
-  currentDepth: number;
-  readonly breakLength: number;
-  readonly compact: number;
-  readonly maxArrayLength: number;
-  readonly maxStringLength: number;
-}
-
-const kObjectType = 0;
-const kArrayType = 1;
-const kArrayExtrasType = 2;
-type ExtrasType = typeof kObjectType | typeof kArrayType | typeof kArrayExtrasType;
-
 const customInspectSymbol = Symbol.for('nodejs.util.inspect.custom');
 const keyStrRegExp = /^[a-zA-Z_][a-zA-Z_0-9]*$/;
 const numberRegExp = /^(0|[1-9][0-9]*)$/;
 const classRegExpSource = /^(\s+[^(]*?)\s*{/;
 const stripCommentsRegExp = /(\/\/.*?\n)|(\/\*(.|\n)*?\*\/)/g;
-const kMinLineLength = 16;
-/* eslint-disable no-control-regex */
-const strEscapeSequencesRegExp =
-  /[\x00-\x1f\x27\x5c\x7f-\x9f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const strEscapeSequencesReplacer =
-  /[\x00-\x1f\x27\x5c\x7f-\x9f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-const strEscapeSequencesRegExpSingle =
-  /[\x00-\x1f\x5c\x7f-\x9f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const strEscapeSequencesReplacerSingle =
-  /[\x00-\x1f\x5c\x7f-\x9f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-/* eslint-enable no-control-regex */
-
-// Escapes for U+0000..U+009F; '' means "print as is".
-const meta: readonly string[] = (() => {
-  const table: string[] = [];
-  const named: Record<number, string> = { 8: '\\b', 9: '\\t', 10: '\\n', 12: '\\f', 13: '\\r', 39: "\\'", 92: '\\\\' };
-  for (let i = 0; i < 0xa0; i++) {
-    const hex = `\\x${i.toString(16).toUpperCase().padStart(2, '0')}`;
-    table.push(named[i] ?? (i < 0x20 || i >= 0x7f ? hex : ''));
-  }
-  return table;
-})();
-
-function escapeFn(str: string): string {
-  const charCode = str.charCodeAt(0);
-  return meta.length > charCode ? (meta[charCode] ?? '') : `\\u${charCode.toString(16)}`;
-}
-
-function addQuotes(str: string, quotes: number): string {
-  if (quotes === -1) return `"${str}"`;
-  if (quotes === -2) return `\`${str}\``;
-  return `'${str}'`;
-}
-
-function strEscape(input: string): string {
-  let str = input;
-  let escapeTest = strEscapeSequencesRegExp;
-  let escapeReplace = strEscapeSequencesReplacer;
-  let singleQuote = 39;
-  // Prefer double quotes, then backticks, over escaping single quotes.
-  if (str.includes("'")) {
-    if (!str.includes('"')) singleQuote = -1;
-    else if (!str.includes('`') && !str.includes('${')) singleQuote = -2;
-    if (singleQuote !== 39) {
-      escapeTest = strEscapeSequencesRegExpSingle;
-      escapeReplace = strEscapeSequencesReplacerSingle;
-    }
-  }
-  if (str.length < 5000 && escapeTest.exec(str) === null) return addQuotes(str, singleQuote);
-  if (str.length > 100) {
-    str = str.replace(escapeReplace, escapeFn);
-    return addQuotes(str, singleQuote);
-  }
-  let result = '';
-  let last = 0;
-  for (let i = 0; i < str.length; i++) {
-    const point = str.charCodeAt(i);
-    if (point === singleQuote || point === 92 || point < 32 || (point > 126 && point < 160)) {
-      result += last === i ? meta[point] : `${str.slice(last, i)}${meta[point]}`;
-      last = i + 1;
-    } else if (point >= 0xd800 && point <= 0xdfff) {
-      if (point <= 0xdbff && i + 1 < str.length) {
-        const next = str.charCodeAt(i + 1);
-        if (next >= 0xdc00 && next <= 0xdfff) {
-          i++;
-          continue;
-        }
-      }
-      result += `${str.slice(last, i)}\\u${point.toString(16)}`;
-      last = i + 1;
-    }
-  }
-  if (last !== str.length) result += str.slice(last);
-  return addQuotes(result, singleQuote);
-}
-
-function formatNumber(value: number): string {
-  return Object.is(value, -0) ? '-0' : `${value}`;
-}
-
-function formatPrimitive(value: unknown, ctx: InspectContext): string {
-  if (typeof value === 'string') {
-    let str = value;
-    let trailer = '';
-    if (str.length > ctx.maxStringLength) {
-      const remaining = str.length - ctx.maxStringLength;
-      str = str.slice(0, ctx.maxStringLength);
-      trailer = `... ${remaining} more character${remaining > 1 ? 's' : ''}`;
-    }
-    if (str.length > kMinLineLength && str.length > ctx.breakLength - ctx.indentationLvl - 4) {
-      return (
-        str
-          .split(/(?<=\n)/)
-          .map((line) => strEscape(line))
-          .join(` +\n${' '.repeat(ctx.indentationLvl + 2)}`) + trailer
-      );
-    }
-    return strEscape(str) + trailer;
-  }
-  if (typeof value === 'number') return formatNumber(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'boolean') return `${value}`;
-  if (typeof value === 'undefined') return 'undefined';
-  return (value as symbol).toString();
-}
-
-/** Brand check: calls a built-in method that throws on the wrong receiver. */
-function hasBrand(fn: (this: unknown) => unknown, value: unknown): boolean {
-  try {
-    fn.call(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const getterOf = (proto: object, key: PropertyKey): ((this: unknown) => unknown) =>
-  Object.getOwnPropertyDescriptor(proto, key)?.get ?? ((): never => { throw new TypeError(); });
-
-const typedArrayTagGetter = getterOf(Object.getPrototypeOf(Uint8Array.prototype) as object, Symbol.toStringTag);
-const isMap = (v: object): v is Map<unknown, unknown> => hasBrand(getterOf(Map.prototype, 'size'), v);
-const isSet = (v: object): v is Set<unknown> => hasBrand(getterOf(Set.prototype, 'size'), v);
-const isDate = (v: object): v is Date => hasBrand(Date.prototype.getTime as (this: unknown) => unknown, v);
-const isRegExp = (v: object): v is RegExp => hasBrand(getterOf(RegExp.prototype, 'flags'), v) && hasBrand(getterOf(RegExp.prototype, 'global'), v);
-const isArrayBuffer = (v: object): v is ArrayBuffer => hasBrand(getterOf(ArrayBuffer.prototype, 'byteLength'), v);
-const isDataView = (v: object): v is DataView => hasBrand(getterOf(DataView.prototype, 'byteLength'), v);
-const isWeakMap = (v: object): boolean => hasBrand(function (this: unknown) { WeakMap.prototype.has.call(this as WeakMap<object, unknown>, {}); }, v);
-const isWeakSet = (v: object): boolean => hasBrand(function (this: unknown) { WeakSet.prototype.has.call(this as WeakSet<object>, {}); }, v);
-const typedArrayName = (v: object): string | undefined => typedArrayTagGetter.call(v) as string | undefined;
-const isError = (v: object): v is Error => v instanceof Error || Object.prototype.toString.call(v) === '[object Error]';
-const isArguments = (v: object): boolean => Object.prototype.toString.call(v) === '[object Arguments]';
-
-function boxedPrimitive(v: object): [type: string, value: unknown] | undefined {
-  const checks: [string, (this: unknown) => unknown][] = [
-    ['Number', Number.prototype.valueOf as (this: unknown) => unknown],
-    ['String', String.prototype.valueOf as (this: unknown) => unknown],
-    ['Boolean', Boolean.prototype.valueOf as (this: unknown) => unknown],
-    ['BigInt', BigInt.prototype.valueOf as (this: unknown) => unknown],
-    ['Symbol', Symbol.prototype.valueOf as (this: unknown) => unknown],
-  ];
-  for (const [type, valueOf] of checks) {
-    try {
-      return [type, valueOf.call(v)];
-    } catch {
-      // not this kind of box
-    }
-  }
-  return undefined;
-}
-
-// Node collects these from globalThis while bootstrapping, before it adds Buffer, URL and the
-// web globals; a browser's globalThis would add its DOM classes, so the list is fixed here.
-const builtInObjects: ReadonlySet<string> = new Set([
-  'Object', 'Function', 'Array', 'Number', 'Infinity', 'NaN', 'Boolean', 'String', 'Symbol', 'Date',
-  'Promise', 'RegExp', 'Error', 'AggregateError', 'EvalError', 'RangeError', 'ReferenceError',
-  'SyntaxError', 'TypeError', 'URIError', 'JSON', 'Math', 'Intl', 'ArrayBuffer', 'Uint8Array',
-  'Int8Array', 'Uint16Array', 'Int16Array', 'Uint32Array', 'Int32Array', 'Float32Array',
-  'Float64Array', 'Uint8ClampedArray', 'BigUint64Array', 'BigInt64Array', 'DataView', 'Map',
-  'BigInt', 'Set', 'WeakMap', 'WeakSet', 'Proxy', 'Reflect', 'FinalizationRegistry', 'WeakRef',
-]);
-function isBuiltInName(name: string): boolean {
-  return builtInObjects.has(name);
-}
-
-function isInstanceof(object: unknown, proto: (...args: never[]) => unknown): boolean {
-  try {
-    return object instanceof proto;
-  } catch {
-    return false;
-  }
-}
 
 // V8's internal GetConstructorName has no browser equivalent; the class tag is the closest.
 function internalGetConstructorName(value: object): string {
@@ -704,112 +538,6 @@ function formatProperty(
   return `${name}: ${str}`;
 }
 
-// Node measures display width; UTF-16 length matches it for the ASCII text messages carry.
-const getStringWidth = (str: string): number => str.length;
-
-function groupArrayElements(ctx: InspectContext, output: string[], value: unknown): string[] {
-  let totalLength = 0;
-  let maxLength = 0;
-  let outputLength = output.length;
-  if (ctx.maxArrayLength < output.length) outputLength--;
-  const separatorSpace = 2;
-  const dataLen: number[] = new Array<number>(outputLength);
-  for (let i = 0; i < outputLength; i++) {
-    const len = getStringWidth(output[i] ?? '');
-    dataLen[i] = len;
-    totalLength += len + separatorSpace;
-    if (maxLength < len) maxLength = len;
-  }
-  const actualMax = maxLength + separatorSpace;
-  if (actualMax * 3 + ctx.indentationLvl < ctx.breakLength && (totalLength / actualMax > 5 || maxLength <= 6)) {
-    const approxCharHeights = 2.5;
-    const averageBias = Math.sqrt(actualMax - totalLength / output.length);
-    const biasedMax = Math.max(actualMax - 3 - averageBias, 1);
-    const columns = Math.min(
-      Math.round(Math.sqrt(approxCharHeights * biasedMax * outputLength) / biasedMax),
-      Math.floor((ctx.breakLength - ctx.indentationLvl) / actualMax),
-      ctx.compact * 4,
-      15,
-    );
-    if (columns <= 1) return output;
-    const tmp: string[] = [];
-    const maxLineLength: number[] = [];
-    for (let i = 0; i < columns; i++) {
-      let lineMaxLength = 0;
-      for (let j = i; j < output.length; j += columns) {
-        const len = dataLen[j] ?? 0;
-        if (len > lineMaxLength) lineMaxLength = len;
-      }
-      maxLineLength.push(lineMaxLength + separatorSpace);
-    }
-    let padStart = true;
-    if (value !== undefined) {
-      const items = value as ArrayLike<unknown>;
-      for (let i = 0; i < output.length; i++) {
-        if (typeof items[i] !== 'number' && typeof items[i] !== 'bigint') {
-          padStart = false;
-          break;
-        }
-      }
-    }
-    for (let i = 0; i < outputLength; i += columns) {
-      const max = Math.min(i + columns, outputLength);
-      let str = '';
-      let j = i;
-      for (; j < max - 1; j++) {
-        const entry = `${output[j] ?? ''}, `;
-        const padding = maxLineLength[j - i] ?? 0;
-        str += padStart ? entry.padStart(padding, ' ') : entry.padEnd(padding, ' ');
-      }
-      if (padStart) {
-        const padding = (maxLineLength[j - i] ?? 0) - separatorSpace;
-        str += (output[j] ?? '').padStart(padding, ' ');
-      } else {
-        str += output[j] ?? '';
-      }
-      tmp.push(str);
-    }
-    if (ctx.maxArrayLength < output.length) tmp.push(output[outputLength] ?? '');
-    return tmp;
-  }
-  return output;
-}
-
-function isBelowBreakLength(ctx: InspectContext, output: string[], start: number, base: string): boolean {
-  let totalLength = output.length + start;
-  if (totalLength + output.length > ctx.breakLength) return false;
-  for (const entry of output) {
-    totalLength += entry.length;
-    if (totalLength > ctx.breakLength) return false;
-  }
-  return base === '' || !base.includes('\n');
-}
-
-function reduceToSingleString(
-  ctx: InspectContext,
-  input: string[],
-  base: string,
-  braces: [string, string],
-  extrasType: ExtrasType,
-  recurseTimes: number,
-  value: unknown,
-): string {
-  let output = input;
-  const entries = output.length;
-  if (extrasType === kArrayExtrasType && entries > 6) output = groupArrayElements(ctx, output, value);
-  // Entries of the innermost `compact` (3) levels go on one line if they fit in breakLength.
-  if (ctx.currentDepth - recurseTimes < ctx.compact && entries === output.length) {
-    const start = output.length + ctx.indentationLvl + braces[0].length + base.length + 10;
-    if (isBelowBreakLength(ctx, output, start, base)) {
-      const joinedOutput = output.join(', ');
-      if (!joinedOutput.includes('\n')) {
-        return `${base ? `${base} ` : ''}${braces[0]} ${joinedOutput} ${braces[1]}`;
-      }
-    }
-  }
-  const indentation = `\n${' '.repeat(ctx.indentationLvl)}`;
-  return `${base ? `${base} ` : ''}${braces[0]}${indentation}  ${output.join(`,${indentation}  `)}${indentation}${braces[1]}`;
-}
 
 /** Node's `util.inspect(value, { depth })` with default options, for error messages. */
 export function inspect(value: unknown, options?: InspectOptions): string {

@@ -15,6 +15,7 @@ import { NodeWebSocket, startGateway, type GatewayFixture } from '../e2e/fixture
 import { createTunnel, type NetModule } from './index.ts';
 import { DEFAULT_MAX_STREAM_WINDOW, STREAM_QUEUE_LIMIT } from '../shared/protocol.ts';
 import type { WebSocketConstructor } from './websocket-transport.ts';
+import { until } from '../gateway/testing/harness.ts';
 
 type AnySocket = nodeNet.Socket | InstanceType<NetModule['Socket']>;
 type NetLike = { connect(...args: unknown[]): AnySocket };
@@ -330,22 +331,27 @@ test('slow reader: gateway-side buffering stays within the window while another 
     let fastBytes = 0;
     fast.on('data', (c: Buffer) => { fastBytes += c.length; });
     let peakGatewayBuffered = 0;
-    let samples = 0;
-    // Sampled at every chunk the fast stream delivers, not on a timer: however fast the
-    // transfer, the slow stream's counters are read throughout it.
-    fast.on('data', () => {
+    let saturatedSamples = 0;
+    // Read at every chunk the fast stream delivers and once more when the slow stream is
+    // saturated: the bound must hold at its fullest, however few chunks the transfer took.
+    const sample = (): void => {
       for (const s of fixture.gateway.stats().streams) {
-        if (s.port !== server.port) continue;
+        if (s.port !== server.port || s.bytesReceived >= 10) continue;
         // What the gateway holds for the page: queued DATA plus bytes sent and not yet credited.
-        if (s.bytesReceived < 10) peakGatewayBuffered = Math.max(peakGatewayBuffered, s.queuedBytes + s.unacknowledgedBytes);
-        samples++;
+        peakGatewayBuffered = Math.max(peakGatewayBuffered, s.queuedBytes + s.unacknowledgedBytes);
+        if (s.socketPaused && sourceBlocked) saturatedSamples++;
       }
-    });
+    };
+    fast.on('data', sample);
     await once(fast, 'end');
     assert.equal(fastBytes, total, 'the fast stream delivered everything while the slow one stalled');
-    const slowStats = fixture.gateway.stats().streams.find((s) => s.port === server.port && s.bytesReceived < 10);
+    const slowStream = () => fixture.gateway.stats().streams.find((s) => s.port === server.port && s.bytesReceived < 10);
+    await until(() => sourceBlocked && slowStream()?.socketPaused === true, 'the slow stream to saturate');
+    sample();
+    const slowStats = slowStream();
     assert.ok(slowStats, 'slow stream still open at the gateway');
-    assert.ok(samples > 10, 'counters were sampled');
+    assert.ok(saturatedSamples > 0, 'counters were read while the slow stream was saturated');
+    assert.ok(peakGatewayBuffered >= window, `the gateway filled the slow stream's window (${peakGatewayBuffered} bytes)`);
     // The window in flight, plus the stream's bounded local queue, plus the one TCP read that found it full.
     assert.ok(peakGatewayBuffered <= window + STREAM_QUEUE_LIMIT + 64 * 1024, `gateway held ${peakGatewayBuffered} bytes for the slow stream`);
     assert.equal(slowStats.socketPaused, true, 'the gateway stopped reading the slow TCP socket');
@@ -586,8 +592,8 @@ test('bytes written before end() reach the peer even when the socket, ended both
     assert.deepEqual(await events, ['end:writeOnly', 'finish:closed', 'close:false']);
     assert.equal(tunnel.stats().connected, false, 'still reconnecting when the socket closed');
     reconnect();
-    for (let i = 0; i < 500 && received.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    assert.equal(received.length, 1, 'the server saw the connection');
+    await until(() => received.length > 0, 'the server to see the connection');
+    assert.equal(received.length, 1, 'the server saw one connection');
     assert.deepEqual(await received[0], { bytes: data.length, hash: sha256(data) });
   } finally {
     reconnect();

@@ -8,18 +8,15 @@ import { Buffer } from 'buffer';
 import { Duplex, type DuplexOptions } from 'readable-stream';
 import type { Endpoint, Family } from '../shared/frame.ts';
 import type { SessionStream } from '../shared/session.ts';
-import { captureStack, type WireError } from '../shared/errors.ts';
+import type { WireError } from '../shared/errors.ts';
 import { IdleTimer } from './idle-timer.ts';
-import { isIP } from './ip.ts';
 import { afterIo, nextTick } from './next-tick.ts';
 import {
   type ConnectCallback,
   type ConnectDefaults,
   DEFAULT_CONNECT_DEFAULTS,
-  type LookupFunction,
   type NetConnectOptions,
   type NormalizedArgs,
-  type NormalizedTcpConnectOptions,
   type SocketConstructorOptions,
   isNormalizedArgs,
   normalizeArgs,
@@ -29,19 +26,18 @@ import {
   validateWriteChunk,
 } from './normalize-args.ts';
 import {
-  errInvalidAddressFamily,
   errMissingArgs,
-  errInvalidIpAddress,
   errSocketClosed,
   errSocketClosedBeforeConnection,
   errFeatureUnavailable,
   epipeAfterFin,
   errStreamDestroyed,
-  errSocketConnectionTimeout,
   abortError,
-  systemError,
 } from './node-errors.ts';
-import { type ConnectRequest, StreamHandle } from './stream-handle.ts';
+import { Connector } from './socket-connect.ts';
+import { type OnRead, OnReadSink } from './socket-onread.ts';
+import { type QueuedChunk, type WriteCallback, queuedBytes, toBytes, withNullOnSuccess, writeWithNodeResult } from './socket-write.ts';
+import { StreamHandle } from './stream-handle.ts';
 import { type TunnelCore, TUNNEL } from './tunnel-core.ts';
 import { wireToError } from './wire-to-error.ts';
 import type { Server } from './server.ts';
@@ -53,79 +49,19 @@ export interface AddressInfo {
   port: number;
 }
 
-type WriteCallback = (error?: Error | null) => void;
-type OnRead = { buffer: Uint8Array | (() => Uint8Array); callback: (nread: number, buffer: Uint8Array) => boolean | void };
 /** Node's getsockname/getpeername result (`{}` when unknown). */
 type SockAddr = { address?: string; family?: string; port?: number };
 
 /** Static property of a net module's Socket returning that module's connect defaults (autoSelectFamily...). */
 export const CONNECT_DEFAULTS: unique symbol = Symbol('sockway.connectDefaults');
 
-/** libuv errno values (Linux, as the gateway forwards them) for errors the client makes itself. */
-const UV_ETIMEDOUT = -110;
-const UV_EALREADY = -114;
-
-/** The readable-stream writable state fields write() looks at. */
-interface WritableStateFields {
-  length: number;
-  highWaterMark: number;
-  needDrain: boolean;
-  ending: boolean;
-  destroyed: boolean;
-  errored: Error | null;
-}
-
-/** One autoSelectFamily connect over several looked-up addresses (Node's internalConnectMultiple context). */
-interface MultipleContext {
-  readonly addresses: ReadonlyArray<{ readonly address: string; readonly family: Family }>;
-  current: number;
-  readonly port: number;
-  readonly localPort: number | undefined;
-  readonly timeout: number;
-  timer: ReturnType<typeof setTimeout> | null;
-  readonly errors: Error[];
-}
-
-/** Node 20's callbacks get `null` on success; readable-stream passes nothing. Same wrapper for the same callback. */
-const nodeCallbacks = new WeakMap<(...args: never[]) => unknown, WriteCallback>();
-function withNullOnSuccess(callback: unknown): WriteCallback | undefined {
-  if (typeof callback !== 'function') return undefined;
-  let wrapped = nodeCallbacks.get(callback as WriteCallback);
-  if (wrapped === undefined) {
-    wrapped = (error?: Error | null) => (callback as WriteCallback)(error ?? null);
-    nodeCallbacks.set(callback as WriteCallback, wrapped);
-  }
-  return wrapped;
-}
-
-/** Node's createConnectionError / ExceptionWithHostPort for a failed attempt. */
-function connectionError(request: ConnectRequest, code: string, errno: number): Error {
-  return systemError({
-    code,
-    errno,
-    syscall: 'connect',
-    address: request.address,
-    port: request.port,
-    localAddress: request.localAddress,
-    localPort: request.localPort,
-  });
-}
-
-/** Node's NodeAggregateError: the attempts' errors, `code` of the first, empty message. */
-function aggregateError(errors: Error[]): Error {
-  const error = new AggregateError(errors) as AggregateError & { code?: unknown };
-  error.code = (errors[0] as { code?: unknown } | undefined)?.code;
-  captureStack(error, aggregateError);
-  return error;
-}
-
 /**
  * A TCP socket carried by the sockway tunnel. Construct it from a `net` module
  * made by createTunnel() (`tunnel.net.Socket`) or from 'sockway/net'.
  *
  * The structure is lib/net.js's: connect → lookupAndConnect → internalConnect
- * (or internalConnectMultiple for several looked-up addresses) → afterConnect,
- * one StreamHandle (Node's TCP handle) per connection attempt.
+ * (or internalConnectMultiple for several looked-up addresses; socket-connect.ts)
+ * → afterConnect, one StreamHandle (Node's TCP handle) per connection attempt.
  */
 export class Socket extends Duplex {
   /** True from connect() until 'connect' or destroy. */
@@ -166,13 +102,18 @@ export class Socket extends Duplex {
   #bytesWritten = 0;
   /** Node's kLastWriteQueueSize: bytes of the write in flight when it went async. */
   #lastWriteQueueSize = 0;
-  #onread: OnRead | null = null;
-  /** Node's kBuffer: the onread buffer in use (from a buffer function, the latest it made). */
-  #onreadBuffer: Uint8Array | null = null;
+  #onread: OnReadSink | null = null;
   #refed = true;
-  /** With localAddress/localPort the gateway binds before it connects: 'connectionAttempt' waits for the bind. */
-  #deferredAttempt: [address: string, port: number, family: Family] | null = null;
-  #multiple: MultipleContext | null = null;
+  readonly #connector: Connector = new Connector(this, {
+    tunnel: () => this.#tunnel,
+    streamOptions: () => ({ noDelay: this.#setNoDelay, keepAlive: this.#setKeepAlive, keepAliveInitialDelay: this.#keepAliveInitialDelay }),
+    reinitializeHandle: () => {
+      this._handle?.close('destroy', errStreamDestroyed('write'));
+      this._handle = new StreamHandle(this);
+      this.#initSocketHandle();
+    },
+    applyRef: () => this.#applyRef(),
+  });
 
   constructor(options: SocketConstructorOptions = {}) {
     const opts = validateSocketOptions(options);
@@ -193,8 +134,7 @@ export class Socket extends Duplex {
     this.#setKeepAlive = Boolean(opts.keepAlive);
     this.#keepAliveInitialDelay = Math.max(0, Math.trunc(Number(opts.keepAliveInitialDelay ?? 0)));
     if (opts.onread !== undefined && opts.onread !== null) {
-      this.#onread = opts.onread as OnRead;
-      if (typeof this.#onread.buffer !== 'function') this.#onreadBuffer = this.#onread.buffer;
+      this.#onread = new OnReadSink(opts.onread as OnRead);
     }
     if (opts.fd !== undefined || opts.handle !== undefined) throw errFeatureUnavailable('file descriptors and handles');
     // Node: onReadableStreamEnd swaps in writeAfterFIN when the peer ends a non-half-open socket.
@@ -258,7 +198,7 @@ export class Socket extends Duplex {
     // Node validates the rest with `connecting` already set.
     const options = validateConnectOptions(rawOptions, this.#defaults());
     if (options.path !== undefined) throw errFeatureUnavailable('IPC sockets (path)');
-    this.#lookupAndConnect(options, raw);
+    this.#connector.lookupAndConnect(options, raw);
     return this;
   }
 
@@ -283,263 +223,18 @@ export class Socket extends Duplex {
   #initSocketHandle(): void {
     this._undestroy();
     this._sockname = null;
-    const onread = this.#onread;
-    if (onread !== null && typeof onread.buffer === 'function') {
-      const buffer = onread.buffer();
-      if (buffer instanceof Uint8Array) this.#onreadBuffer = buffer;
-    }
-  }
-
-  #lookupAndConnect(options: NormalizedTcpConnectOptions, raw: { host?: unknown; port?: unknown }): void {
-    const { host, port, localAddress, localPort } = options;
-    const addressType = isIP(host);
-    if (addressType !== 0) {
-      nextTick(() => {
-        if (this.connecting) this.#internalConnect(host, port, addressType, localAddress, localPort);
-      });
-      return;
-    }
-    this._host = host;
-    const lookup = options.lookup;
-    if (lookup === undefined) {
-      // The gateway resolves the name (and applies its policy to the result): RESOLVED → 'lookup'.
-      nextTick(() => {
-        if (this.connecting) this.#internalConnect(host, port, 0, localAddress, localPort, options.family);
-      });
-      return;
-    }
-    if (options.lookupOptions.all) {
-      this.#lookupAndConnectMultiple(lookup, options, raw);
-      return;
-    }
-    lookup(host, options.lookupOptions, (err: Error | null, ip?: unknown, family?: unknown) => {
-      this.emit('lookup', err, ip, family, host);
-      // It's possible we were destroyed while looking this up.
-      if (!this.connecting) return;
-      if (err) {
-        nextTick(() => this.destroy(err));
-      } else if (isIP(ip) === 0) {
-        const error = errInvalidIpAddress(ip);
-        nextTick(() => this.destroy(error));
-      } else if (family !== 4 && family !== 6) {
-        // Node words this with the host and port as given (undefined when defaulted).
-        const error = errInvalidAddressFamily(family, raw.host, raw.port);
-        nextTick(() => this.destroy(error));
-      } else {
-        this._unrefTimer();
-        this.#internalConnect(ip as string, port, family, localAddress, localPort);
-      }
-    });
-  }
-
-  /** Node's lookupAndConnectMultiple: a custom lookup with `all: true`. */
-  #lookupAndConnectMultiple(lookup: LookupFunction, options: NormalizedTcpConnectOptions, raw: { host?: unknown; port?: unknown }): void {
-    const { host, port, localAddress, localPort } = options;
-    lookup(host, options.lookupOptions, (err: Error | null, addresses?: unknown) => {
-      // It's possible we were destroyed while looking this up.
-      if (!this.connecting) return;
-      if (err) {
-        this.emit('lookup', err, undefined, undefined, host);
-        nextTick(() => this.destroy(err));
-        return;
-      }
-      // Node walks whatever it was given by index (a string answer is walked character by character).
-      const list = addresses as ArrayLike<{ address?: unknown; family?: unknown } | undefined>;
-      const valid: Array<Array<{ address: string; family: Family }>> = [[], []];
-      const validIps: string[][] = [[], []];
-      let destinations: Record<4 | 6, number> | undefined;
-      for (let i = 0, l = list.length; i < l; i++) {
-        const entry = list[i];
-        const { address: ip, family } = (entry ?? {}) as { address?: unknown; family?: unknown };
-        this.emit('lookup', err, ip, family, host);
-        if (!this.connecting) return;
-        if (isIP(ip) !== 0 && (family === 4 || family === 6)) {
-          destinations ??= family === 6 ? { 6: 0, 4: 1 } : { 4: 0, 6: 1 };
-          const destination = destinations[family];
-          if (!(validIps[destination] as string[]).includes(ip as string)) {
-            (valid[destination] as Array<{ address: string; family: Family }>).push({ address: ip as string, family });
-            (validIps[destination] as string[]).push(ip as string);
-          }
-        }
-      }
-      const first = valid[0] as Array<{ address: string; family: Family }>;
-      const second = valid[1] as Array<{ address: string; family: Family }>;
-      // When no AAAA or A records are available, fail on the first one.
-      if (first.length === 0 && second.length === 0) {
-        const { address: firstIp, family: firstFamily } = (list[0] ?? {}) as { address?: unknown; family?: unknown };
-        if (isIP(firstIp) === 0) {
-          const error = errInvalidIpAddress(firstIp);
-          nextTick(() => this.destroy(error));
-        } else if (firstFamily !== 4 && firstFamily !== 6) {
-          const error = errInvalidAddressFamily(firstFamily, raw.host, raw.port);
-          nextTick(() => this.destroy(error));
-        }
-        return;
-      }
-      // Sort addresses alternating families.
-      const toAttempt: Array<{ address: string; family: Family }> = [];
-      for (let i = 0, l = Math.max(first.length, second.length); i < l; i++) {
-        if (i in first) toAttempt.push(first[i] as { address: string; family: Family });
-        if (i in second) toAttempt.push(second[i] as { address: string; family: Family });
-      }
-      if (toAttempt.length === 1) {
-        const only = toAttempt[0] as { address: string; family: Family };
-        this._unrefTimer();
-        this.#internalConnect(only.address, port, only.family, localAddress, localPort);
-        return;
-      }
-      this.autoSelectFamilyAttemptedAddresses = [];
-      const context: MultipleContext = {
-        addresses: toAttempt,
-        current: 0,
-        port,
-        localPort,
-        timeout: options.autoSelectFamilyAttemptTimeout,
-        timer: null,
-        errors: [],
-      };
-      this.#multiple = context;
-      this._unrefTimer();
-      this.#internalConnectMultiple(context);
-    });
-  }
-
-  /**
-   * Node's internalConnect: one attempt on the current handle. `addressType` 0 means
-   * a host name the gateway resolves (its RESOLVED frame emits 'lookup'), in the
-   * address `family` asked for (0 for any).
-   */
-  #internalConnect(
-    address: string,
-    port: number,
-    addressType: 0 | Family,
-    localAddress: string | undefined,
-    localPort: number | undefined,
-    family: 0 | Family = addressType,
-  ): void {
-    const handle = this._handle as StreamHandle;
-    if (handle.attached) {
-      this.#connectAgain(handle, address, port, addressType);
-      return;
-    }
-    this.#multiple = null;
-    const request: ConnectRequest = { address, port, addressType, localAddress, localPort };
-    if (addressType !== 0) this.#attempt(address, port, addressType, localAddress, localPort);
-    this.#open(handle, request, family);
-  }
-
-  /** Emits 'connectionAttempt', or holds it until the gateway has bound localAddress/localPort. */
-  #attempt(address: string, port: number, family: Family, localAddress: string | undefined, localPort: number | undefined): void {
-    if (localAddress || localPort) this.#deferredAttempt = [address, port, family];
-    else this.emit('connectionAttempt', address, port, family);
-  }
-
-  #flushDeferredAttempt(): void {
-    const attempt = this.#deferredAttempt;
-    this.#deferredAttempt = null;
-    if (attempt !== null) this.emit('connectionAttempt', ...attempt);
-  }
-
-  #open(handle: StreamHandle, request: ConnectRequest, family: 0 | Family = request.addressType): void {
-    const result = this.#tunnel.openStream({
-      host: request.address,
-      port: request.port,
-      family,
-      localAddress: request.localAddress ?? '',
-      localPort: request.localPort ?? 0,
-      noDelay: this.#setNoDelay,
-      keepAlive: this.#setKeepAlive,
-      keepAliveInitialDelay: this.#keepAliveInitialDelay,
-    }, handle);
-    if ('code' in result) {
-      this.#deferredAttempt = null;
-      this.destroy(wireToError(result));
-      return;
-    }
-    handle.attach(result, request);
-    this.#applyRef();
-  }
-
-  /**
-   * connect() on a socket whose handle already carries a connection: Node issues a
-   * second connect(2) on the same fd. While the first is in progress the kernel says
-   * EALREADY; on a connected fd libuv reports success and 'connect' comes again.
-   */
-  #connectAgain(handle: StreamHandle, address: string, port: number, addressType: 0 | Family): void {
-    const family = addressType === 0 ? 4 : addressType;
-    this.emit('connectionAttempt', address, port, family);
-    if (handle.connected) {
-      afterIo(() => {
-        if (this._handle === handle && this.connecting) this._afterConnect(handle);
-      });
-      return;
-    }
-    const sockname = this._getsockname();
-    const error = systemError({ code: 'EALREADY', errno: UV_EALREADY, syscall: 'connect', address, port }) as Error;
-    error.message += ` - Local (${String(sockname.address)}:${String(sockname.port)})`;
-    this.destroy(error);
-  }
-
-  /** Node's internalConnectMultiple: the next address, or the AggregateError when none is left. */
-  #internalConnectMultiple(context: MultipleContext, canceled = false): void {
-    if (context.timer !== null) clearTimeout(context.timer);
-    context.timer = null;
-    // We were requested to abort. Stop all operations.
-    if (this._aborted) return;
-    if (canceled || context.current === context.addresses.length) {
-      this.#multiple = null;
-      this.destroy(context.errors.length === 0 ? errSocketConnectionTimeout() : aggregateError(context.errors));
-      return;
-    }
-    const current = context.current++;
-    if (current > 0) {
-      // Node's kReinitializeHandle: a fresh TCP handle for the next attempt.
-      this._handle?.close('destroy', errStreamDestroyed('write'));
-      this._handle = new StreamHandle(this);
-      this.#initSocketHandle();
-    }
-    const handle = this._handle as StreamHandle;
-    const { address, family } = context.addresses[current] as { address: string; family: Family };
-    const localAddress = context.localPort ? (family === 4 ? '0.0.0.0' : '::') : undefined;
-    this.emit('connectionAttempt', address, context.port, family);
-    this.autoSelectFamilyAttemptedAddresses?.push(`${address}:${context.port}`);
-    const request: ConnectRequest = { address, port: context.port, addressType: family, localAddress, localPort: context.localPort };
-    this.#open(handle, request);
-    if (this._handle !== handle || !handle.attached) return;
-    if (current < context.addresses.length - 1) {
-      context.timer = setTimeout(() => this.#attemptTimedOut(context, handle), context.timeout);
-    }
-  }
-
-  /** Node's internalConnectMultipleTimeout. */
-  #attemptTimedOut(context: MultipleContext, handle: StreamHandle): void {
-    context.timer = null;
-    const request = handle.request as ConnectRequest;
-    this.emit('connectionAttemptTimeout', request.address, request.port, request.addressType);
-    context.errors.push(connectionError(request, 'ETIMEDOUT', UV_ETIMEDOUT));
-    handle.close('destroy', errStreamDestroyed('write'));
-    if (this.connecting && this.#multiple === context) this.#internalConnectMultiple(context);
+    this.#onread?.renew();
   }
 
   /** @internal StreamHandle: the gateway resolved the host name. */
   _onResolved(handle: StreamHandle, host: string, address: string, family: Family, port: number): void {
-    if (handle !== this._handle) return;
-    this.emit('lookup', null, address, family, host);
-    this._unrefTimer();
-    const request = handle.request as ConnectRequest;
-    this.#attempt(address, port, family, request.localAddress, request.localPort);
+    if (handle === this._handle) this.#connector.resolved(handle, host, address, family, port);
   }
 
   /** @internal StreamHandle: Node's afterConnect (status 0). */
   _afterConnect(handle: StreamHandle): void {
     if (handle !== this._handle || this.destroyed) return;
-    const context = this.#multiple;
-    if (context !== null) {
-      if (context.timer !== null) clearTimeout(context.timer);
-      context.timer = null;
-      this.#multiple = null;
-    }
-    this.#flushDeferredAttempt();
+    this.#connector.connected();
     this.connecting = false;
     this._sockname = null;
     this._unrefTimer();
@@ -553,40 +248,8 @@ export class Socket extends Duplex {
   _onStreamError(handle: StreamHandle, error: WireError, phase: 'lookup' | 'connect' | 'stream'): void {
     if (handle !== this._handle) return;
     const err = wireToError(error);
-    if (phase === 'lookup') {
-      this.emit('lookup', err, undefined, undefined, this._host);
-      nextTick(() => this.destroy(err));
-      return;
-    }
-    if (phase !== 'connect' || !this.connecting) {
-      this.destroy(err);
-      return;
-    }
-    if (error.syscall === 'bind') {
-      // Node binds before it announces the attempt: a bind error comes alone.
-      this.#deferredAttempt = null;
-      this.destroy(err);
-      return;
-    }
-    this.#flushDeferredAttempt();
-    const request = handle.request as ConnectRequest;
-    const context = this.#multiple;
-    if (error.syscall === 'connect' && context !== null) {
-      // Node's afterConnectMultiple: record, tell, try the next address.
-      if (context.timer !== null) clearTimeout(context.timer);
-      context.timer = null;
-      context.errors.push(err);
-      this.emit('connectionAttemptFailed', request.address, request.port, request.addressType, err);
-      if (this.connecting && this.#multiple === context) this.#internalConnectMultiple(context);
-      return;
-    }
-    if (error.syscall === 'connect') {
-      // Node's afterConnect (status != 0).
-      this.connecting = false;
-      this._sockname = null;
-      this.emit('connectionAttemptFailed', request.address, request.port, request.addressType, err);
-    }
-    this.destroy(err);
+    if (phase === 'stream' || (phase === 'connect' && !this.connecting)) this.destroy(err);
+    else this.#connector.failed(handle, error, err, phase);
   }
 
   // ---- reading ----
@@ -595,31 +258,10 @@ export class Socket extends Duplex {
   _onData(handle: StreamHandle, data: Uint8Array): number {
     if (handle !== this._handle || this.destroyed) return data.length;
     this._unrefTimer();
-    if (this.#onread !== null) return this.#deliverOnRead(handle, data);
+    if (this.#onread !== null) return this.#onread.deliver(this, handle, data);
     handle.bytesRead += data.length;
     if (!this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength))) handle.readStop();
     return data.length;
-  }
-
-  /** onread: each read fills the user's buffer once; a callback returning false stops reading. */
-  #deliverOnRead(handle: StreamHandle, data: Uint8Array): number {
-    const onread = this.#onread as OnRead;
-    let offset = 0;
-    while (offset < data.length && handle.reading && !this.destroyed) {
-      const target = this.#onreadBuffer;
-      if (target === null || target.length === 0) break;
-      const n = Math.min(target.length, data.length - offset);
-      target.set(data.subarray(offset, offset + n), 0);
-      offset += n;
-      handle.bytesRead += n;
-      const more = onread.callback.call(this, n, target) !== false;
-      if (typeof onread.buffer === 'function') {
-        const next = onread.buffer();
-        if (next instanceof Uint8Array) this.#onreadBuffer = next;
-      }
-      if (!more) handle.readStop();
-    }
-    return offset;
   }
 
   /** @internal StreamHandle: the peer ended (FIN). */
@@ -662,7 +304,7 @@ export class Socket extends Duplex {
     this._writeGeneric(false, chunk, encoding, callback);
   }
 
-  override _writev(chunks: Array<{ chunk: unknown; encoding: string }>, callback: WriteCallback): void {
+  override _writev(chunks: QueuedChunk[], callback: WriteCallback): void {
     this._writeGeneric(true, chunks, '', callback);
   }
 
@@ -688,7 +330,7 @@ export class Socket extends Duplex {
     }
     this._unrefTimer();
     const chunks = writev
-      ? (data as Array<{ chunk: unknown; encoding: string }>).map((entry) => toBytes(entry.chunk, entry.encoding))
+      ? (data as QueuedChunk[]).map((entry) => toBytes(entry.chunk, entry.encoding))
       : [toBytes(data, encoding)];
     let done = false;
     let bytes = 0;
@@ -736,15 +378,7 @@ export class Socket extends Duplex {
       callback = encoding;
       encoding = undefined;
     }
-    const state = this._writableState as unknown as WritableStateFields;
-    const refused = state.ending || state.destroyed;
-    const needDrain = state.needDrain;
-    const result = Duplex.prototype.write.call(this, chunk, encoding as BufferEncoding, withNullOnSuccess(callback) as WriteCallback);
-    if (refused) return result;
-    const room = state.length < state.highWaterMark || state.length === 0;
-    if (!room) state.needDrain = true;
-    else if (!needDrain) state.needDrain = false;
-    return room && !state.errored && !state.destroyed;
+    return writeWithNodeResult(this, chunk, encoding, callback);
   }
 
   /** Writable.end, validating the chunk as write() does and calling back with `null` on success. */
@@ -768,10 +402,7 @@ export class Socket extends Duplex {
   override _destroy(error: Error | null, callback: (error: Error | null) => void): void {
     this.connecting = false;
     this.#timer.clear();
-    this.#deferredAttempt = null;
-    const context = this.#multiple;
-    if (context !== null && context.timer !== null) clearTimeout(context.timer);
-    this.#multiple = null;
+    this.#connector.reset();
     const handle = this._handle;
     if (handle !== null) {
       const isException = error ? true : false;
@@ -829,17 +460,11 @@ export class Socket extends Duplex {
     this.timeout = msecs;
     const ms = validateTimeoutArgs(msecs, undefined);
     this.#timer.clear();
-    if (ms === 0) {
-      if (callback !== undefined) {
-        validateTimeoutArgs(0, callback);
-        this.removeListener('timeout', callback);
-      }
-    } else {
-      this.#timer.set(ms);
-      if (callback !== undefined) {
-        validateTimeoutArgs(0, callback);
-        this.once('timeout', callback);
-      }
+    if (ms !== 0) this.#timer.set(ms);
+    if (callback !== undefined) {
+      validateTimeoutArgs(0, callback);
+      if (ms === 0) this.removeListener('timeout', callback);
+      else this.once('timeout', callback);
     }
     return this;
   }
@@ -882,23 +507,20 @@ export class Socket extends Duplex {
 
   /** Lets a Node process exit while this socket is open. Without a handle: at 'connect' (Node). */
   unref(): this {
-    if (this._handle === null) {
-      this.once('connect', this.unref);
-      return this;
-    }
-    this.#refed = false;
-    this.#applyRef();
-    return this;
+    return this.#setRef(false, this.unref);
   }
 
   /** Undoes unref(). */
   ref(): this {
-    if (this._handle === null) {
-      this.once('connect', this.ref);
-      return this;
+    return this.#setRef(true, this.ref);
+  }
+
+  #setRef(refed: boolean, again: () => this): this {
+    if (this._handle === null) this.once('connect', again);
+    else {
+      this.#refed = refed;
+      this.#applyRef();
     }
-    this.#refed = true;
-    this.#applyRef();
     return this;
   }
 
@@ -952,17 +574,9 @@ export class Socket extends Duplex {
 
   /** Bytes dispatched plus bytes still queued (UTF-8 bytes for strings), as Node counts them. */
   get bytesWritten(): number | undefined {
-    let bytes = this._bytesDispatched as number;
-    const buffer = (this as unknown as { writableBuffer?: unknown }).writableBuffer as Array<{ chunk: unknown; encoding: string }> | undefined;
+    const buffer = (this as unknown as { writableBuffer?: unknown }).writableBuffer as QueuedChunk[] | undefined;
     if (!buffer) return undefined;
-    for (const entry of buffer) bytes += byteLength(entry.chunk, entry.encoding);
-    const pending = this._pendingData;
-    if (Array.isArray(pending)) {
-      for (const entry of pending as Array<{ chunk: unknown; encoding: string }>) bytes += byteLength(entry.chunk, entry.encoding);
-    } else if (pending !== null && pending !== undefined) {
-      bytes += byteLength(pending, this._pendingEncoding);
-    }
-    return bytes;
+    return (this._bytesDispatched as number) + queuedBytes(buffer, this._pendingData, this._pendingEncoding);
   }
 
   /** The local end of the gateway's TCP socket: `{ address, family, port }`, or {} when unknown. */
@@ -997,18 +611,6 @@ export class Socket extends Duplex {
   get localAddress(): string | undefined { return this._getsockname().address; }
   get localPort(): number | undefined { return this._getsockname().port; }
   get localFamily(): string | undefined { return this._getsockname().family; }
-}
-
-function toBytes(chunk: unknown, encoding: string): Uint8Array {
-  if (typeof chunk === 'string') return Buffer.from(chunk, (encoding || 'utf8') as BufferEncoding);
-  if (chunk instanceof Uint8Array) return chunk;
-  const view = chunk as ArrayBufferView;
-  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-}
-
-function byteLength(chunk: unknown, encoding: string): number {
-  if (typeof chunk === 'string') return Buffer.byteLength(chunk, (encoding || 'utf8') as BufferEncoding);
-  return (chunk as ArrayBufferView).byteLength;
 }
 
 export type { ConnectCallback };

@@ -9,6 +9,7 @@ import nodeNet from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { NetModule } from '../client/net.ts';
+import { until } from '../gateway/testing/harness.ts';
 import { launchChromium } from './fixtures/chromium.ts';
 import { type PageServer, buildE2ePage, removeBuild, startPageServer } from './fixtures/e2e-page.ts';
 import { type TestServer, closedPort, startEchoServer, startServer } from './fixtures/tcp-servers.ts';
@@ -54,15 +55,6 @@ after(async () => {
   if (pageDir) removeBuild(pageDir);
 });
 
-/** Polls `condition` (gateway state settles asynchronously after a page goes away). */
-async function waitFor(condition: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** The same scenario against Node's own net, for the differential assertions. */
 function inNode<T>(name: string, args: unknown): Promise<T> {
   return runScenario(nodeNet as unknown as NetModule, name, args) as Promise<T>;
@@ -75,7 +67,7 @@ for (const where of ['page', 'worker'] as const) {
 
     before(async () => {
       // One WebSocket per realm: wait for the previous realm's session to go.
-      await waitFor(() => server.gateway.sessions === 0, 'no gateway sessions');
+      await until(() => server.gateway.sessions === 0, 'no gateway sessions');
       context = await browser.newContext();
       page = await context.newPage();
       await page.goto(server.url);
@@ -134,7 +126,7 @@ for (const where of ['page', 'worker'] as const) {
       assert.equal(new Set(stats.streams.map((s) => s.session)).size, 1);
       assert.deepEqual(await run('closeAll'), { closed: 100 });
       // Only this test's 100 streams: a straggler from the bulk test is reported above, not judged here.
-      await waitFor(() => server.gateway.stats().streams.length <= before, 'the streams to close at the gateway');
+      await until(() => server.gateway.stats().streams.length <= before, 'the streams to close at the gateway');
       assert.equal(server.gateway.sessions, 1, 'the session outlives its sockets');
     });
 

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
+import { until } from '../gateway/testing/harness.ts';
 import { launchChromium } from './fixtures/chromium.ts';
 import { type PageServer, buildE2ePage, removeBuild, startPageServer } from './fixtures/e2e-page.ts';
 import { type TestServer, startEchoServer } from './fixtures/tcp-servers.ts';
@@ -28,15 +29,6 @@ after(async () => {
   if (pageDir) removeBuild(pageDir);
 });
 
-/** Polls `condition` (the gateway learns of the page's end asynchronously). */
-async function waitFor(condition: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 for (const how of ['navigates away', 'is closed'] as const) {
   test(`a page that ${how} with a socket open closes its session: the gateway ends it at once`, async () => {
     server.logs.length = 0;
@@ -52,7 +44,7 @@ for (const how of ['navigates away', 'is closed'] as const) {
     assert.equal(server.gateway.sessions, 1);
     if (how === 'navigates away') await page.goto('about:blank');
     else await page.close({ runBeforeUnload: true });
-    await waitFor(() => server.gateway.sessions === 0, 'the gateway to end the session');
+    await until(() => server.gateway.sessions === 0, 'the gateway to end the session');
     const closed = server.logs.find((entry) => entry.event === 'session-closed');
     assert.equal(closed?.['reason'], 'the page was closed', `closed with: ${JSON.stringify(closed)}`);
     assert.ok(!server.logs.some((entry) => entry.event === 'session-detached'), 'not kept for a resume');

@@ -14,42 +14,22 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { test } from 'node:test';
 import { type InlineConfig, build, createLogger, createServer } from 'vite';
 import { createGateway } from '../gateway/index.ts';
-import { type AppServers, EXPECTED, installNetApp, runNetApp, runQuickStart, startAppServers } from './fixtures/bundled-app.ts';
-import { launchChromium } from './fixtures/chromium.ts';
-import { removeApp } from './fixtures/installed-package.ts';
-import { serveClientApp } from './clients/client-app.ts';
+import { EXPECTED, assertBuildRuns, runNetApp, runQuickStart, setUpBundledApp } from './fixtures/bundled-app.ts';
 
 // The marker of the npm `process` shim: it must be bundled exactly once.
 const PROCESS_SHIM_MARKER = 'process.binding is not supported';
 
-let browser: Browser;
-let servers: AppServers;
-let app: string;
+const setup = setUpBundledApp(['vite']);
 
 /** The app's own vite.config.js, with what a test run must add (quiet, its own cache). */
 function appConfig(): InlineConfig {
   // Vite sets NODE_ENV for the process when it is unset: this file runs dev then build.
   delete process.env['NODE_ENV'];
-  return { root: app, configFile: join(app, 'vite.config.js'), cacheDir: join(app, '.vite'), logLevel: 'warn' };
+  return { root: setup.app, configFile: join(setup.app, 'vite.config.js'), cacheDir: join(setup.app, '.vite'), logLevel: 'warn' };
 }
-
-before(async () => {
-  await Promise.all([
-    launchChromium().then((launched) => (browser = launched)),
-    startAppServers().then((started) => (servers = started)),
-    Promise.resolve().then(() => (app = installNetApp(['vite']))),
-  ]);
-});
-
-after(async () => {
-  await browser?.close();
-  await servers?.close();
-  if (app) removeApp(app);
-});
 
 function countIn(dir: string, marker: string): number {
   let count = 0;
@@ -69,7 +49,7 @@ async function devServer(extra: InlineConfig): Promise<{ url: string; warnings: 
   };
   const server = await createServer({ ...appConfig(), ...extra, customLogger: { ...logger, warn: collect, warnOnce: collect }, server: { host: '127.0.0.1', port: 0, hmr: false } });
   await server.listen();
-  const gateway = createGateway(servers.gateway);
+  const gateway = createGateway(setup.servers.gateway);
   gateway.attach(server.httpServer as http.Server);
   const { port } = server.httpServer?.address() as AddressInfo;
   return {
@@ -84,9 +64,9 @@ async function devServer(extra: InlineConfig): Promise<{ url: string; warnings: 
 
 test('vite dev: the Quick start alone (failed before: `require is not defined`, a blank page)', async () => {
   // Only this page's imports pre-bundled: the app's own `import 'buffer'` hid the bug.
-  const server = await devServer({ cacheDir: join(app, '.vite-quick-start'), optimizeDeps: { entries: ['quick-start.html'] } });
+  const server = await devServer({ cacheDir: join(setup.app, '.vite-quick-start'), optimizeDeps: { entries: ['quick-start.html'] } });
   try {
-    await runQuickStart(browser, server.url, servers);
+    await runQuickStart(setup.browser, server.url, setup.servers);
     assert.deepEqual(server.warnings, []);
   } finally {
     await server.close();
@@ -96,9 +76,9 @@ test('vite dev: the Quick start alone (failed before: `require is not defined`, 
 test('vite dev: the app — require("net") in a pre-bundled dependency, and ioredis', async () => {
   const server = await devServer({});
   try {
-    const result = await runNetApp(browser, server.url, servers);
+    const result = await runNetApp(setup.browser, server.url, setup.servers);
     assert.deepEqual(result, { ...EXPECTED, nodeEnv: 'development' });
-    assert.equal(countIn(join(app, '.vite', 'deps'), PROCESS_SHIM_MARKER), 1, "'process' and readable-stream's 'process/' are one module");
+    assert.equal(countIn(join(setup.app, '.vite', 'deps'), PROCESS_SHIM_MARKER), 1, "'process' and readable-stream's 'process/' are one module");
     // Such as "Sourcemap for …/dist/client/socket.js points to missing source files".
     assert.deepEqual(server.warnings, []);
   } finally {
@@ -107,14 +87,8 @@ test('vite dev: the app — require("net") in a pre-bundled dependency, and iore
 });
 
 test('vite build: the same app, bundled, under a strict Content Security Policy', async () => {
-  const outDir = join(app, 'dist');
+  const outDir = join(setup.app, 'dist');
   await build({ ...appConfig(), build: { reportCompressedSize: false, chunkSizeWarningLimit: 2048 } });
   assert.equal(countIn(outDir, PROCESS_SHIM_MARKER), 1, 'the process shim is bundled once');
-  const site = await serveClientApp(outDir, servers.gateway);
-  try {
-    const result = await runNetApp(browser, site.url, servers);
-    assert.deepEqual(result, { ...EXPECTED, nodeEnv: 'production' });
-  } finally {
-    await site.close();
-  }
+  await assertBuildRuns(setup, outDir);
 });

@@ -14,7 +14,7 @@ import { Admission, type AdmissionOptions, type Admitted, type AdmittedSession, 
 import { FdBudget } from './fd-budget.ts';
 import { type GatewayLimits, TokenBucket } from './limits.ts';
 import { createPolicy } from './policy.ts';
-import type { GatewayLogEntry } from './tcp-bridge.ts';
+import type { GatewayLogEntry } from './gateway-log.ts';
 
 /** Limits spelled out (the defaults' home is the options schema's business). */
 const LIMITS: GatewayLimits = {

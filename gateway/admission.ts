@@ -23,7 +23,8 @@ import { pickEviction } from './eviction.ts';
 import type { FdBudget } from './fd-budget.ts';
 import { type GatewayLimits, type TokenBucket, openRateError, socketLimitError } from './limits.ts';
 import { type Policy, type PolicyCheck, type PolicyOptions, createPolicy, intersectPolicies } from './policy.ts';
-import { type GatewayLogEntry, deniedListenError } from './tcp-bridge.ts';
+import type { GatewayLogEntry } from './gateway-log.ts';
+import { deniedListenError } from './socket-wire.ts';
 import { type TokenSecret, TokenError, credentialOf, tokenPolicy, verifyToken } from './token.ts';
 
 /** What the authenticate hook is given about a WebSocket upgrade. */

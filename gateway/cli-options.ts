@@ -5,8 +5,8 @@
 
 import { parseArgs } from 'node:util';
 import type { GatewayOptions } from './gateway.ts';
-import { isListKind, parseText, usageError } from './option-types.ts';
-import { type OptionKey, type OptionSpec, envName, optionEntries, optionSpec } from './options-schema.ts';
+import { type KindValue, isListKind, parseText, usageError } from './option-types.ts';
+import { type GATEWAY_OPTIONS, type OptionKey, type OptionSpec, envName, optionEntries, optionSpec } from './options-schema.ts';
 import type { Rule } from './policy.ts';
 
 export { CLI_USAGE_CODE } from './option-types.ts';
@@ -15,59 +15,29 @@ export { USAGE } from './options-doc.ts';
 /** Environment variables parseGatewayArgs() reads (process.env by default). */
 export type GatewayEnv = Readonly<Record<string, string | undefined>>;
 
-/** The parsed command line: either a request for help, or complete gateway options. */
+type Specs = typeof GATEWAY_OPTIONS;
+/** The options with a flag: the CLI's result has a field for each, named by its key. */
+type FlagKey = { [K in OptionKey]: Specs[K] extends { readonly flag: string } ? K : never }[OptionKey];
+/**
+ * Fields the result always has (as readOption() fills them): rule lists, the switch, a
+ * cliDefault, and the default of an option that has no createGateway() name or cliFills.
+ */
+type FilledKey = {
+  [K in FlagKey]: Specs[K] extends { readonly kind: 'rules' | 'switch' } | { readonly cliDefault: number } ? K
+    : Specs[K] extends { readonly default: unknown } ? (Specs[K] extends { readonly option: string } ? (Specs[K] extends { readonly cliFills: true } ? K : never) : K)
+    : never;
+}[FlagKey];
+
+/**
+ * The parsed command line: either a request for help, or complete gateway options, each
+ * of the kind its schema entry names (KindValue); an option absent from it was not given,
+ * so the gateway's default applies.
+ */
 export type GatewayCliOptions =
   | { readonly help: true }
-  | {
-      readonly help: false;
-      /** TCP port for the HTTP/WebSocket server; 0 picks a free port. */
-      readonly port: number;
-      /** Address to bind; brackets around an IPv6 address are removed. */
-      readonly host: string;
-      /** URL path that accepts WebSocket upgrades; starts with "/". */
-      readonly path: string;
-      /** Connect allow rules (this or allowListen is not empty). */
-      readonly allow: readonly Rule[];
-      readonly deny: readonly Rule[];
-      /** Listen allow and deny rules. */
-      readonly allowListen: readonly Rule[];
-      readonly denyListen: readonly Rule[];
-      /** Token secret (from the flag or SOCKWAY_TOKEN_SECRET); absent: no token required. */
-      readonly tokenSecret?: string;
-      readonly tokenAudience?: string;
-      /** Origin allowlist; absent: any origin. */
-      readonly allowOrigins?: readonly string[];
-      readonly trustProxy?: number;
-      /** Absent when not given, so the gateway's default applies. */
-      readonly maxStreams?: number;
-      /** Per-stream window in bytes; absent when not given. */
-      readonly window?: number;
-      readonly maxSessions?: number;
-      readonly maxSessionsPerClient?: number;
-      readonly ipv6ClientPrefix?: number;
-      readonly maxPendingOpens?: number;
-      readonly maxTcpSockets?: number;
-      readonly maxTcpSocketsPerClient?: number;
-      readonly maxConnections?: number;
-      readonly maxPendingConnectionsPerAddress?: number;
-      /** Opens per second (the burst is twice that). */
-      readonly openRate?: number;
-      /** Milliseconds. */
-      readonly connectTimeout?: number;
-      readonly maxDnsLookups?: number;
-      /** Milliseconds. */
-      readonly queryTimeout?: number;
-      /** DNS servers for the pages' dns.resolve*(); absent: the system's. */
-      readonly dnsServers?: readonly string[];
-      readonly streamIdleTimeout?: number;
-      readonly sessionIdleTimeout?: number;
-      readonly maxSessionBufferedBytes?: number;
-      readonly memoryBudget?: number;
-      readonly resumeGracePeriod?: number;
-      readonly maxReplayBytes?: number;
-      readonly drainTimeout?: number;
-      readonly quiet: boolean;
-    };
+  | ({ readonly help: false }
+    & { readonly [K in FilledKey]: KindValue[Specs[K]['kind']] }
+    & { readonly [K in Exclude<FlagKey, FilledKey>]?: KindValue[Specs[K]['kind']] });
 
 
 /** parseArgs' view of the flags: which take a value, which may repeat. */

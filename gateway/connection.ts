@@ -24,7 +24,8 @@ import type { MemoryBudget } from './memory-budget.ts';
 import type { PolicyCheck } from './policy.ts';
 import type { GatewayResolver, SessionResolver } from './resolver.ts';
 import { type ResumeRegistry, sessionTag } from './resume-registry.ts';
-import { type GatewayLogEntry, type TcpBridgeOptions, TcpBridge, openTcpBridge } from './tcp-bridge.ts';
+import type { GatewayLogEntry } from './gateway-log.ts';
+import { type TcpBridgeOptions, TcpBridge, openTcpBridge } from './tcp-bridge.ts';
 import { UNSUPPORTED_DATA, WsTransport } from './ws-transport.ts';
 
 /** What a Connection needs of its gateway. */

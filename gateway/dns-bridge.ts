@@ -24,7 +24,8 @@ import type { SessionStream, StreamHandler } from '../shared/session.ts';
 import type { DialSlots } from './limits.ts';
 import type { PolicyCheck } from './policy.ts';
 import { type SessionResolver, notFound, queryNotFound, queryTimeout } from './resolver.ts';
-import { type GatewayLogEntry, fromSystemError } from './tcp-bridge.ts';
+import type { GatewayLogEntry } from './gateway-log.ts';
+import { fromSystemError } from './socket-wire.ts';
 
 export type { DnsResolver } from './resolver.ts';
 

@@ -6,7 +6,8 @@ import type { StreamStats } from '../shared/session.ts';
 import type { Authenticate } from './admission.ts';
 import type { GatewayLimitOptions } from './limits.ts';
 import type { Policy, Rule } from './policy.ts';
-import type { GatewayLogEntry, LookupAll, TcpBridgeInfo } from './tcp-bridge.ts';
+import type { GatewayLogEntry } from './gateway-log.ts';
+import type { LookupAll, TcpBridgeInfo } from './tcp-bridge.ts';
 import type { TokenSecret } from './token.ts';
 
 /** Options of createGateway(). The limit options (maxSessions, openRate, …) are documented in limits.ts. */

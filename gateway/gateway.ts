@@ -27,10 +27,11 @@ import { type Policy, type Rule, createPolicy } from './policy.ts';
 import { type GatewayResolver, createGatewayResolver } from './resolver.ts';
 import { ResumeRegistry, sessionTag } from './resume-registry.ts';
 import type { AttachOptions, Gateway, GatewayOptions, GatewayStats, GatewayStreamStats, ListenOptions } from './gateway-api.ts';
-import type { GatewayLogEntry } from './tcp-bridge.ts';
+import type { GatewayLogEntry } from './gateway-log.ts';
 
 export type { AttachOptions, Gateway, GatewayOptions, GatewayStats, GatewayStreamStats, ListenOptions } from './gateway-api.ts';
-export type { GatewayLogEntry, LookupAll } from './tcp-bridge.ts';
+export type { GatewayLogEntry } from './gateway-log.ts';
+export type { LookupAll } from './tcp-bridge.ts';
 
 /** Creates a gateway; throws for invalid options (bad rules, limits, paths). */
 export function createGateway(options: GatewayOptions): Gateway {

@@ -14,7 +14,7 @@ import { clientKey } from './address.ts';
 import { type Refusal, selectProtocol } from './admission.ts';
 import type { GatewayLimits } from './limits.ts';
 import { PendingConnections, boundedServerOptions } from './pending-connections.ts';
-import type { GatewayLogEntry } from './tcp-bridge.ts';
+import type { GatewayLogEntry } from './gateway-log.ts';
 import { refusalBytes } from './upgrade-refusal.ts';
 
 /** Options of an HttpEndpoint. */

@@ -18,15 +18,9 @@ import type { ListenFrame } from '../shared/frame.ts';
 import type { Session, SessionStream, StreamHandler } from '../shared/session.ts';
 import { isTerminal } from '../shared/stream-state.ts';
 import { normalizeHost } from './address.ts';
-import {
-  type GatewayLogEntry,
-  type SystemErrorFields,
-  type TcpBridge,
-  type TcpBridgeOptions,
-  adoptTcpSocket,
-  endpoint,
-  fromSystemError,
-} from './tcp-bridge.ts';
+import { type BridgeLog, type GatewayLogEntry, bridgeLog, guarded } from './gateway-log.ts';
+import { type SystemErrorFields, endpoint, fromSystemError } from './socket-wire.ts';
+import { type TcpBridge, type TcpBridgeOptions, adoptTcpSocket } from './tcp-bridge.ts';
 
 /** Options of openListenBridge(). */
 export interface ListenBridgeOptions {
@@ -70,6 +64,7 @@ export class ListenBridge implements StreamHandler {
   readonly port: number;
   readonly #frame: ListenFrame;
   readonly #options: ListenBridgeOptions;
+  readonly #log: BridgeLog;
   #server: net.Server | null = null;
   #bound: { address: string; port: number } | null = null;
   #accepted = 0;
@@ -83,6 +78,7 @@ export class ListenBridge implements StreamHandler {
     this.port = frame.port;
     this.#frame = frame;
     this.#options = options;
+    this.#log = bridgeLog(options.log, stream.id, this.host, this.port);
   }
 
   /** The bound address once listening, for logs and stats. */
@@ -233,22 +229,11 @@ export class ListenBridge implements StreamHandler {
     this.#options.onDone?.(this);
   }
 
-  #log(level: GatewayLogEntry['level'], event: string, fields: Record<string, unknown>): void {
-    this.#options.log?.({ level, event, stream: this.stream.id, host: this.host, port: this.port, ...fields });
-  }
-
   /** Runs an event handler; an exception (our bug) fails this listener only, never the process. */
   #guard(where: string, body: () => void): void {
-    try {
-      body();
-    } catch (error) {
-      this.#log('error', 'internal-error', { where, error: error instanceof Error ? error.stack ?? error.message : String(error) });
-      try {
-        this.destroy(wireError({ code: SockwayErrorCode.Internal, message: 'the gateway failed internally' }));
-        this.#checkDone();
-      } catch {
-        // Nothing sane is left to do for this listener.
-      }
-    }
+    guarded(this.#log, where, body, (error) => {
+      this.destroy(error);
+      this.#checkDone();
+    });
   }
 }

@@ -29,8 +29,8 @@ import * as dns from 'node:dns';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
-import { getSystemErrorMap } from 'node:util';
 import { LookupSlots, type ReleaseSlot } from './lookup-slots.ts';
+import { uvErrno } from './socket-wire.ts';
 
 /** dns.lookup with `all: true`, injectable for tests and custom resolvers. */
 export type LookupAll = (
@@ -223,11 +223,6 @@ function dnsError(code: string, errno: number | undefined, syscall: string, host
   error.syscall = syscall;
   error.hostname = hostname;
   return error;
-}
-
-function uvErrno(name: string): number {
-  for (const [errno, [code]] of getSystemErrorMap()) if (code === name) return errno;
-  return 0;
 }
 
 // ---- hosts, resolv.conf ----

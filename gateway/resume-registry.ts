@@ -14,7 +14,7 @@ import { CloseCode, type MessageTransport } from '../shared/transport.ts';
 import { GOING_AWAY } from './admission.ts';
 import type { Connection } from './connection.ts';
 import type { MemoryBudget } from './memory-budget.ts';
-import type { GatewayLogEntry } from './tcp-bridge.ts';
+import type { GatewayLogEntry } from './gateway-log.ts';
 
 /** Options of a ResumeRegistry. */
 export interface ResumeRegistryOptions {

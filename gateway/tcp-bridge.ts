@@ -7,10 +7,9 @@
  *     └─ denied: RESET SOCKWAY_ERR_DENIED        no address allowed: RESET ENOTFOUND, as for a name that does not exist
  *                                                 any failure: RESET with the real error fields
  *
- * What is checked is what is dialed: an IP host in any notation (127.1, ::ffff:7f00:1,
- * fe80::1%eth0) is checked and dialed as its canonical address (address.ts); a name is
- * resolved once, each resolved address is checked, and net.connect gets that address
- * (an IP, so no second lookup can answer differently: no DNS rebinding).
+ * What is checked is what is dialed (dial-target.ts): an IP host in any notation is
+ * dialed as the canonical address the policy checked; a name is resolved once and
+ * net.connect gets a resolved address the policy allowed (no DNS rebinding).
  *
  * Relay, gateway view (hashicorp/yamux half-close; ws lib/stream.js backpressure):
  *   TCP read   → stream.write()      false → stop reading, resumed by handler.onDrain
@@ -26,24 +25,27 @@
 import * as dns from 'node:dns';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { getSystemErrorMap } from 'node:util';
 import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
-import type { Endpoint, Family, OpenFrame, TlsOptions } from '../shared/frame.ts';
+import type { OpenFrame, TlsOptions } from '../shared/frame.ts';
 import type { SessionStream, StreamHandler } from '../shared/session.ts';
 import { canReceive, isTerminal } from '../shared/stream-state.ts';
 import { HEADER_LENGTH, MAX_PAYLOAD_LIMIT } from '../shared/protocol.ts';
-import { normalizeHost } from './address.ts';
+import { type Candidate, allowedCandidates, checkTarget, connectOptions, lookupOptions } from './dial-target.ts';
+import { type BridgeLog, type GatewayLogEntry, bridgeLog, guarded } from './gateway-log.ts';
 import type { DialSlots, TokenBucket, WindowBudget } from './limits.ts';
 import type { PolicyCheck } from './policy.ts';
 import { type LookupAll, notFound } from './resolver.ts';
+import {
+  type SystemErrorFields,
+  connectTimeoutError,
+  deniedError,
+  endpoint,
+  fromSystemError,
+  idleTimeoutError,
+  tlsTimeoutError,
+  uvErrno,
+} from './socket-wire.ts';
 import { secureContextOf, securedOf, tlsConnectOptions } from './tls-options.ts';
-
-/** One structured log line; `event` names what happened, the rest is context. */
-export interface GatewayLogEntry {
-  readonly level: 'info' | 'warn' | 'error';
-  readonly event: string;
-  readonly [field: string]: unknown;
-}
 
 export type { LookupAll } from './resolver.ts';
 
@@ -94,23 +96,6 @@ function newReadBuffer(): Buffer {
   return Buffer.allocUnsafe(HEADER_LENGTH + READ_SIZE).subarray(HEADER_LENGTH);
 }
 
-/** The system-error fields Node puts on socket and DNS errors (not all in NodeJS.ErrnoException). */
-export interface SystemErrorFields {
-  readonly code?: unknown;
-  readonly errno?: unknown;
-  readonly syscall?: unknown;
-  readonly address?: unknown;
-  readonly port?: unknown;
-  readonly hostname?: unknown;
-  readonly message?: unknown;
-}
-
-interface Candidate {
-  readonly address: string;
-  readonly family: Family;
-}
-
-const ETIMEDOUT_ERRNO = uvErrno('ETIMEDOUT');
 // Errors after which the next resolved address is worth a try (Node's autoSelectFamily retries these too).
 const RETRYABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ETIMEDOUT', 'EAFNOSUPPORT']);
 
@@ -120,19 +105,13 @@ const RETRYABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDR
  */
 export function openTcpBridge(stream: SessionStream, frame: OpenFrame, options: TcpBridgeOptions): TcpBridge | WireError {
   try {
-    const target = normalizeHost(frame.host);
-    // A name can only be refused for good before DNS if no address could make it allowed;
-    // the final check runs against each resolved address. An IP is checked once, here.
-    const decision = target.kind === 'ip'
-      ? options.policy.check({ host: frame.host, port: frame.port })
-      : options.policy.precheck({ host: frame.host, port: frame.port });
+    const decision = checkTarget(frame, options.policy);
     if (!decision.allowed) {
       options.log?.({ level: 'warn', event: 'stream-denied', stream: stream.id, host: frame.host, port: frame.port, reason: decision.reason });
       return deniedError(frame.host, frame.port);
     }
-    // The policy refuses invalid hosts, so this is an IP or a name.
-    const dial = target.kind === 'ip' ? { address: target.address, family: target.ip.family } : null;
-    const bridge = new TcpBridge(stream, frame, options, dial);
+    // The policy refuses invalid hosts, so this is an IP (literal) or a name.
+    const bridge = new TcpBridge(stream, frame, options, decision.literal ?? null);
     // Start once the session has installed the handler (it does so when onOpen returns),
     // and once the session has a dial slot free.
     if (options.dialSlots === undefined) queueMicrotask(() => bridge._start());
@@ -142,34 +121,6 @@ export function openTcpBridge(stream: SessionStream, frame: OpenFrame, options: 
     options.log?.({ level: 'error', event: 'internal-error', where: 'open', stream: stream.id, error: String(error) });
     return wireError({ code: SockwayErrorCode.Internal, message: 'the gateway failed to open the stream' });
   }
-}
-
-/**
- * The RESET error for a destination the policy refuses. The message names only the
- * destination, never the rule: deny lists describe the gateway's network. The reason,
- * with the rule, goes to the gateway log.
- */
-export function deniedError(host: string, port: number): WireError {
-  return wireError({
-    code: SockwayErrorCode.Denied,
-    syscall: 'connect',
-    address: host,
-    port,
-    hostname: net.isIP(host) === 0 ? host : '',
-    message: `connect ${SockwayErrorCode.Denied} ${host}:${port} (not allowed by the gateway policy)`,
-  });
-}
-
-/** The RESET error for a LISTEN the policy refuses (as deniedError, syscall `listen`). */
-export function deniedListenError(host: string, port: number): WireError {
-  const where = host === '' ? `port ${port}` : `${host}:${port}`;
-  return wireError({
-    code: SockwayErrorCode.Denied,
-    syscall: 'listen',
-    address: host,
-    port,
-    message: `listen ${SockwayErrorCode.Denied} ${where} (not allowed by the gateway policy)`,
-  });
 }
 
 /**
@@ -205,6 +156,7 @@ export class TcpBridge implements StreamHandler {
   /** The canonical address to dial when the host is an IP (in any notation); null for a name. */
   readonly #literal: Candidate | null;
   readonly #openedAt = Date.now();
+  readonly #log: BridgeLog;
   #phase: TcpBridgePhase = 'resolving';
   #socket: net.Socket | null = null;
   #socketOpen = false;
@@ -237,6 +189,7 @@ export class TcpBridge implements StreamHandler {
     this.#frame = frame;
     this.#options = options;
     this.#literal = literal;
+    this.#log = bridgeLog(options.log, stream.id, this.host, this.port);
     this.#timer = setTimeout(this.#onTimeout, options.connectTimeout);
   }
 
@@ -277,14 +230,7 @@ export class TcpBridge implements StreamHandler {
         this.#dial([this.#literal]);
         return;
       }
-      const requested = this.#frame.family;
-      const lookupOptions: dns.LookupAllOptions = {
-        all: true,
-        family: requested,
-        // As net.connect does when no family is asked for: only families the host has an address in.
-        ...(requested === 0 && this.#frame.localAddress === '' ? { hints: dns.ADDRCONFIG } : {}),
-      };
-      this.#options.lookup(this.host, lookupOptions, (error, addresses) => {
+      this.#options.lookup(this.host, lookupOptions(this.#frame), (error, addresses) => {
         this.#guard('lookup', () => this.#onLookup(error, addresses));
       });
     });
@@ -357,14 +303,7 @@ export class TcpBridge implements StreamHandler {
       this.#fail(fromSystemError(error, { syscall: 'getaddrinfo', hostname: this.host }));
       return;
     }
-    const candidates: Candidate[] = [];
-    let reason = '';
-    for (const { address, family } of addresses) {
-      if (family !== 4 && family !== 6) continue;
-      const decision = this.#options.policy.check({ host: this.host, port: this.port, address });
-      if (decision.allowed) candidates.push({ address, family });
-      else reason ||= decision.reason;
-    }
+    const { candidates, reason } = allowedCandidates(addresses, this.#frame, this.#options.policy);
     if (candidates.length === 0) {
       // A name whose every address is forbidden answers exactly as a name that does not
       // exist: anything else tells the page the name exists inside. The log keeps why.
@@ -387,28 +326,15 @@ export class TcpBridge implements StreamHandler {
     this.#attempt += 1;
     this.#phase = 'connecting';
     this.#address = candidate.address;
-    const frame = this.#frame;
     // Node emits 'lookup' for a name only, once per address it tries.
     if (net.isIP(this.host) === 0) this.stream.resolved(candidate.address, candidate.family);
     let socket: net.Socket;
     try {
-      socket = net.connect({
-        host: candidate.address, // an IP: net.connect does no second lookup
-        port: this.port,
-        family: candidate.family,
-        ...(frame.localAddress === '' ? {} : { localAddress: frame.localAddress }),
-        ...(frame.localPort === 0 ? {} : { localPort: frame.localPort }),
-        allowHalfOpen: true,
-        noDelay: frame.noDelay,
-        keepAlive: frame.keepAlive,
-        keepAliveInitialDelay: frame.keepAliveInitialDelay,
-        autoSelectFamily: false,
-        onread: {
-          // Node asks for the next read buffer after every read.
-          buffer: () => this.#readBuffer,
-          callback: (nread: number, buffer: Uint8Array) => this.#onRead(nread, buffer),
-        },
-      });
+      socket = net.connect(connectOptions(this.#frame, candidate, {
+        // Node asks for the next read buffer after every read.
+        buffer: () => this.#readBuffer,
+        callback: (nread: number, buffer: Uint8Array) => this.#onRead(nread, buffer),
+      }));
     } catch (error) {
       // Invalid localAddress/localPort: net.connect throws ERR_INVALID_* synchronously.
       this.#fail(fromSystemError(error as SystemErrorFields, { syscall: 'connect', address: candidate.address, port: this.port }));
@@ -516,13 +442,7 @@ export class TcpBridge implements StreamHandler {
       secure.pause();
     }));
     const handshake = setTimeout(() => this.#guard('tls-timeout', () => {
-      this.#fail(wireError({
-        code: 'ETIMEDOUT',
-        errno: ETIMEDOUT_ERRNO,
-        address: this.#address,
-        port: this.port,
-        message: `the TLS handshake with ${this.host}:${this.port} did not finish within ${this.#options.connectTimeout} ms`,
-      }));
+      this.#fail(tlsTimeoutError(this.host, this.#address, this.port, this.#options.connectTimeout));
     }), this.#options.connectTimeout);
     secure.once('close', () => clearTimeout(handshake));
     secure.once('secureConnect', () => this.#guard('tls-secure', () => {
@@ -618,14 +538,7 @@ export class TcpBridge implements StreamHandler {
     this.#timer = null;
     this.#guard('timeout', () => {
       if (this.#phase !== 'resolving' && this.#phase !== 'connecting') return;
-      this.#fail(wireError({
-        code: 'ETIMEDOUT',
-        errno: ETIMEDOUT_ERRNO,
-        syscall: 'connect',
-        address: this.#address === '' ? this.host : this.#address,
-        port: this.port,
-        ...(net.isIP(this.host) === 0 ? { hostname: this.host } : {}),
-      }));
+      this.#fail(connectTimeoutError(this.host, this.#address, this.port));
     });
   };
 
@@ -634,13 +547,7 @@ export class TcpBridge implements StreamHandler {
     if (this.#phase !== 'connected' || this.#finished()) return;
     const ms = this.#options.idleTimeout ?? 0;
     this.#log('warn', 'stream-idle-timeout', { idleMs: ms });
-    this.#fail(wireError({
-      code: SockwayErrorCode.IdleTimeout,
-      syscall: 'read',
-      address: this.#address,
-      port: this.port,
-      message: `the gateway closed the connection to ${this.host}:${this.port} after ${ms} ms without traffic`,
-    }));
+    this.#fail(idleTimeoutError(this.host, this.#address, this.port, ms));
   }
 
   // ---- ending ----
@@ -683,51 +590,8 @@ export class TcpBridge implements StreamHandler {
     this.#timer = null;
   }
 
-  #log(level: GatewayLogEntry['level'], event: string, fields: Record<string, unknown>): void {
-    this.#options.log?.({ level, event, stream: this.stream.id, host: this.host, port: this.port, ...fields });
-  }
-
   /** Runs an event handler; an exception (our bug) fails this stream only, never the process. */
   #guard(where: string, body: () => void): void {
-    try {
-      body();
-    } catch (error) {
-      this.#log('error', 'internal-error', { where, error: error instanceof Error ? error.stack ?? error.message : String(error) });
-      try {
-        this.#fail(wireError({ code: SockwayErrorCode.Internal, message: 'the gateway failed internally' }));
-      } catch {
-        // Nothing sane is left to do for this stream.
-      }
-    }
+    guarded(this.#log, where, body, (error) => this.#fail(error));
   }
-}
-
-/** A socket or DNS error as it travels: the real code, errno, syscall, address, port, hostname. */
-export function fromSystemError(error: SystemErrorFields, fallback: Partial<WireError>): WireError {
-  const code = typeof error.code === 'string' && error.code !== '' ? error.code : SockwayErrorCode.Internal;
-  const string = (value: unknown, key: 'syscall' | 'address' | 'hostname'): string =>
-    typeof value === 'string' ? value.slice(0, 255) : fallback[key] ?? '';
-  return wireError({
-    code: code.slice(0, 255),
-    errno: typeof error.errno === 'number' && Number.isInteger(error.errno) ? error.errno : fallback.errno ?? 0,
-    syscall: string(error.syscall, 'syscall'),
-    address: string(error.address, 'address'),
-    port: typeof error.port === 'number' && Number.isInteger(error.port) && error.port >= 0 && error.port <= 0xffff ? error.port : fallback.port ?? -1,
-    hostname: string(error.hostname, 'hostname'),
-    // Node-shaped errors (with a syscall) are worded by the client; others keep their message.
-    message: typeof error.syscall === 'string' || typeof error.message !== 'string' ? '' : error.message.slice(0, 1000),
-  });
-}
-
-/** A socket's address triple as an Endpoint, or null once the socket is closed. */
-export function endpoint(address: string | undefined, port: number | undefined, family: string | undefined): Endpoint | null {
-  if (address === undefined || port === undefined) return null;
-  const numeric: Family = family === 'IPv6' ? 6 : family === 'IPv4' ? 4 : net.isIPv6(address) ? 6 : 4;
-  return { address, port, family: numeric };
-}
-
-/** libuv's (negative) errno for a code name, as Node puts on its errors; 0 if unknown. */
-function uvErrno(name: string): number {
-  for (const [errno, [code]] of getSystemErrorMap()) if (code === name) return errno;
-  return 0;
 }

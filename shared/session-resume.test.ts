@@ -166,11 +166,8 @@ test('resume: both directions survive repeated drops with frames in flight, no b
   assert.equal(h.gateway.sessionStats().resumes, drops);
   assert.equal(h.client.state, 'open');
   assert.ok(h.detaches.includes('client') && h.detaches.includes('gateway'));
-  // Everything is acknowledged once traffic stops (ACK delay 50 ms).
-  await new Promise((resolve) => setTimeout(resolve, 80));
-  await settle();
-  assert.equal(h.client.sessionStats().replayBytes, 0);
-  assert.equal(h.gateway.sessionStats().replayBytes, 0);
+  // Everything is acknowledged once traffic stops (after the 50 ms ACK delay).
+  await acknowledged(h);
   const peak = h.client.sessionStats().replayPeak;
   assert.ok(peak > 0 && peak <= 64 * 1024 * 4, `client replay peak ${peak}`);
 });
@@ -282,7 +279,9 @@ test('resume: writes queue while detached and go out after the resume; the repla
   assert.deepEqual(cappedSink.errors.map((e) => e.code), [SockwayErrorCode.Limit]);
 });
 
-test('liveness: a link that delivers nothing after a PING is torn down and the session detaches; any traffic counts as alive', async () => {
+test('liveness: a link that delivers nothing after a PING is torn down and the session detaches; any traffic counts as alive', async (t) => {
+  // Time is the subject: PING interval and PONG timeout run on the mock clock.
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
   const pair = createTransportPair();
   const detached: number[] = [];
   new Session({ role: 'gateway', transport: pair.b, timers, resumable: true, onListen: () => new Sink() });
@@ -293,13 +292,25 @@ test('liveness: a link that delivers nothing after a PING is torn down and the s
   // A listener to keep: a session with nothing to resume ends on a drop instead.
   assert.ok(client.listen({ host: '127.0.0.1', port: 0, backlog: 511, exclusive: false, ipv6Only: false }, new Sink()));
   await settle();
-  await new Promise((resolve) => setTimeout(resolve, 30));
+  // Three PING intervals, each PING answered well within the timeout.
+  for (let i = 0; i < 3; i++) {
+    t.mock.timers.tick(10);
+    await settle();
+  }
   assert.ok(client.rtt >= 0, 'PONGs answered: the link is alive');
   assert.deepEqual(detached, []);
   // The gateway end goes silent (a blackhole): nothing is delivered to it any more.
   pair.b.sink = null;
-  await new Promise((resolve) => setTimeout(resolve, 120));
+  // Mock milliseconds, one at a time, until the client gives the link up (the next PING
+  // goes out within 10; a late ACK may re-arm the PONG timeout once).
+  let silent = 0;
+  while (detached.length === 0 && silent < 200) {
+    t.mock.timers.tick(1);
+    silent += 1;
+    await settle(2);
+  }
   assert.deepEqual(detached, [1006]);
+  assert.ok(silent >= 40, `torn down after ${silent} ms of silence, not before the 40 ms PONG timeout`);
   assert.equal(client.detached, true);
   assert.equal(client.state, 'open', 'the session itself lives on, waiting for resume()');
   client.close();

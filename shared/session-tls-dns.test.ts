@@ -86,7 +86,10 @@ function setup(options: {
   return { pair, client, gateway, accepted, clientClosed };
 }
 
-const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
+/** Lets every message in flight on the in-memory pair arrive and what it causes happen (no clock involved). */
+async function settle(rounds = 50): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise((resolve) => setImmediate(resolve));
+}
 
 function openStream(h: Harness): { stream: SessionStream; recorder: Recorder } {
   const recorder = new Recorder();

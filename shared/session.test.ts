@@ -1,15 +1,19 @@
 /**
  * Session behaviour over the in-memory transport pair: handshake, ordering,
  * half-close, reset, credit exhaustion and recovery, fairness between a stalled
- * and a busy stream, transport loss, protocol violations.
+ * and a busy stream, transport loss, protocol violations. The tests declared with
+ * behaviour() run a second time over a real ws WebSocket on 127.0.0.1
+ * (gateway/testing/ws-transport-pair.ts); the rest drive the in-memory pair by hand
+ * (manual flush, a transport that opens late, a forced bufferedAmount).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type WireError, SockwayErrorCode, wireError } from './errors.ts';
 import { encodeFrame, type OpenFrame } from './frame.ts';
 import { Session, type SessionStream, type StreamHandler } from './session.ts';
-import { createTransportPair, type TransportPair } from './testing/transport-pair.ts';
-import type { Timers } from './transport.ts';
+import { createTransportPair, type TappedFrame, type TransportPair } from './testing/transport-pair.ts';
+import type { MessageTransport, Timers } from './transport.ts';
+import { createWsTransportPair } from '../gateway/testing/ws-transport-pair.ts';
 
 const timers: Timers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -45,18 +49,41 @@ class Recorder implements StreamHandler {
   onDrain(): void { this.drains++; }
 }
 
-interface Harness {
-  pair: TransportPair;
+/** What the behaviour tests need of a transport pair: both ends and the tap. */
+interface PairView {
+  readonly a: MessageTransport;
+  readonly b: MessageTransport;
+  readonly tap: TappedFrame[];
+  frames(filter?: (t: TappedFrame) => boolean): string[];
+  drop(): void;
+}
+
+interface Harness<P extends PairView = TransportPair> {
+  pair: P;
   client: Session;
   gateway: Session;
   /** Gateway-side recorders, by stream id. */
   accepted: Map<number, Recorder>;
   gatewayClosed: Array<WireError | null>;
   clientClosed: Array<WireError | null>;
+  /** Lets every message in flight arrive and what it causes happen. */
+  settle(): Promise<void>;
 }
 
-function setup(options: { clientWindow?: number; gatewayWindow?: number; maxStreams?: number; autoFlush?: boolean; onOpen?: (stream: SessionStream, frame: OpenFrame) => StreamHandler | WireError } = {}): Harness {
-  const pair = createTransportPair({ autoFlush: options.autoFlush ?? true });
+interface SetupOptions {
+  clientWindow?: number;
+  gatewayWindow?: number;
+  maxStreams?: number;
+  autoFlush?: boolean;
+  onOpen?: (stream: SessionStream, frame: OpenFrame) => StreamHandler | WireError;
+}
+
+function setup(options: SetupOptions = {}): Harness {
+  return sessionsOver(createTransportPair({ autoFlush: options.autoFlush ?? true }), options, () => settle());
+}
+
+/** A client and a gateway Session over `pair`. */
+function sessionsOver<P extends PairView>(pair: P, options: SetupOptions, settlePair: () => Promise<void>): Harness<P> {
   const accepted = new Map<number, Recorder>();
   const gatewayClosed: Array<WireError | null> = [];
   const clientClosed: Array<WireError | null> = [];
@@ -82,10 +109,27 @@ function setup(options: { clientWindow?: number; gatewayWindow?: number; maxStre
     limits: { streamWindow: options.clientWindow ?? WINDOW, maxPayload: 16 * 1024 },
     onClose: (error) => clientClosed.push(error),
   });
-  return { pair, client, gateway, accepted, gatewayClosed, clientClosed };
+  return { pair, client, gateway, accepted, gatewayClosed, clientClosed, settle: settlePair };
 }
 
-function openStream(h: Harness, host = '127.0.0.1', port = 9): { stream: SessionStream; recorder: Recorder } {
+/**
+ * A behaviour test run twice: over the in-memory pair, and over a real `ws`
+ * WebSocket on 127.0.0.1 (the gateway's WsTransport against a ws client), so the
+ * suite also holds where frames cross a socket and ws decides the delivery turns.
+ */
+function behaviour(name: string, options: SetupOptions, body: (h: Harness<PairView>) => Promise<void>): void {
+  test(name, () => body(setup(options)));
+  test(`${name} (over a ws pair)`, async () => {
+    const pair = await createWsTransportPair();
+    try {
+      await body(sessionsOver(pair, options, () => pair.settle()));
+    } finally {
+      await pair.close();
+    }
+  });
+}
+
+function openStream(h: Harness<PairView>, host = '127.0.0.1', port = 9): { stream: SessionStream; recorder: Recorder } {
   const recorder = new Recorder();
   const stream = h.client.open({ host, port, family: 4, localAddress: '', localPort: 0, noDelay: false, keepAlive: false, keepAliveInitialDelay: 0 }, recorder);
   assert.ok(stream, 'open() returned a stream');
@@ -111,10 +155,9 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   return out;
 }
 
-test('handshake: HELLO then pipelined OPEN, WELCOME, OPENED; odd client ids', async () => {
-  const h = setup();
+behaviour('handshake: HELLO then pipelined OPEN, WELCOME, OPENED; odd client ids', {}, async (h) => {
   const { stream, recorder } = openStream(h);
-  await settle();
+  await h.settle();
   assert.equal(stream.id, 1);
   assert.deepEqual(h.pair.frames(), ['a>hello#0', 'a>open#1', 'b>welcome#0', 'b>opened#1']);
   assert.deepEqual(recorder.events, ['opened']);
@@ -123,18 +166,17 @@ test('handshake: HELLO then pipelined OPEN, WELCOME, OPENED; odd client ids', as
   assert.equal(openStream(h).stream.id, 3);
 });
 
-test('data arrives in order, both directions, split at maxPayload', async () => {
-  const h = setup();
+behaviour('data arrives in order, both directions, split at maxPayload', {}, async (h) => {
   const { stream, recorder } = openStream(h);
-  await settle();
+  await h.settle();
   const payload = bytes(50_000);
   stream.write(payload);
-  await settle();
+  await h.settle();
   const gw = h.accepted.get(1) as Recorder;
   assert.deepEqual(concat(gw.chunks), payload);
   assert.ok(gw.chunks.every((c) => c.length <= 16 * 1024), 'no DATA above the peer maxPayload');
   gw.stream?.write(bytes(1000, 7));
-  await settle();
+  await h.settle();
   assert.deepEqual(concat(recorder.chunks), bytes(1000, 7));
 });
 
@@ -149,90 +191,83 @@ test('small writes are coalesced into one DATA frame while queued', async () => 
   assert.equal(data[0]?.frame.type === 'data' && data[0].frame.data.length, 100);
 });
 
-test('half-close, client first: END after data; gateway can still send; closed after both', async () => {
-  const h = setup();
+behaviour('half-close, client first: END after data; gateway can still send; closed after both', {}, async (h) => {
   const { stream, recorder } = openStream(h);
-  await settle();
+  await h.settle();
   stream.write(bytes(100));
   stream.end();
-  await settle();
+  await h.settle();
   const gw = h.accepted.get(1) as Recorder;
   assert.deepEqual(gw.events, ['data', 'end']);
   assert.equal(stream.state, 'local-closed');
   gw.stream?.write(bytes(10));
   gw.stream?.end();
-  await settle();
+  await h.settle();
   assert.deepEqual(recorder.events, ['opened', 'data', 'end']);
   assert.equal(stream.state, 'closed');
   assert.equal(h.client.streamCount, 0);
   assert.equal(h.gateway.streamCount, 0);
 });
 
-test('half-close, gateway first: client keeps sending after END', async () => {
-  const h = setup();
+behaviour('half-close, gateway first: client keeps sending after END', {}, async (h) => {
   const { stream, recorder } = openStream(h);
-  await settle();
+  await h.settle();
   const gw = h.accepted.get(1) as Recorder;
   gw.stream?.end();
-  await settle();
+  await h.settle();
   assert.deepEqual(recorder.events, ['opened', 'end']);
   assert.equal(stream.state, 'remote-closed');
   assert.equal(stream.write(bytes(10)), true);
   stream.end();
-  await settle();
+  await h.settle();
   assert.deepEqual(gw.events, ['data', 'end']);
   assert.equal(h.gateway.streamCount, 0);
 });
 
-test('write after END is refused', async () => {
-  const h = setup();
+behaviour('write after END is refused', {}, async (h) => {
   const { stream } = openStream(h);
-  await settle();
+  await h.settle();
   stream.end();
   assert.equal(stream.write(bytes(1)), false);
 });
 
-test('reset drops queued data and reaches the peer with its error', async () => {
-  const h = setup();
+behaviour('reset drops queued data and reaches the peer with its error', {}, async (h) => {
   const { stream } = openStream(h);
-  await settle();
+  await h.settle();
   stream.reset(wireError({ code: 'ECONNRESET' }));
-  await settle();
+  await h.settle();
   assert.deepEqual((h.accepted.get(1) as Recorder).events, ['reset:ECONNRESET']);
   assert.equal(h.client.streamCount, 0);
   assert.equal(h.gateway.streamCount, 0);
 });
 
-test('gateway RESET before OPENED (connect refused) carries the system error fields', async () => {
-  const h = setup({
-    onOpen: (stream) => {
-      queueMicrotask(() => stream.reset(wireError({ code: 'ECONNREFUSED', errno: -111, syscall: 'connect', address: '127.0.0.1', port: 9 })));
-      return new Recorder();
-    },
-  });
+behaviour('gateway RESET before OPENED (connect refused) carries the system error fields', {
+  onOpen: (stream) => {
+    queueMicrotask(() => stream.reset(wireError({ code: 'ECONNREFUSED', errno: -111, syscall: 'connect', address: '127.0.0.1', port: 9 })));
+    return new Recorder();
+  },
+}, async (h) => {
   const { recorder } = openStream(h);
-  await settle();
+  await h.settle();
   assert.deepEqual(recorder.events, ['reset:ECONNREFUSED']);
   assert.deepEqual(recorder.errors[0], wireError({ code: 'ECONNREFUSED', errno: -111, syscall: 'connect', address: '127.0.0.1', port: 9 }));
 });
 
-test('onOpen refusing with a WireError sends RESET (denied destination)', async () => {
-  const h = setup({ onOpen: () => wireError({ code: SockwayErrorCode.Denied, message: 'connect SOCKWAY_ERR_DENIED 10.0.0.1:22' }) });
+behaviour('onOpen refusing with a WireError sends RESET (denied destination)', { onOpen: () => wireError({ code: SockwayErrorCode.Denied, message: 'connect SOCKWAY_ERR_DENIED 10.0.0.1:22' }) }, async (h) => {
   const { recorder } = openStream(h, '10.0.0.1', 22);
-  await settle();
+  await h.settle();
   assert.deepEqual(recorder.events, [`reset:${SockwayErrorCode.Denied}`]);
   assert.equal(h.gateway.streamCount, 0);
 });
 
-test('credit exhaustion: sender stops at the window, queues the rest, resumes on WINDOW', async () => {
-  const h = setup();
+behaviour('credit exhaustion: sender stops at the window, queues the rest, resumes on WINDOW', {}, async (h) => {
   const { stream } = openStream(h);
-  await settle();
+  await h.settle();
   const gw = h.accepted.get(1) as Recorder;
   gw.consuming = false;
   const total = WINDOW * 3;
   assert.equal(stream.write(bytes(total)), false, 'write reports backpressure');
-  await settle();
+  await h.settle();
   assert.equal(gw.received, WINDOW, 'exactly one window delivered');
   assert.equal(stream.stats().sendCredit, 0);
   assert.equal(stream.stats().queuedBytes, total - WINDOW);
@@ -242,35 +277,33 @@ test('credit exhaustion: sender stops at the window, queues the rest, resumes on
   // The reader consumes: credit comes back in WINDOW frames and the rest flows.
   gw.consuming = true;
   gw.stream?.consume(gw.received);
-  await settle();
+  await h.settle();
   assert.equal(gw.received, total);
   assert.deepEqual(concat(gw.chunks), bytes(total));
   assert.equal(stream.stats().queuedBytes, 0);
 });
 
-test('credit is granted only on consumption, in batches of at least half a window', async () => {
-  const h = setup();
+behaviour('credit is granted only on consumption, in batches of at least half a window', {}, async (h) => {
   const { stream } = openStream(h);
-  await settle();
+  await h.settle();
   const gw = h.accepted.get(1) as Recorder;
   gw.consuming = false;
   stream.write(bytes(WINDOW));
-  await settle();
+  await h.settle();
   gw.stream?.consume(WINDOW / 2 - 1);
-  await settle();
+  await h.settle();
   assert.equal(h.pair.tap.filter((t) => t.frame.type === 'window').length, 0, 'no WINDOW below half a window');
   gw.stream?.consume(1);
-  await settle();
+  await h.settle();
   const windows = h.pair.tap.filter((t) => t.frame.type === 'window');
   assert.equal(windows.length, 1);
   assert.equal(windows[0]?.frame.type === 'window' && windows[0].frame.limit, WINDOW + WINDOW / 2);
 });
 
-test('a stalled stream does not slow a busy one, and its buffer stays within its window', async () => {
-  const h = setup();
+behaviour('a stalled stream does not slow a busy one, and its buffer stays within its window', {}, async (h) => {
   const stalled = openStream(h);
   const busy = openStream(h);
-  await settle();
+  await h.settle();
   const stalledGw = h.accepted.get(stalled.stream.id) as Recorder;
   stalledGw.consuming = false;
   stalled.stream.write(bytes(WINDOW * 8));
@@ -284,7 +317,7 @@ test('a stalled stream does not slow a busy one, and its buffer stays within its
   };
   busy.recorder.onDrain = () => pump();
   pump();
-  for (let i = 0; i < 200 && (h.accepted.get(busy.stream.id) as Recorder).received < total; i++) await settle(5);
+  for (let i = 0; i < 200 && (h.accepted.get(busy.stream.id) as Recorder).received < total; i++) await h.settle();
   assert.equal((h.accepted.get(busy.stream.id) as Recorder).received, total, 'busy stream delivered everything');
   assert.equal(stalledGw.received, WINDOW, 'stalled stream got exactly its window');
   assert.ok(stalled.stream.stats().unacknowledgedBytes <= WINDOW);
@@ -323,49 +356,45 @@ test('control frames go ahead of queued data', async () => {
   assert.equal(h.pair.tap.filter((t) => t.from === 'a' && t.frame.type === 'data').length, 0);
 });
 
-test('DATA beyond credit is a flow-control violation that closes the session', async () => {
-  const h = setup();
+behaviour('DATA beyond credit is a flow-control violation that closes the session', {}, async (h) => {
   const { stream } = openStream(h);
-  await settle();
+  await h.settle();
   void stream;
   (h.accepted.get(1) as Recorder).consuming = false;
   // A hostile client ignores its window: inject raw DATA frames past the gateway's credit.
   for (let i = 0; i < 5; i++) h.pair.a.send(encodeFrame({ type: 'data', streamId: 1, data: bytes(16 * 1024) }));
-  await settle();
+  await h.settle();
   assert.equal(h.gatewayClosed[0]?.code, SockwayErrorCode.FlowControl);
   assert.equal(h.clientClosed[0]?.code, SockwayErrorCode.FlowControl, 'the client hears GOAWAY with the reason');
 });
 
-test('malformed bytes close the session with SOCKWAY_ERR_FRAME, never throw', async () => {
-  const h = setup();
+behaviour('malformed bytes close the session with SOCKWAY_ERR_FRAME, never throw', {}, async (h) => {
   const { recorder } = openStream(h);
-  await settle();
+  await h.settle();
   h.pair.a.send(new Uint8Array([0xff, 0, 0, 0, 0]));
-  await settle();
+  await h.settle();
   assert.equal(h.gatewayClosed[0]?.code, SockwayErrorCode.Frame);
   assert.deepEqual(recorder.events, ['opened', `reset:${SockwayErrorCode.Frame}`]);
 });
 
-test('DATA for a never-opened stream id is a protocol error; for a finished one it is ignored', async () => {
-  const h = setup();
+behaviour('DATA for a never-opened stream id is a protocol error; for a finished one it is ignored', {}, async (h) => {
   const { stream } = openStream(h);
-  await settle();
+  await h.settle();
   stream.reset(wireError({ code: 'ECONNRESET' }));
-  await settle();
+  await h.settle();
   h.pair.a.send(encodeFrame({ type: 'data', streamId: 1, data: bytes(4) }));
-  await settle();
+  await h.settle();
   assert.equal(h.gatewayClosed.length, 0, 'late DATA for a finished stream is ignored');
   h.pair.a.send(encodeFrame({ type: 'data', streamId: 99, data: bytes(4) }));
-  await settle();
+  await h.settle();
   assert.equal(h.gatewayClosed[0]?.code, SockwayErrorCode.Protocol);
 });
 
-test('OPEN with a reused or wrong-parity id is a protocol error', async () => {
-  const h = setup();
+behaviour('OPEN with a reused or wrong-parity id is a protocol error', {}, async (h) => {
   openStream(h);
-  await settle();
+  await h.settle();
   h.pair.a.send(encodeFrame({ type: 'open', streamId: 1, host: 'x', port: 1, family: 0, localAddress: '', localPort: 0, noDelay: false, keepAlive: false, keepAliveInitialDelay: 0 }));
-  await settle();
+  await h.settle();
   assert.equal(h.gatewayClosed[0]?.code, SockwayErrorCode.Protocol);
 });
 
@@ -378,23 +407,21 @@ test('frames before HELLO are a protocol error', async () => {
   assert.equal(closed[0]?.code, SockwayErrorCode.Protocol);
 });
 
-test('stream limit: OPEN beyond maxStreams is refused with RESET, the session lives on', async () => {
-  const h = setup({ maxStreams: 2 });
+behaviour('stream limit: OPEN beyond maxStreams is refused with RESET, the session lives on', { maxStreams: 2 }, async (h) => {
   const streams = [openStream(h), openStream(h), openStream(h)];
-  await settle();
+  await h.settle();
   assert.deepEqual(streams[2]?.recorder.events, [`reset:${SockwayErrorCode.StreamLimit}`]);
   assert.deepEqual(streams[0]?.recorder.events, ['opened']);
   assert.equal(h.client.state, 'open');
 });
 
-test('transport loss mid-stream fails every stream with SOCKWAY_ERR_GATEWAY_CLOSED', async () => {
-  const h = setup();
+behaviour('transport loss mid-stream fails every stream with SOCKWAY_ERR_GATEWAY_CLOSED', {}, async (h) => {
   const one = openStream(h);
   const two = openStream(h);
-  await settle();
+  await h.settle();
   one.stream.write(bytes(1000));
   h.pair.drop();
-  await settle();
+  await h.settle();
   assert.deepEqual(one.recorder.events.at(-1), `reset:${SockwayErrorCode.GatewayClosed}`);
   assert.deepEqual(two.recorder.events.at(-1), `reset:${SockwayErrorCode.GatewayClosed}`);
   assert.match(one.recorder.errors[0]?.message ?? '', /code 1006/);
@@ -490,12 +517,11 @@ test('keepalive: PING answered by PONG, RTT measured; a silent gateway times the
   assert.deepEqual(recorder.events, [`reset:${SockwayErrorCode.GatewayTimeout}`]);
 });
 
-test('GOAWAY: client streams above lastStreamId fail, new opens are refused', async () => {
-  const h = setup();
+behaviour('GOAWAY: client streams above lastStreamId fail, new opens are refused', {}, async (h) => {
   const one = openStream(h);
-  await settle();
+  await h.settle();
   h.gateway.close(wireError({ code: SockwayErrorCode.GoingAway, message: 'gateway shutting down' }));
-  await settle();
+  await h.settle();
   assert.equal(one.recorder.events.at(-1), `reset:${SockwayErrorCode.GoingAway}`);
   assert.equal(h.client.closeError?.code, SockwayErrorCode.GoingAway);
 });
@@ -563,63 +589,57 @@ test('a GOAWAY instead of WELCOME is reported with its own code (version refused
   assert.equal(pair2.tap.filter((t) => t.from === 'a' && t.frame.type === 'goaway').length, 0, 'no GOAWAY echoed back');
 });
 
-test('OPENED from the side that opened the stream is a protocol error (direction check)', async () => {
-  const h = setup({ onOpen: () => new Recorder() }); // the gateway never answers
+behaviour('OPENED from the side that opened the stream is a protocol error (direction check)', { onOpen: () => new Recorder() }, async (h) => { // the gateway never answers
   openStream(h);
-  await settle();
+  await h.settle();
   h.pair.a.send(encodeFrame({ type: 'opened', streamId: 1, local: { address: '1.1.1.1', port: 1, family: 4 }, remote: { address: '2.2.2.2', port: 2, family: 4 } }));
-  await settle();
+  await h.settle();
   assert.equal(h.gatewayClosed[0]?.code, SockwayErrorCode.Protocol);
   assert.match(h.gatewayClosed[0]?.message ?? '', /which the peer opened/);
 });
 
-test('a throwing onOpen refuses that stream only', async () => {
-  let calls = 0;
-  const h = setup({
-    onOpen: (stream) => {
-      if (++calls === 1) throw new Error('boom');
-      stream.opened({ address: '1.1.1.1', port: 1, family: 4 }, { address: '2.2.2.2', port: 2, family: 4 });
-      return new Recorder();
-    },
-  });
+behaviour('a throwing onOpen refuses that stream only', {
+  onOpen: (stream) => {
+    if (stream.id === 1) throw new Error('boom');
+    stream.opened({ address: '1.1.1.1', port: 1, family: 4 }, { address: '2.2.2.2', port: 2, family: 4 });
+    return new Recorder();
+  },
+}, async (h) => {
   const first = openStream(h);
   const second = openStream(h);
-  await settle();
+  await h.settle();
   assert.deepEqual(first.recorder.events, [`reset:${SockwayErrorCode.Internal}`]);
   assert.match(first.recorder.errors[0]?.message ?? '', /boom/);
   assert.deepEqual(second.recorder.events, ['opened']);
   assert.equal(h.gateway.state, 'open');
 });
 
-test('open() with a host that cannot be encoded throws and leaves no stream behind', async () => {
-  const h = setup();
+behaviour('open() with a host that cannot be encoded throws and leaves no stream behind', {}, async (h) => {
   assert.throws(() => h.client.open({ host: 'a'.repeat(300), port: 1, family: 0, localAddress: '', localPort: 0, noDelay: false, keepAlive: false, keepAliveInitialDelay: 0 }, new Recorder()), { code: SockwayErrorCode.Frame });
   assert.equal(h.client.streamCount, 0);
   assert.equal(openStream(h).stream.id, 1, 'the id was not used up');
 });
 
-test('DATA larger than the announced maxPayload is a protocol error', async () => {
-  const h = setup();
+behaviour('DATA larger than the announced maxPayload is a protocol error', {}, async (h) => {
   openStream(h);
-  await settle();
+  await h.settle();
   h.pair.a.send(encodeFrame({ type: 'data', streamId: 1, data: bytes(16 * 1024 + 1) }));
-  await settle();
+  await h.settle();
   assert.equal(h.gatewayClosed[0]?.code, SockwayErrorCode.Protocol);
   assert.match(h.gatewayClosed[0]?.message ?? '', /maxPayload/);
 });
 
-test('maxStreams counts only streams the peer opened', async () => {
-  const h = setup({ maxStreams: 1 });
+behaviour('maxStreams counts only streams the peer opened', { maxStreams: 1 }, async (h) => {
   const one = openStream(h);
-  await settle();
+  await h.settle();
   assert.deepEqual(one.recorder.events, ['opened']);
   const two = openStream(h);
-  await settle();
+  await h.settle();
   assert.deepEqual(two.recorder.events, [`reset:${SockwayErrorCode.StreamLimit}`]);
   one.stream.reset(wireError({ code: 'ECONNRESET' }));
-  await settle();
+  await h.settle();
   const three = openStream(h);
-  await settle();
+  await h.settle();
   assert.deepEqual(three.recorder.events, ['opened'], 'a freed slot is usable again');
 });
 

@@ -38,7 +38,7 @@ import { checkChosenVersion, checkPeerLimits, defaultRandomBytes, negotiateVersi
 import { Keepalive } from './keepalive.ts';
 import { SessionStream, type StreamHost } from './session-stream.ts';
 import { SendScheduler } from './send-scheduler.ts';
-import { StreamTable } from './stream-table.ts';
+import { StreamTable, unexpectedFrame } from './stream-table.ts';
 import type {
   ByteAccount,
   SessionOptions,
@@ -53,16 +53,7 @@ import { CloseCode, type MessageTransport, type Timers, type TransportCloseInfo 
 export { SessionStream } from './session-stream.ts';
 export { resolveLimits } from './protocol.ts';
 export { RESUME_REFUSED } from './resumable-transport.ts';
-export type {
-  ByteAccount,
-  SessionOptions,
-  SessionRole,
-  SessionState,
-  SessionStats,
-  StreamHandler,
-  StreamKind,
-  StreamStats,
-} from './session-types.ts';
+export type * from './session-types.ts';
 
 const NORMAL_CLOSE = wireError({ code: SockwayErrorCode.GoingAway, message: 'session closed' });
 
@@ -521,18 +512,8 @@ export class Session {
       case 'starttls':
       case 'secured':
       case 'answer': {
-        if (frame.type === 'starttls' && this.role !== 'gateway') return this.#unexpected(frame.type);
-        if ((frame.type === 'secured' || frame.type === 'answer') && this.role !== 'client') return this.#unexpected(frame.type);
-        const stream = this.#streams.get(frame.streamId);
-        if (stream === undefined) return this.#streams.checkUnknown(frame);
-        if ((frame.type === 'resolved' || frame.type === 'opened' || frame.type === 'listening' || frame.type === 'secured' || frame.type === 'answer') && !this.#streams.isLocal(frame.streamId)) {
-          // Only the side that received OPEN/LISTEN answers it.
-          return new ProtocolError(SockwayErrorCode.Protocol, `${frame.type.toUpperCase()} on stream ${frame.streamId}, which the peer opened`);
-        }
-        if (frame.type === 'data' && frame.data.length > this.#limits.maxPayload) {
-          return new ProtocolError(SockwayErrorCode.Protocol, `DATA of ${frame.data.length} bytes exceeds the announced maxPayload ${this.#limits.maxPayload}`);
-        }
-        return stream._onFrame(frame);
+        const stream = this.#streams.target(frame, this.#limits.maxPayload);
+        return stream === null || isProtocolError(stream) ? stream : stream._onFrame(frame);
       }
       default: return assertNever(frame);
     }
@@ -644,7 +625,7 @@ export class Session {
   }
 
   #unexpected(type: string): ProtocolError {
-    return new ProtocolError(SockwayErrorCode.Protocol, `unexpected ${type.toUpperCase()} on a ${this.role} session`);
+    return unexpectedFrame(type, this.role);
   }
 
   #onGoAway(lastStreamId: number, error: WireError): null {

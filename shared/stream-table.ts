@@ -1,7 +1,8 @@
 /**
  * A session's live streams and the stream id rules (PROTOCOL.md#stream-ids): clients
  * open odd ids, gateways even ones, each side's increasing; an id at or below the last
- * one seen names a finished stream, whose late frames are ignored.
+ * one seen names a finished stream, whose late frames are ignored. And which stream a
+ * frame on an open stream goes to, if that side may send it there.
  */
 import { ProtocolError, SockwayErrorCode } from './errors.ts';
 import type { Frame } from './frame.ts';
@@ -9,8 +10,17 @@ import { MAX_STREAM_ID } from './protocol.ts';
 import type { SessionStream } from './session-stream.ts';
 import type { SessionRole } from './session-types.ts';
 
+/** The frames that travel on a stream once it exists. */
+export type StreamFrame = Extract<Frame, { readonly type: 'resolved' | 'opened' | 'data' | 'end' | 'reset' | 'window' | 'listening' | 'starttls' | 'secured' | 'answer' }>;
+
+/** The session failure for a frame the other role sends. */
+export function unexpectedFrame(type: string, role: SessionRole): ProtocolError {
+  return new ProtocolError(SockwayErrorCode.Protocol, `unexpected ${type.toUpperCase()} on a ${role} session`);
+}
+
 export class StreamTable {
   readonly #streams = new Map<number, SessionStream>();
+  readonly #role: SessionRole;
   /** id % 2 of the streams this side opens. */
   readonly #ownParity: 0 | 1;
   #nextId: number;
@@ -18,6 +28,7 @@ export class StreamTable {
   #lastPeerId = 0;
 
   constructor(role: SessionRole) {
+    this.#role = role;
     this.#ownParity = role === 'client' ? 1 : 0;
     this.#nextId = role === 'client' ? 1 : 2;
   }
@@ -98,6 +109,26 @@ export class StreamTable {
     const last = this.isLocal(id) ? this.#lastLocalId : this.#lastPeerId;
     if (id <= last) return null;
     return new ProtocolError(SockwayErrorCode.Protocol, `${frame.type.toUpperCase()} for unknown stream ${id}`);
+  }
+
+  /**
+   * The stream `frame` is for; null for a late frame of a finished stream; a ProtocolError
+   * when the peer may not send it: a frame only the other role sends, an answer (RESOLVED,
+   * OPENED, LISTENING, SECURED, ANSWER) on a stream the peer opened, DATA over maxPayload.
+   */
+  target(frame: StreamFrame, maxPayload: number): SessionStream | ProtocolError | null {
+    if (frame.type === 'starttls' && this.#role !== 'gateway') return unexpectedFrame(frame.type, this.#role);
+    if ((frame.type === 'secured' || frame.type === 'answer') && this.#role !== 'client') return unexpectedFrame(frame.type, this.#role);
+    const stream = this.#streams.get(frame.streamId);
+    if (stream === undefined) return this.checkUnknown(frame);
+    if ((frame.type === 'resolved' || frame.type === 'opened' || frame.type === 'listening' || frame.type === 'secured' || frame.type === 'answer') && !this.isLocal(frame.streamId)) {
+      // Only the side that received OPEN/LISTEN answers it.
+      return new ProtocolError(SockwayErrorCode.Protocol, `${frame.type.toUpperCase()} on stream ${frame.streamId}, which the peer opened`);
+    }
+    if (frame.type === 'data' && frame.data.length > maxPayload) {
+      return new ProtocolError(SockwayErrorCode.Protocol, `DATA of ${frame.data.length} bytes exceeds the announced maxPayload ${maxPayload}`);
+    }
+    return stream;
   }
 
   /** Removes and returns every stream. */

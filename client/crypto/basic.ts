@@ -62,62 +62,57 @@ function output(bytes: Uint8Array, encoding: string | undefined): Buffer | strin
   return encoding === undefined || encoding === 'buffer' ? buffer : buffer.toString(encoding as BufferEncoding);
 }
 
-/** A running digest: Node's Hash (update/digest/copy, not the stream side). */
-export class Hash {
+/** What Hash and Hmac share: a noble state taking update() until a digest finalizes it. */
+abstract class RunningDigest {
   #state: NobleHash<unknown> | null;
 
-  /** Use createHash(). */
   constructor(state: NobleHash<unknown>) {
     this.#state = state;
   }
 
   /** Adds data (a string is decoded with `inputEncoding`, utf8 by default). */
   update(data: BinaryLike, inputEncoding?: Encoding): this {
-    if (this.#state === null) throw nodeError(Error, 'ERR_CRYPTO_HASH_FINALIZED', 'Digest already called');
-    this.#state.update(toBytes(data, inputEncoding, 'data'));
+    this.liveState().update(toBytes(data, inputEncoding, 'data'));
     return this;
   }
 
+  /** The state, or ERR_CRYPTO_HASH_FINALIZED once digested. */
+  protected liveState(): NobleHash<unknown> {
+    if (this.#state === null) throw nodeError(Error, 'ERR_CRYPTO_HASH_FINALIZED', 'Digest already called');
+    return this.#state;
+  }
+
+  /** The digest's bytes (null when already finalized); no state is left after. */
+  protected finalize(): Uint8Array | null {
+    const state = this.#state;
+    this.#state = null;
+    return state === null ? null : state.digest();
+  }
+}
+
+/** A running digest: Node's Hash (update/digest/copy, not the stream side). Use createHash(). */
+export class Hash extends RunningDigest {
   /** The digest as a Buffer, or a string in `encoding`; the hash cannot be used after. */
   digest(): Buffer;
   digest(encoding: Encoding): string;
   digest(encoding?: Encoding): Buffer | string {
-    if (this.#state === null) throw nodeError(Error, 'ERR_CRYPTO_HASH_FINALIZED', 'Digest already called');
-    const bytes = this.#state.digest();
-    this.#state = null;
-    return output(bytes, encoding);
+    this.liveState();
+    return output(this.finalize() as Uint8Array, encoding);
   }
 
   /** An independent copy of the current state. */
   copy(): Hash {
-    if (this.#state === null) throw nodeError(Error, 'ERR_CRYPTO_HASH_FINALIZED', 'Digest already called');
-    return new Hash(this.#state.clone() as NobleHash<unknown>);
+    return new Hash(this.liveState().clone() as NobleHash<unknown>);
   }
 }
 
-/** A running HMAC: Node's Hmac (update/digest). */
-export class Hmac {
-  #state: NobleHash<unknown> | null;
-
-  /** Use createHmac(). */
-  constructor(state: NobleHash<unknown>) {
-    this.#state = state;
-  }
-
-  /** Adds data (a string is decoded with `inputEncoding`, utf8 by default). */
-  update(data: BinaryLike, inputEncoding?: Encoding): this {
-    if (this.#state === null) throw nodeError(Error, 'ERR_CRYPTO_HASH_FINALIZED', 'Digest already called');
-    this.#state.update(toBytes(data, inputEncoding, 'data'));
-    return this;
-  }
-
+/** A running HMAC: Node's Hmac (update/digest). Use createHmac(). */
+export class Hmac extends RunningDigest {
   /** The MAC as a Buffer, or a string in `encoding`. Node returns an empty result on a second call. */
   digest(): Buffer;
   digest(encoding: Encoding): string;
   digest(encoding?: Encoding): Buffer | string {
-    const bytes = this.#state === null ? new Uint8Array(0) : this.#state.digest();
-    this.#state = null;
-    return output(bytes, encoding);
+    return output(this.finalize() ?? new Uint8Array(0), encoding);
   }
 }
 

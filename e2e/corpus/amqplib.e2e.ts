@@ -7,13 +7,13 @@ import { test } from 'node:test';
 import amqp from 'amqplib';
 import { startRabbitmq } from '../fixtures/servers/rabbitmq.ts';
 import type { AmqplibResult, AmqplibTarget } from './app/amqplib.ts';
-import { useCorpus } from './corpus-app.ts';
+import { oneServer, useCorpus } from './corpus-app.ts';
 
 const suite = useCorpus(async () => {
   const started = performance.now();
   const rabbitmq = await startRabbitmq();
   process.stderr.write(`RabbitMQ started in ${(performance.now() - started).toFixed(0)} ms\n`);
-  return { rabbitmq, allow: [`127.0.0.1:${String(rabbitmq.port)}`], close: () => rabbitmq.close() };
+  return oneServer('rabbitmq', rabbitmq);
 });
 
 test('amqplib: a wrong password, queues, publish and consume with ack, a confirm channel, a channel error, close; the message is in RabbitMQ', async () => {

@@ -201,6 +201,12 @@ export interface CorpusServers {
   close(): Promise<void>;
 }
 
+/** useCorpus()'s servers when the suite needs one, reached on its port: `servers[key]` is it. */
+export function oneServer<K extends string, T extends { readonly port: number; close(): Promise<void> }>(key: K, server: T): Record<K, T> & CorpusServers {
+  // A computed key widens to an index signature; the object has exactly `key`.
+  return { [key]: server, allow: [`127.0.0.1:${String(server.port)}`], close: () => server.close() } as Record<K, T> & CorpusServers;
+}
+
 /** What useCorpus() gives the test file once its `before` has run. */
 export interface CorpusSuite<S extends CorpusServers> {
   readonly servers: S;

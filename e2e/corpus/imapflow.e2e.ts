@@ -6,12 +6,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startDovecot } from '../fixtures/servers/dovecot.ts';
 import type { ImapflowResult, ImapflowTarget } from './app/imapflow.ts';
-import { useCorpus } from './corpus-app.ts';
+import { oneServer, useCorpus } from './corpus-app.ts';
 
-const suite = useCorpus(async () => {
-  const dovecot = await startDovecot();
-  return { dovecot, allow: [`127.0.0.1:${String(dovecot.port)}`], close: () => dovecot.close() };
-});
+const suite = useCorpus(async () => oneServer('dovecot', await startDovecot()));
 
 test('imapflow: LOGIN, CREATE, LIST, APPEND, SEARCH, STORE, FETCH, STATUS, LOGOUT, a wrong password; the message is in the Maildir', async () => {
   assert.equal(suite.library('imapflow').status, 'works');

@@ -10,12 +10,9 @@ import { startSlapd } from '../fixtures/servers/slapd.ts';
 import type { LdapTarget } from './app/ldap-target.ts';
 import type { LdapjsResult } from './app/ldapjs.ts';
 import type { LdaptsResult } from './app/ldapts.ts';
-import { useCorpus } from './corpus-app.ts';
+import { oneServer, useCorpus } from './corpus-app.ts';
 
-const suite = useCorpus(async () => {
-  const slapd = await startSlapd();
-  return { slapd, allow: [`127.0.0.1:${String(slapd.port)}`], close: () => slapd.close() };
-});
+const suite = useCorpus(async () => oneServer('slapd', await startSlapd()));
 
 const target = (library: string): LdapTarget => {
   const { slapd } = suite.servers;

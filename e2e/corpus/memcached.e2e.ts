@@ -9,12 +9,9 @@ import memjs from 'memjs';
 import { startMemcached } from '../fixtures/servers/memcached.ts';
 import type { MemcachedResult, MemcachedTarget } from './app/memcached.ts';
 import type { MemjsResult, MemjsTarget } from './app/memjs.ts';
-import { useCorpus } from './corpus-app.ts';
+import { oneServer, useCorpus } from './corpus-app.ts';
 
-const suite = useCorpus(async () => {
-  const memcached = await startMemcached();
-  return { memcached, allow: [`127.0.0.1:${String(memcached.port)}`], close: () => memcached.close() };
-});
+const suite = useCorpus(async () => oneServer('memcached', await startMemcached()));
 
 /** The value of `key` as Node reads it (memjs in Node). */
 async function readFromNode(key: string): Promise<string | undefined> {

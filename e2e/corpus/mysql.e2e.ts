@@ -9,12 +9,12 @@ import { startMariaDb } from '../fixtures/servers/mariadb.ts';
 import type { MysqlResult } from './app/mysql.ts';
 import type { Mysql2Result } from './app/mysql2.ts';
 import type { SqlTarget } from './app/sql-target.ts';
-import { useCorpus } from './corpus-app.ts';
+import { oneServer, useCorpus } from './corpus-app.ts';
 
 const suite = useCorpus(async () => {
   const mariadb = await startMariaDb();
   process.stderr.write(`MariaDB ${mariadb.version}\n`);
-  return { mariadb, allow: [`127.0.0.1:${String(mariadb.port)}`], close: () => mariadb.close() };
+  return oneServer('mariadb', mariadb);
 });
 
 const target = (table: string): SqlTarget => {

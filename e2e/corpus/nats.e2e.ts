@@ -8,12 +8,9 @@ import { test } from 'node:test';
 import { type NatsConnection, StringCodec, connect } from 'nats';
 import { startNats } from '../fixtures/servers/nats.ts';
 import type { NatsResult, NatsTarget } from './app/nats.ts';
-import { useCorpus } from './corpus-app.ts';
+import { oneServer, useCorpus } from './corpus-app.ts';
 
-const suite = useCorpus(async () => {
-  const nats = await startNats();
-  return { nats, allow: [`127.0.0.1:${String(nats.port)}`], close: () => nats.close() };
-});
+const suite = useCorpus(async () => oneServer('nats', await startNats()));
 
 test('nats: a wrong password, login, publish/subscribe, request/reply (also to Node), no responders, drain', async () => {
   assert.equal(suite.library('nats').status, 'works');

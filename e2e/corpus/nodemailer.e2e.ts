@@ -7,12 +7,9 @@ import { test } from 'node:test';
 import { until } from '../../gateway/testing/harness.ts';
 import { startSmtpd } from '../fixtures/servers/opensmtpd.ts';
 import type { NodemailerResult, NodemailerTarget } from './app/nodemailer.ts';
-import { useCorpus } from './corpus-app.ts';
+import { oneServer, useCorpus } from './corpus-app.ts';
 
-const suite = useCorpus(async () => {
-  const smtpd = await startSmtpd();
-  return { smtpd, allow: [`127.0.0.1:${String(smtpd.port)}`], close: () => smtpd.close() };
-});
+const suite = useCorpus(async () => oneServer('smtpd', await startSmtpd()));
 
 test('nodemailer: verify, a mail with an attachment, a second mail to two recipients on the pooled connection, close; the mails are in the Maildir', async () => {
   assert.equal(suite.library('nodemailer').status, 'works');

@@ -7,12 +7,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startPostgres } from '../fixtures/servers/postgres.ts';
 import type { PostgresResult, PostgresTarget } from './app/postgres.ts';
-import { useCorpus } from './corpus-app.ts';
+import { oneServer, useCorpus } from './corpus-app.ts';
 
-const suite = useCorpus(async () => {
-  const postgres = await startPostgres();
-  return { postgres, allow: [`127.0.0.1:${String(postgres.port)}`], close: () => postgres.close() };
-});
+const suite = useCorpus(async () => oneServer('postgres', await startPostgres()));
 
 const DOC = { nested: { list: [1, 'two', null] } };
 

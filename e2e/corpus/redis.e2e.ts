@@ -8,12 +8,9 @@ import { Redis } from 'ioredis';
 import { startRedis } from '../fixtures/servers/redis.ts';
 import type { BullmqResult, BullmqTarget } from './app/bullmq.ts';
 import type { RedisResult, RedisTarget } from './app/redis.ts';
-import { useCorpus } from './corpus-app.ts';
+import { oneServer, useCorpus } from './corpus-app.ts';
 
-const suite = useCorpus(async () => {
-  const redis = await startRedis();
-  return { redis, allow: [`127.0.0.1:${String(redis.port)}`], close: () => redis.close() };
-});
+const suite = useCorpus(async () => oneServer('redis', await startRedis()));
 
 const target = (): RedisTarget => ({ host: '127.0.0.1', port: suite.servers.redis.port, password: suite.servers.redis.password });
 

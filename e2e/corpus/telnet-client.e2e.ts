@@ -7,12 +7,9 @@ import { userInfo } from 'node:os';
 import { test } from 'node:test';
 import { startTelnetd } from '../fixtures/servers/telnetd.ts';
 import type { TelnetClientResult, TelnetClientTarget } from './app/telnet-client.ts';
-import { useCorpus } from './corpus-app.ts';
+import { oneServer, useCorpus } from './corpus-app.ts';
 
-const suite = useCorpus(async () => {
-  const telnetd = await startTelnetd();
-  return { telnetd, allow: [`127.0.0.1:${String(telnetd.port)}`], close: () => telnetd.close() };
-});
+const suite = useCorpus(async () => oneServer('telnetd', await startTelnetd()));
 
 test('telnet-client: negotiation, a failed login, login, commands and their output, end', async () => {
   assert.equal(suite.library('telnet-client').status, 'works');
