@@ -15,23 +15,28 @@ import type { MessageTransport, Timers, TransportCloseInfo } from './transport.t
 
 
 /** Timers that fire only when the test says so: ACK_DELAY_MS passes on fire(). */
-function manualTimers(): Timers & { fire(): void } {
-  const pending = new Map<number, () => void>();
+function manualTimers(): Timers & { fire(): void; fireNextTurn(): void } {
+  const pending = new Map<number, { fn: () => void; ms: number }>();
   let next = 0;
+  const fireWhere = (due: (ms: number) => boolean): void => {
+    for (const [handle, timer] of [...pending]) {
+      if (!due(timer.ms)) continue;
+      pending.delete(handle);
+      timer.fn();
+    }
+  };
   return {
-    setTimeout: (fn) => {
-      pending.set(++next, fn);
+    setTimeout: (fn, ms) => {
+      pending.set(++next, { fn, ms });
       return next;
     },
     clearTimeout: (handle) => {
       pending.delete(handle as number);
     },
     now: () => 0,
-    fire: () => {
-      const due = [...pending.values()];
-      pending.clear();
-      for (const fn of due) fn();
-    },
+    fire: () => fireWhere(() => true),
+    /** Only the zero-delay timers: what the next turn of the event loop runs, no time passing. */
+    fireNextTurn: () => fireWhere((ms) => ms === 0),
   };
 }
 
@@ -148,12 +153,15 @@ test('reliable frames are numbered and kept until ACKed; session frames are not'
   assert.ok(client.received.some((f) => f.type === 'ack'), 'the ACK reaches the session too (version 1 ignores it)');
 });
 
-test('ACK at once when no stream is left (nothing to resume soon), and after ACK_FRAMES frames', async () => {
-  const clock = manualTimers(); // never fired: every ACK here is sent without the delay
+test('ACK on the next turn when no stream is left (nothing to resume soon), at once after ACK_FRAMES frames', async () => {
+  const clock = manualTimers(); // only next-turn timers fire: no ACK here waits for the delay
   const { client, gateway } = await handshake(2, { timers: clock });
   gateway.streams = 0;
   client.send(data(1));
-  await until(() => client.transport.stats().replayFrames === 0);
+  await until(() => {
+    clock.fireNextTurn();
+    return client.transport.stats().replayFrames === 0;
+  });
   gateway.streams = 1;
   for (let i = 0; i < 32; i++) client.send(data(i));
   await until(() => client.transport.stats().replayFrames === 0);
@@ -227,11 +235,15 @@ test('version 1: everything passes through, nothing is kept, a drop is the end',
 });
 
 test('nothing to resume: no stream and everything acknowledged, a drop ends the session', async () => {
-  const { pair, client, gateway } = await handshake(2, { timers: manualTimers() });
+  const clock = manualTimers();
+  const { pair, client, gateway } = await handshake(2, { timers: clock });
   client.streams = 0;
   gateway.streams = 0;
-  client.send(data(0)); // the last frame of the last stream: ACKed at once
-  await until(() => client.transport.stats().replayFrames === 0);
+  client.send(data(0)); // the last frame of the last stream: ACKed on the next turn
+  await until(() => {
+    clock.fireNextTurn();
+    return client.transport.stats().replayFrames === 0;
+  });
   pair.drop();
   assert.deepEqual(client.events, []);
   assert.equal(client.closeInfo?.code, 1006);
