@@ -3,7 +3,7 @@
  * the well-behaved client (abuse-probe.ts) measuring throughout, the attack for a bounded
  * time, then the checks every class shares:
  *
- * - the well-behaved client's echo p99 < 100 ms, every new session < 1 s, no failure;
+ * - the well-behaved client's echo p99 < 250 ms, every new session < 1 s, no failure;
  * - the gateway's peak RSS (VmRSS every 100 ms, and VmHWM) under the class's bound;
  * - once the attacker is gone, its descriptors back near the baseline (no leak);
  * - no error-level log line (a hostile client is not a gateway error);
@@ -19,7 +19,11 @@ import type { TestContext } from 'node:test';
 import { type CliGateway, type CliGatewayOptions, GATEWAY_FD_LIMIT, startCliGateway } from './abuse-gateway.ts';
 import { type ProbeReport, startProbe } from './abuse-probe.ts';
 
-export const ECHO_P99_BOUND_MS = 100;
+// Above this machine's noise floor, far below an attack's effect: on an idle 2-vCPU host
+// the zero-credit class's victim echo p99 ranged 44-134 ms with the code of before this
+// change as after it (100 ms failed now and then), while the unfixed findings measured
+// 274-4149 ms (BEFORE.md), and each of them under 250 ms also broke another bound.
+export const ECHO_P99_BOUND_MS = 250;
 export const NEW_SESSION_BOUND_MS = 1_000;
 /** Descriptors the gateway may hold above its baseline once the attacker left. */
 export const FD_SLACK = 16;
