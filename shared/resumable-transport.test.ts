@@ -318,3 +318,45 @@ test('while resuming, anything but WELCOME then ACK (or GOAWAY) fails the sessio
   await until(() => client.failures.length === 1);
   assert.equal(client.failures[0]?.message, 'ACK while resuming');
 });
+
+test('a resume that gets no WELCOME and ACK within the handshake timeout drops that transport and detaches again', async () => {
+  const timers = manualTimers();
+  const { pair, client } = await handshake(2, { timers });
+  client.send(data(0));
+  pair.drop();
+  await until(() => client.events.includes(`detach ${1006}`));
+
+  // The new WebSocket opens but its far end never answers RESUME (a gateway that stalls).
+  const silent = createTransportPair();
+  let silentClosed = false;
+  silent.b.attach({ onOpen() {}, onMessage() {}, onClose: () => { silentClosed = true; }, onDrain() {} });
+  assert.equal(client.transport.resume(silent.a), true);
+  timers.fire();
+  await until(() => silentClosed);
+  assert.deepEqual(client.events.filter((event) => event.startsWith('detach')), ['detach 1006', 'detach 1006']);
+  assert.equal(client.transport.detached, true);
+  assert.deepEqual(client.failures, []);
+
+  // A WebSocket that never opens is bounded the same way.
+  const neverOpens = createTransportPair({ startOpen: false });
+  assert.equal(client.transport.resume(neverOpens.a), true);
+  timers.fire();
+  assert.equal(client.events.filter((event) => event.startsWith('detach')).length, 3);
+  assert.equal(client.transport.resume(createTransportPair().a), true, 'the session still waits for a transport');
+});
+
+test('the handshake timer stops once the resume completes', async () => {
+  const timers = manualTimers();
+  const { pair, client, gateway } = await handshake(2, { timers });
+  client.send(data(0));
+  pair.drop();
+  await until(() => client.transport.detached && gateway.transport.detached);
+  const next = createTransportPair();
+  acceptResume(next.b, gateway);
+  client.transport.resume(next.a);
+  await until(() => client.events.includes('resume'));
+  timers.fire();
+  await until(() => gateway.data().length === 1);
+  assert.equal(client.transport.detached, false);
+  assert.equal(client.events.filter((event) => event.startsWith('detach')).length, 1);
+});

@@ -72,7 +72,12 @@ export interface ResumableTransportOptions {
   /** Replay pauses while the transport buffers this much (the session's sendHighWater). */
   readonly sendHighWater: number;
   readonly budget?: ByteAccount;
+  /** Client: ms a resume may take, from the new transport's start to the gateway's ACK (the session's keepalive timeout). */
+  readonly resumeHandshakeTimeout?: number;
 }
+
+/** The default of resumeHandshakeTimeout: the keepalive timeout's default. */
+const RESUME_HANDSHAKE_TIMEOUT = 10_000;
 
 /** The counters SessionStats takes from this layer. */
 export type ResumeStats = Omit<SessionStats, 'version' | 'detached' | 'rtt'>;
@@ -102,6 +107,7 @@ export class ResumableTransport implements MessageTransport {
   readonly #replayHighWater: number;
   readonly #sendHighWater: number;
   readonly #budget: ByteAccount | undefined;
+  readonly #resumeHandshakeTimeout: number;
 
   /** The transport beneath; null while detached. */
   #inner: MessageTransport | null = null;
@@ -144,6 +150,8 @@ export class ResumableTransport implements MessageTransport {
   #ackTimer: unknown = null;
   /** The pending ACK is the idle one, due on the next turn. */
   #ackSoon = false;
+  /** Client: ends a resume attempt that did not finish in time (a WebSocket that never opens, a gateway that never answers). */
+  #resumeTimer: unknown = null;
   #resumes = 0;
 
   constructor(inner: MessageTransport, options: ResumableTransportOptions) {
@@ -155,6 +163,7 @@ export class ResumableTransport implements MessageTransport {
     this.#replayHighWater = Math.floor(this.#maxReplayBytes / 2);
     this.#sendHighWater = options.sendHighWater;
     this.#budget = options.budget;
+    this.#resumeHandshakeTimeout = options.resumeHandshakeTimeout ?? RESUME_HANDSHAKE_TIMEOUT;
     // A client keeps what it pipelines before WELCOME; the gateway knows after HELLO.
     this.#reliable = options.role === 'client';
     this.#use(inner);
@@ -194,6 +203,7 @@ export class ResumableTransport implements MessageTransport {
   close(code: number, reason: string): void {
     this.#closing = true;
     this.#stopAckTimer();
+    this.#stopResumeTimer();
     const inner = this.#inner;
     if (inner !== null) {
       inner.close(code, reason);
@@ -238,6 +248,10 @@ export class ResumableTransport implements MessageTransport {
   resume(transport: MessageTransport): boolean {
     if (this.#role !== 'client' || !this.#detached || this.#resumePhase !== 'none') return false;
     this.#resumePhase = 'awaiting-open';
+    this.#resumeTimer = this.#timers.setTimeout(() => {
+      this.#resumeTimer = null;
+      this.#dropResumeAttempt();
+    }, this.#resumeHandshakeTimeout);
     this.#use(transport);
     if (transport.isOpen) this.#onInnerOpen();
     return true;
@@ -282,6 +296,7 @@ export class ResumableTransport implements MessageTransport {
   release(): void {
     this.#detached = false;
     this.#stopAckTimer();
+    this.#stopResumeTimer();
     this.#release(this.#sentReliable);
   }
 
@@ -320,13 +335,13 @@ export class ResumableTransport implements MessageTransport {
   #onInnerMessage(message: Uint8Array): void {
     // The client speaks on the resumed connection: it has the new token.
     if (this.#previousToken !== null) this.#previousToken = null;
-    if (this.#resumePhase !== 'none' && messageType(message) !== 'goaway') {
+    const type = messageType(message);
+    if (this.#resumePhase !== 'none' && type !== 'goaway') {
       this.#onResuming(message);
       return;
     }
     const counted = this.#reliable && this.#handshaken && isReliableMessage(message);
     if (counted) this.#receivedReliable += 1;
-    const type = messageType(message);
     if (!this.#handshaken && this.#role === 'client' && type === 'welcome') this.#onHandshake(message);
     this.#sink?.onMessage(message);
     if (this.#closing) return;
@@ -493,7 +508,23 @@ export class ResumableTransport implements MessageTransport {
     this.#resumePhase = 'none';
     this.#owedDrain = false;
     this.#stopAckTimer();
+    this.#stopResumeTimer();
     this.#host.onDetach(info);
+  }
+
+  /** The resume attempt ran out of time: its transport goes as a dropped one would, and the session waits for another. */
+  #dropResumeAttempt(): void {
+    const inner = this.#inner;
+    if (inner === null || this.#resumePhase === 'none') return;
+    const reason = `the gateway did not complete the resume within ${this.#resumeHandshakeTimeout} ms`;
+    this.#detach({ code: CloseCode.Abnormal, reason, wasOpen: inner.isOpen });
+    abortTransport(inner, reason);
+  }
+
+  #stopResumeTimer(): void {
+    if (this.#resumeTimer === null) return;
+    this.#timers.clearTimeout(this.#resumeTimer);
+    this.#resumeTimer = null;
   }
 
   /** Client, between RESUME and the end of the resume handshake: only WELCOME, then ACK (GOAWAY goes to the session). */
@@ -531,6 +562,7 @@ export class ResumableTransport implements MessageTransport {
     this.#release(peerReceived);
     this.#replaySent = peerReceived;
     this.#resumePhase = 'none';
+    this.#stopResumeTimer();
     this.#detached = false;
     this.#owedDrain = false;
     this.#resumes += 1;

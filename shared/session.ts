@@ -55,6 +55,9 @@ export { resolveLimits } from './protocol.ts';
 export { RESUME_REFUSED } from './resumable-transport.ts';
 export type * from './session-types.ts';
 
+/** ms without an answer to a PING (or to RESUME) before the link counts as dead. */
+const KEEPALIVE_TIMEOUT = 10_000;
+
 const NORMAL_CLOSE = wireError({ code: SockwayErrorCode.GoingAway, message: 'session closed' });
 
 /**
@@ -361,6 +364,8 @@ export class Session {
       timers: options.timers,
       randomBytes: options.randomBytes ?? defaultRandomBytes,
       sendHighWater,
+      // A resume that takes longer than a PING may wait for its PONG is as dead as the link was.
+      resumeHandshakeTimeout: options.keepaliveTimeout ?? KEEPALIVE_TIMEOUT,
       ...(options.maxReplayBytes === undefined ? {} : { maxReplayBytes: options.maxReplayBytes }),
       ...(options.budget === undefined ? {} : { budget: options.budget }),
       host: {
@@ -679,7 +684,7 @@ export class Session {
     return new Keepalive({
       timers: options.timers,
       interval: options.keepaliveInterval ?? 15_000,
-      timeout: options.keepaliveTimeout ?? 10_000,
+      timeout: options.keepaliveTimeout ?? KEEPALIVE_TIMEOUT,
       ping: (payload) => {
         if (this.state !== 'open') return false;
         this.#sendControl({ type: 'ping', streamId: 0, payload });
