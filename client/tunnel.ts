@@ -227,7 +227,7 @@ class TunnelImpl implements TunnelCore, Tunnel {
       onDetach: (info) => this.#onDetach(session, info.code, info.reason),
       onUnprocessed: (stream) => this.#reopen(stream),
       onResume: () => {
-        const value = { attempts: this.#attempts, downtimeMs: Date.now() - this.#downSince };
+        const value = { attempts: this.#attempts, downtimeMs: unrefTimers.now() - this.#downSince };
         this.#stopRetry();
         this.#emit('reconnect', value);
       },
@@ -286,7 +286,7 @@ class TunnelImpl implements TunnelCore, Tunnel {
   #onDetach(session: Session, code: number, reason: string): void {
     if (this.#session !== session) return;
     this.#transport = null;
-    const now = Date.now();
+    const now = unrefTimers.now();
     if (this.#downSince === 0) {
       this.#downSince = now;
       this.#emit('disconnect', { code, reason });
