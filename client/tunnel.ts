@@ -12,6 +12,7 @@ import { Session, type SessionStats, type SessionStream, type StreamHandler, typ
 import { createNet, type NetModule } from './net.ts';
 import { closeOnExit } from './close-on-exit.ts';
 import type { TunnelCore } from './tunnel-core.ts';
+import { type ResolvedTunnelOptions, resolveTunnelOptions } from './tunnel-options.ts';
 import { type WebSocketConstructor, WebSocketTransport } from './websocket-transport.ts';
 
 /** Options of createTunnel(). */
@@ -105,7 +106,7 @@ const unrefTimers = {
 class TunnelImpl implements TunnelCore, Tunnel {
   readonly url: string;
   readonly net: NetModule;
-  readonly #options: TunnelOptions;
+  readonly #options: ResolvedTunnelOptions;
   #session: Session | null = null;
   #transport: WebSocketTransport | null = null;
   /** Active sockets and servers, and whether each holds a Node process now. */
@@ -121,9 +122,8 @@ class TunnelImpl implements TunnelCore, Tunnel {
   readonly #reopens = new WeakMap<StreamHandler, number>();
 
   constructor(options: TunnelOptions) {
-    if (typeof options?.url !== 'string' || options.url === '') throw new TypeError('createTunnel: options.url must be the gateway WebSocket URL');
-    this.#options = options;
-    this.url = options.url;
+    this.#options = resolveTunnelOptions(options);
+    this.url = this.#options.url;
     this.net = createNet(() => this);
   }
 
@@ -220,10 +220,10 @@ class TunnelImpl implements TunnelCore, Tunnel {
       // Node's Buffer skips zero-filling; the browser polyfill's is a plain Uint8Array.
       allocate: (length: number) => Buffer.allocUnsafe(length),
       ...(this.#options.limits !== undefined && { limits: this.#options.limits }),
-      ...(this.#options.maxStreamWindow !== undefined && { maxStreamWindow: this.#options.maxStreamWindow }),
-      ...(this.#options.keepaliveInterval !== undefined && { keepaliveInterval: this.#options.keepaliveInterval }),
-      ...(this.#options.keepaliveTimeout !== undefined && { keepaliveTimeout: this.#options.keepaliveTimeout }),
-      resumable: this.#options.reconnect !== false,
+      maxStreamWindow: this.#options.maxStreamWindow,
+      keepaliveInterval: this.#options.keepaliveInterval,
+      keepaliveTimeout: this.#options.keepaliveTimeout,
+      resumable: this.#options.reconnect,
       onDetach: (info) => this.#onDetach(session, info.code, info.reason),
       onUnprocessed: (stream) => this.#reopen(stream),
       onResume: () => {
@@ -291,7 +291,7 @@ class TunnelImpl implements TunnelCore, Tunnel {
       this.#downSince = now;
       this.#emit('disconnect', { code, reason });
     }
-    const timeout = this.#options.resumeTimeout ?? 60_000;
+    const timeout = this.#options.resumeTimeout;
     if (now - this.#downSince >= timeout) {
       session.close(wireError({ code: SockwayErrorCode.ResumeFailed, message: `could not resume the session: the gateway was unreachable for ${timeout} ms` }));
       return;
