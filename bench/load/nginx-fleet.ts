@@ -79,7 +79,7 @@ export function nginxFleet(instances: number): StartDeployment {
         url: `ws://127.0.0.1:${listen}/`,
         instances: gateways,
         // The master and its workers (a worker's CPU is gone once it exits: read before stop()).
-        balancerCpuSeconds: () => [master, ...childPids(master)].reduce((sum, pid) => sum + processCpuSeconds(pid), 0),
+        balancer: { name: 'nginx', cpuSeconds: () => [master, ...childPids(master)].reduce((sum, pid) => sum + processCpuSeconds(pid), 0) },
         stop,
       };
     } catch (error) {

@@ -50,9 +50,14 @@ export interface LoadResult {
   readonly errorSamples: readonly string[];
   /** Gateway memory after a full GC: started and idle, with every session (one stream each), with every stream, after the traffic, after the close. */
   readonly memory: { readonly idle: MemoryPoint; readonly sessions: MemoryPoint; readonly streams: MemoryPoint; readonly traffic: MemoryPoint; readonly closed: MemoryPoint };
-  /** Gateway RSS per session (WebSocket + session, its streams apart) and per stream (TCP socket + stream), bytes. */
+  /** Gateway RSS per session (WebSocket + session, its streams apart) and per stream (TCP socket + stream) before any traffic, bytes. */
   readonly rssPerSession: number;
   readonly rssPerStream: number | null;
+  /**
+   * Gateway RSS per stream once every stream moved data (after GC): what a busy stream costs,
+   * read buffers and socket buffers touched ((after traffic − with sessions) / streams, the sessions' first streams included).
+   */
+  readonly rssPerActiveStream: number;
   /** Sessions set up per second (WebSocket, handshake, first OPEN), all clients together. */
   readonly sessionsPerSecond: number;
   /** Session set-up latency: WebSocket + handshake + first OPEN → 'connect', ms. */
@@ -66,7 +71,7 @@ export interface LoadResult {
   readonly relayedMBps: number;
   /** Gateway CPU seconds (all instances) per GB (10^9 bytes) relayed, during the traffic phase. */
   readonly gatewayCpuSecondsPerGB: number;
-  /** The balancer's (nginx's) CPU seconds per GB relayed; null without one. */
+  /** The balancer's (nginx's) CPU seconds per GB relayed (clock ticks: 10 ms steps); null without one. */
   readonly balancerCpuSecondsPerGB: number | null;
   readonly durationSeconds: number;
 }
@@ -184,10 +189,10 @@ export async function runLoad(options: LoadOptions, start: StartDeployment, log:
     const streamsPhase = options.streams > 1 ? await phase('streams') : [];
     const withStreams = await memory(deployment);
     const cpuBefore = await cpuSeconds(deployment);
-    const balancerBefore = deployment.balancerCpuSeconds();
+    const balancerBefore = deployment.balancer?.cpuSeconds() ?? 0;
     const trafficPhase = await phase('traffic');
     const cpuAfter = await cpuSeconds(deployment);
-    const balancerAfter = deployment.balancerCpuSeconds();
+    const balancerAfter = deployment.balancer?.cpuSeconds() ?? 0;
     const afterTraffic = await memory(deployment);
     await phase('close');
     await Promise.all(clients.map((client) => client.stop()));
@@ -219,6 +224,7 @@ export async function runLoad(options: LoadOptions, start: StartDeployment, log:
       memory: { idle, sessions: withSessions, streams: withStreams, traffic: afterTraffic, closed },
       rssPerSession,
       rssPerStream,
+      rssPerActiveStream: (afterTraffic.rss - idle.rss - rssPerSession * sessionLatencies.length) / Math.max(1, streamsOpened),
       sessionsPerSecond: sessionLatencies.length / seconds(sessionsPhase),
       sessionSetupMs: percentiles(sessionLatencies),
       openMs: openLatencies.length === 0 ? null : percentiles(openLatencies),
@@ -226,7 +232,7 @@ export async function runLoad(options: LoadOptions, start: StartDeployment, log:
       trafficSeconds,
       relayedMBps: relayedBytes / 1e6 / trafficSeconds,
       gatewayCpuSecondsPerGB: (cpuAfter - cpuBefore) / GB,
-      balancerCpuSecondsPerGB: balancerAfter === 0 ? null : (balancerAfter - balancerBefore) / GB,
+      balancerCpuSecondsPerGB: deployment.balancer === null ? null : (balancerAfter - balancerBefore) / GB,
       durationSeconds: (Date.now() - started) / 1000,
     };
   } finally {
@@ -248,7 +254,8 @@ export function formatLoadReport(results: readonly LoadResult[]): string {
     ['gateway RSS idle → sessions → streams', (r) => `${mib(r.memory.idle.rss)} → ${mib(r.memory.sessions.rss)} → ${mib(r.memory.streams.rss)}`],
     ['gateway RSS after traffic → after close', (r) => `${mib(r.memory.traffic.rss)} → ${mib(r.memory.closed.rss)}`],
     ['RSS per session (its streams apart)', (r) => kib(r.rssPerSession)],
-    ['RSS per stream', (r) => kib(r.rssPerStream)],
+    ['RSS per stream, before any traffic', (r) => kib(r.rssPerStream)],
+    ['RSS per stream once it moved data', (r) => kib(r.rssPerActiveStream)],
     ['sessions set up per second', (r) => r.sessionsPerSecond.toFixed(0)],
     ['session set-up p50 / p99 ms', (r) => `${ms(r.sessionSetupMs.p50)} / ${ms(r.sessionSetupMs.p99)}`],
     ['stream open (OPEN → connect) p50 / p99 ms', (r) => (r.openMs === null ? 'n/a' : `${ms(r.openMs.p50)} / ${ms(r.openMs.p99)}`)],
