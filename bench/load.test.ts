@@ -26,6 +26,7 @@ function assertSane(result: LoadResult, instances: number): void {
   assert.ok(Number.isFinite(result.rssPerSession) && result.rssPerStream !== null && Number.isFinite(result.rssPerStream));
   assert.ok(Number.isFinite(result.rssPerActiveStream));
   assert.ok(result.sessionsPerSecond > 0 && Number.isFinite(result.sessionsPerSecond));
+  assert.ok(result.gatewayCpuMsPerSession >= 0 && result.gatewayCpuMsPerOpen !== null && result.gatewayCpuMsPerOpen >= 0);
   assert.ok(result.sessionSetupMs.p50 > 0 && result.sessionSetupMs.p99 >= result.sessionSetupMs.p50);
   assert.ok(result.openMs !== null && result.openMs.p50 > 0 && result.openMs.p99 >= result.openMs.p50);
   // CPU time comes in clock ticks: a tiny run may see none, never less.

@@ -60,6 +60,10 @@ export interface LoadResult {
   readonly rssPerActiveStream: number;
   /** Sessions set up per second (WebSocket, handshake, first OPEN), all clients together. */
   readonly sessionsPerSecond: number;
+  /** Gateway CPU ms per session set up (WebSocket upgrade, handshake, its first stream), all instances. */
+  readonly gatewayCpuMsPerSession: number;
+  /** Gateway CPU ms per stream opened on an established session (OPEN, TCP connect, OPEN_OK). */
+  readonly gatewayCpuMsPerOpen: number | null;
   /** Session set-up latency: WebSocket + handshake + first OPEN → 'connect', ms. */
   readonly sessionSetupMs: { readonly p50: number; readonly p99: number };
   /** Stream open latency on an established session: OPEN → 'connect', ms. */
@@ -184,9 +188,13 @@ export async function runLoad(options: LoadOptions, start: StartDeployment, log:
     const seconds = (list: readonly PhaseReport[]): number => Math.max(...list.map((report) => report.ms)) / 1000;
 
     const idle = await memory(deployment);
+    const cpuIdle = await cpuSeconds(deployment);
     const sessionsPhase = await phase('sessions');
+    const cpuSessions = await cpuSeconds(deployment);
     const withSessions = await memory(deployment);
+    const cpuStreamsBefore = await cpuSeconds(deployment);
     const streamsPhase = options.streams > 1 ? await phase('streams') : [];
+    const cpuStreams = await cpuSeconds(deployment);
     const withStreams = await memory(deployment);
     const cpuBefore = await cpuSeconds(deployment);
     const balancerBefore = deployment.balancer?.cpuSeconds() ?? 0;
@@ -226,6 +234,8 @@ export async function runLoad(options: LoadOptions, start: StartDeployment, log:
       rssPerStream,
       rssPerActiveStream: (afterTraffic.rss - idle.rss - rssPerSession * sessionLatencies.length) / Math.max(1, streamsOpened),
       sessionsPerSecond: sessionLatencies.length / seconds(sessionsPhase),
+      gatewayCpuMsPerSession: ((cpuSessions - cpuIdle) * 1000) / Math.max(1, sessionLatencies.length),
+      gatewayCpuMsPerOpen: openLatencies.length === 0 ? null : ((cpuStreams - cpuStreamsBefore) * 1000) / openLatencies.length,
       sessionSetupMs: percentiles(sessionLatencies),
       openMs: openLatencies.length === 0 ? null : percentiles(openLatencies),
       relayedBytes,
@@ -257,6 +267,7 @@ export function formatLoadReport(results: readonly LoadResult[]): string {
     ['RSS per stream, before any traffic', (r) => kib(r.rssPerStream)],
     ['RSS per stream once it moved data', (r) => kib(r.rssPerActiveStream)],
     ['sessions set up per second', (r) => r.sessionsPerSecond.toFixed(0)],
+    ['gateway CPU ms per session set up / per stream opened', (r) => `${r.gatewayCpuMsPerSession.toFixed(2)} / ${r.gatewayCpuMsPerOpen === null ? 'n/a' : r.gatewayCpuMsPerOpen.toFixed(2)}`],
     ['session set-up p50 / p99 ms', (r) => `${ms(r.sessionSetupMs.p50)} / ${ms(r.sessionSetupMs.p99)}`],
     ['stream open (OPEN → connect) p50 / p99 ms', (r) => (r.openMs === null ? 'n/a' : `${ms(r.openMs.p50)} / ${ms(r.openMs.p99)}`)],
     ['relayed (both ways)', (r) => `${(r.relayedBytes / 1e9).toFixed(2)} GB in ${r.trafficSeconds.toFixed(1)} s (${r.relayedMBps.toFixed(0)} MB/s)`],
