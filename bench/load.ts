@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startSingleGateway, type StartDeployment } from './load/deployment.ts';
 import { nginxFleet } from './load/nginx-fleet.ts';
-import { formatLoadReport, runLoad, type LoadOptions, type LoadResult } from './load/run-load.ts';
+import { capacity, formatCapacity, formatLoadReport, runLoad, type LoadOptions, type LoadResult } from './load/run-load.ts';
 
 const DEFAULT_OUT = fileURLToPath(new URL('./results/load-latest.json', import.meta.url));
 
@@ -70,10 +70,12 @@ async function main(): Promise<void> {
   const environment = { node: process.version, cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', memoryGiB: Number((os.totalmem() / 2 ** 30).toFixed(1)), loadavgAtStart: load };
   console.log(`\n### sockway load test (${environment.node}, ${environment.cpus} × ${environment.cpuModel}; clients, echo server and gateways on one host)\n`);
   console.log(formatLoadReport(results));
+  console.log(`\nCapacity (gateway RSS above the idle processes, gateway CPU alone; with several instances, all of them together):\n`);
+  console.log(formatCapacity(results));
   const out = values.out ?? DEFAULT_OUT;
   if (out !== '-') {
     mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, `${JSON.stringify({ generatedAt: new Date().toISOString(), environment, results }, null, 2)}\n`);
+    writeFileSync(out, `${JSON.stringify({ generatedAt: new Date().toISOString(), environment, results: results.map((result) => ({ ...result, capacity: capacity(result) })) }, null, 2)}\n`);
     console.error(`\nwrote ${out}`);
   }
   if (results.some((result) => result.errors > 0)) process.exitCode = 1;

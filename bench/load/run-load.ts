@@ -8,7 +8,7 @@ import { type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { quantile } from '../lib/stats.ts';
 import { forkNode, forkServer } from '../lib/processes.ts';
-import { gatewayFiles, type Deployment, type StartDeployment } from './deployment.ts';
+import { gatewayFiles, processCpuSeconds, type Deployment, type StartDeployment } from './deployment.ts';
 import type { ProbeReply } from './probe.ts';
 import type { ClientInit, ClientReply, Phase, PhaseReport } from './protocol.ts';
 
@@ -77,6 +77,9 @@ export interface LoadResult {
   readonly gatewayCpuSecondsPerGB: number;
   /** The balancer's (nginx's) CPU seconds per GB relayed (clock ticks: 10 ms steps); null without one. */
   readonly balancerCpuSecondsPerGB: number | null;
+  /** The client processes' and the echo server's CPU seconds per GB relayed: who else the traffic phase waited for. */
+  readonly clientCpuSecondsPerGB: number;
+  readonly echoCpuSecondsPerGB: number;
   readonly durationSeconds: number;
 }
 
@@ -89,6 +92,10 @@ class ClientProcess {
   readonly #replies: ClientReply[] = [];
   #waiting: ((reply: ClientReply) => void) | undefined;
   #exit: string | undefined;
+
+  get pid(): number {
+    return this.#child.pid ?? 0;
+  }
 
   constructor(init: ClientInit) {
     // A WebSocket each, plus stdio and slack.
@@ -198,9 +205,15 @@ export async function runLoad(options: LoadOptions, start: StartDeployment, log:
     const withStreams = await memory(deployment);
     const cpuBefore = await cpuSeconds(deployment);
     const balancerBefore = deployment.balancer?.cpuSeconds() ?? 0;
+    const othersCpu = (): { clients: number; echo: number } => ({
+      clients: clients.reduce((sum, client) => sum + processCpuSeconds(client.pid), 0),
+      echo: processCpuSeconds(echo.child.pid ?? 0),
+    });
+    const othersBefore = othersCpu();
     const trafficPhase = await phase('traffic');
     const cpuAfter = await cpuSeconds(deployment);
     const balancerAfter = deployment.balancer?.cpuSeconds() ?? 0;
+    const othersAfter = othersCpu();
     const afterTraffic = await memory(deployment);
     await phase('close');
     await Promise.all(clients.map((client) => client.stop()));
@@ -243,6 +256,8 @@ export async function runLoad(options: LoadOptions, start: StartDeployment, log:
       relayedMBps: relayedBytes / 1e6 / trafficSeconds,
       gatewayCpuSecondsPerGB: (cpuAfter - cpuBefore) / GB,
       balancerCpuSecondsPerGB: deployment.balancer === null ? null : (balancerAfter - balancerBefore) / GB,
+      clientCpuSecondsPerGB: (othersAfter.clients - othersBefore.clients) / GB,
+      echoCpuSecondsPerGB: (othersAfter.echo - othersBefore.echo) / GB,
       durationSeconds: (Date.now() - started) / 1000,
     };
   } finally {
@@ -250,6 +265,47 @@ export async function runLoad(options: LoadOptions, start: StartDeployment, log:
     await deployment?.stop();
     await echo.stop();
   }
+}
+
+/** Capacity of one gateway instance derived from a result: per GiB of RAM and per core. */
+export interface Capacity {
+  /** Sessions of `streams` streams that fit in 1 GiB above the idle process, streams idle / streams that moved data. */
+  readonly sessionsPerGiBIdle: number;
+  readonly sessionsPerGiBActive: number;
+  readonly streamsPerGiBActive: number;
+  /** Per core (one second of CPU): sessions set up, streams opened, MB relayed (both ways). */
+  readonly sessionSetupsPerCoreSecond: number;
+  readonly opensPerCoreSecond: number | null;
+  readonly relayedMBPerCoreSecond: number;
+}
+
+export function capacity(result: LoadResult): Capacity {
+  const GiB = 1024 * MIB;
+  const streams = result.options.streams;
+  const idleStream = result.rssPerStream ?? result.rssPerActiveStream;
+  return {
+    sessionsPerGiBIdle: GiB / (result.rssPerSession + streams * idleStream),
+    sessionsPerGiBActive: GiB / (result.rssPerSession + streams * result.rssPerActiveStream),
+    streamsPerGiBActive: (GiB / (result.rssPerSession + streams * result.rssPerActiveStream)) * streams,
+    sessionSetupsPerCoreSecond: 1000 / result.gatewayCpuMsPerSession,
+    opensPerCoreSecond: result.gatewayCpuMsPerOpen === null ? null : 1000 / result.gatewayCpuMsPerOpen,
+    relayedMBPerCoreSecond: 1000 / result.gatewayCpuSecondsPerGB,
+  };
+}
+
+/** The capacity-planning table (docs/deployment.md's), one column per result. */
+export function formatCapacity(results: readonly LoadResult[]): string {
+  const round = (value: number | null): string => (value === null || !Number.isFinite(value) ? 'n/a' : value >= 1000 ? (Math.round(value / 100) * 100).toLocaleString('en-US') : value.toFixed(0));
+  const rows: [string, (c: Capacity, r: LoadResult) => string][] = [
+    ['sessions per GiB, streams idle', (c, r) => `${round(c.sessionsPerGiBIdle)} (× ${r.options.streams} streams)`],
+    ['sessions per GiB, every stream has moved data', (c) => `${round(c.sessionsPerGiBActive)} (${round(c.streamsPerGiBActive)} streams)`],
+    ['sessions set up per core-second', (c) => round(c.sessionSetupsPerCoreSecond)],
+    ['streams opened per core-second', (c) => round(c.opensPerCoreSecond)],
+    ['MB relayed per core-second (both ways)', (c) => round(c.relayedMBPerCoreSecond)],
+  ];
+  const lines = [`| gateway capacity | ${results.map((r) => r.deployment).join(' | ')} |`, `|---|${results.map(() => '---:').join('|')}|`];
+  for (const [label, cell] of rows) lines.push(`| ${label} | ${results.map((result) => cell(capacity(result), result)).join(' | ')} |`);
+  return lines.join('\n');
 }
 
 const mib = (bytes: number): string => `${(bytes / MIB).toFixed(1)} MiB`;
@@ -273,6 +329,7 @@ export function formatLoadReport(results: readonly LoadResult[]): string {
     ['relayed (both ways)', (r) => `${(r.relayedBytes / 1e9).toFixed(2)} GB in ${r.trafficSeconds.toFixed(1)} s (${r.relayedMBps.toFixed(0)} MB/s)`],
     ['gateway CPU s per GB relayed', (r) => r.gatewayCpuSecondsPerGB.toFixed(2)],
     ['nginx CPU s per GB relayed', (r) => (r.balancerCpuSecondsPerGB === null ? 'n/a' : r.balancerCpuSecondsPerGB.toFixed(2))],
+    ['clients / echo server CPU s per GB', (r) => `${r.clientCpuSecondsPerGB.toFixed(2)} / ${r.echoCpuSecondsPerGB.toFixed(2)}`],
   ];
   const lines = [`| | ${results.map((r) => `${r.deployment} (${r.instances} gateway${r.instances === 1 ? '' : 's'})`).join(' | ')} |`, `|---|${results.map(() => '---:').join('|')}|`];
   for (const [label, cell] of rows) lines.push(`| ${label} | ${results.map(cell).join(' | ')} |`);
