@@ -3,8 +3,8 @@
  * their own processes so that, on a 2-core machine, client and server each get
  * a core instead of sharing one event loop.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { fork, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,12 +96,9 @@ export async function forkServer(
   file: string,
   args: readonly string[] = [],
   timeoutMs = 15_000,
+  options: ForkOptions = {},
 ): Promise<ChildHandle & { port: number }> {
-  const child = fork(runnable(file), [...args], {
-    cwd: REPO_ROOT,
-    execArgv: [],
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
+  const child = forkNode(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   const handle = track(child, captureOutput(child, true));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
@@ -120,6 +117,44 @@ export async function forkServer(
     });
   });
   return { ...handle, port };
+}
+
+/** How forkNode() starts a bench process. */
+export interface ForkOptions {
+  /** Node flags (e.g. --expose-gc, --import a preload). */
+  readonly execArgv?: readonly string[];
+  /** Open files the process needs (RLIMIT_NOFILE); see forkNode(). */
+  readonly nofile?: number;
+  readonly stdio?: StdioOptions;
+}
+
+/**
+ * The hard RLIMIT_NOFILE of this process (and so of its children), from /proc/self/limits;
+ * Infinity when unlimited or unreadable.
+ */
+export function hardFdLimit(): number {
+  try {
+    const match = /^Max open files\s+\S+\s+(\d+|unlimited)\s/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return match === null || match[1] === 'unlimited' ? Infinity : Number(match[1]);
+  } catch {
+    return Infinity;
+  }
+}
+
+/**
+ * Forks a module (TypeScript: its runnable() bundle) with an IPC channel. Node raises its
+ * soft file limit to the hard one at start, so a process that needs more open files than
+ * the hard limit starts through prlimit(1), which raises both first (root only; a shell's
+ * `ulimit -n` cannot be set from inside Node): one pid, as prlimit execs node.
+ */
+export function forkNode(file: string, args: readonly string[], options: ForkOptions = {}): ChildProcess {
+  const execArgv = [...(options.execArgv ?? [])];
+  const raise = options.nofile !== undefined && options.nofile > hardFdLimit();
+  return fork(runnable(file), [...args], {
+    cwd: REPO_ROOT,
+    ...(raise ? { execPath: 'prlimit', execArgv: [`--nofile=${options.nofile}:${options.nofile}`, process.execPath, ...execArgv] } : { execArgv }),
+    stdio: options.stdio ?? ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
 }
 
 /** Call in a forked server: reports the port to the parent and exits with it. */
