@@ -1,12 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CLI_USAGE_CODE, parseGatewayArgs, USAGE, type GatewayCliOptions, type GatewayEnv } from './cli-options.ts';
+import { CLI_USAGE_CODE, parseGatewayArgs, USAGE, type GatewayEnv, type GatewayRunOptions } from './cli-options.ts';
 
-type Options = Extract<GatewayCliOptions, { help: false }>;
+type Options = GatewayRunOptions;
 
 function parse(argv: readonly string[], env: GatewayEnv = {}): Options {
   const options = parseGatewayArgs(argv, env);
-  assert.equal(options.help, false, 'expected options, got help');
+  assert.ok(!options.help && !options.version, 'expected options, got help or version');
   return options as Options;
 }
 
