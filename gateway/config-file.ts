@@ -197,7 +197,7 @@ function checkJson(text: string, name: string): void {
     const before = text.slice(0, offset).split('\n');
     const line = before.length;
     const col = (before[before.length - 1] ?? '').length + 1;
-    const what = message.replace(/ in JSON at position \d+.*$/, '').replace(/^(Unexpected token '.'), .*$/s, '$1');
+    const what = message.replace(/( in JSON)? at position \d+.*$/s, '').replace(/^(Unexpected token '.'), .*$/s, '$1');
     throw usageError(`${name}:${line}:${col}: not valid JSON: ${what}`);
   }
 }
