@@ -20,6 +20,9 @@ export interface RefusedOption {
 /** Options given as functions or objects, compared by identity. */
 const OBJECT_OPTIONS = ['policy', 'authenticate', 'lookup', 'log'] as const;
 
+/** The gateway's plumbing rather than its configuration: left out of reload()'s options, they stay as they are. */
+const KEPT_WHEN_ABSENT: ReadonlySet<string> = new Set(['lookup', 'log']);
+
 /** Every option reload() compares, by createGateway() name, with its default when absent. */
 const COMPARED: ReadonlyMap<string, unknown> = new Map([
   ...optionEntries().flatMap(([, spec]) => (spec.option === undefined ? [] : [[spec.option, spec.kind === 'rules' ? [] : spec.default] as const])),
@@ -42,13 +45,16 @@ export function isReloadable(option: string): boolean {
 
 /** The options whose value differs between `running` and `next`, in schema order. */
 export function changedOptions(running: GatewayOptions, next: GatewayOptions): string[] {
-  return [...COMPARED].flatMap(([name, fallback]) => (same(valueAt(running, name) ?? fallback, valueAt(next, name) ?? fallback) ? [] : [name]));
+  return [...COMPARED].flatMap(([name, fallback]) => {
+    if (KEPT_WHEN_ABSENT.has(name) && valueAt(next, name) === undefined) return [];
+    return same(valueAt(running, name) ?? fallback, valueAt(next, name) ?? fallback) ? [] : [name];
+  });
 }
 
 /** `next`, with `kept` options (dotted names) as they are in `running`: what the gateway runs after a partial reload. */
 export function keepOptions(next: GatewayOptions, running: GatewayOptions, kept: readonly string[]): GatewayOptions {
   const result: Record<string, unknown> = { ...next, limits: { ...next.limits } };
-  for (const name of kept) {
+  for (const name of [...kept, ...[...KEPT_WHEN_ABSENT].filter((option) => valueAt(next, option) === undefined)]) {
     const [head = '', tail] = name.split('.');
     const value = valueAt(running, name);
     const target = tail === undefined ? result : (result[head] as Record<string, unknown>);
