@@ -41,6 +41,22 @@ function keysUnder(prefix: string): string[] {
   return prefix === '' ? [...keys, 'limits'] : keys;
 }
 
+/** The file keys by the flag that sets the same option: `max-streams` → `limits.maxStreams`. */
+const BY_FLAG_NAME: ReadonlyMap<string, string> = new Map(
+  optionEntries().flatMap(([key, spec]) => (spec.flag === undefined || spec.inFile === false ? [] : [[spec.flag.slice(2), spec.option ?? key] as const])),
+);
+
+/** "did you mean" for an unknown key: a near key at its level, the limit it would be under `limits:`, or the option a flag name stands for. */
+function hint(key: string, prefix: string): string {
+  const local = key.slice(prefix.length);
+  const near = closest(local, keysUnder(prefix));
+  if (near !== undefined) return `; did you mean ${prefix}${near}?`;
+  if (prefix === '' && BY_FILE_KEY.has(`limits.${local}`)) return `; it belongs under limits:`;
+  const named = BY_FLAG_NAME.get(local);
+  if (named !== undefined) return `; the file uses createGateway()'s names: ${named}`;
+  return ' (the keys are createGateway()\'s option names)';
+}
+
 /** Reads and checks the configuration file at `path`; throws SOCKWAY_ERR_CLI_USAGE naming the file, line and key. */
 export function readConfigFile(path: string, env: GatewayEnv, readText: ReadTextFile = (file) => readFileSync(file, 'utf8')): ConfigFile {
   let text: string;
@@ -85,26 +101,19 @@ export function parseConfigText(text: string, name: string, env: GatewayEnv, rea
   const readMap = (node: unknown, prefix: string): void => {
     if (!yaml.isMap(node)) {
       fail(yaml.isNode(node) ? node : null, prefix === '' ? 'the file must be a mapping of option names to values, e.g. "allow: [\'localhost:5432\']"' : `${prefix.slice(0, -1)}: must be a mapping of limit names to values, got ${describe(node)}`);
-      return;
     }
-    for (const pair of node.items) {
-      const keyNode = pair.key;
-      if (!yaml.isScalar(keyNode) || typeof keyNode.value !== 'string') fail(yaml.isNode(keyNode) ? keyNode : null, 'option names must be plain strings');
-      const key = `${prefix}${String((keyNode as Yaml.Scalar).value)}`;
-      const keyAt = keyNode as Yaml.Scalar;
+    for (const { key: keyNode, value } of (node as Yaml.YAMLMap<unknown, unknown>).items) {
+      if (!yaml.isScalar(keyNode) || typeof keyNode.value !== 'string') return fail(yaml.isNode(keyNode) ? keyNode : null, 'option names must be plain strings');
+      const key = `${prefix}${keyNode.value}`;
       if (key === 'limits') {
-        readMap(pair.value, 'limits.');
+        readMap(value, 'limits.');
         continue;
       }
       const option = BY_FILE_KEY.get(key);
-      if (option === undefined) {
-        const local = key.slice(prefix.length);
-        const near = closest(local, keysUnder(prefix));
-        fail(keyAt, `${key}: unknown option${near === undefined ? ' (the keys are createGateway()\'s option names)' : `; did you mean ${prefix}${near}?`}`);
-        return;
-      }
-      values.set(option, readValue(optionSpec(option), pair.value, key, keyAt));
+      if (option === undefined) return fail(keyNode, `${key}: unknown option${hint(key, prefix)}`);
+      values.set(option, readValue(optionSpec(option), value, key, keyNode));
     }
+    return undefined;
   };
 
   /** One option's value, read by its kind; errors point at the key (a list entry: at the entry). */
@@ -129,6 +138,7 @@ export function parseConfigText(text: string, name: string, env: GatewayEnv, rea
   };
 
   const textOf = (node: unknown, label: string, where: Yaml.Node, numbers: boolean): string => {
+    if (yaml.isAlias(node)) return fail(node, `${label}: YAML aliases are not supported here; write the value out`);
     if (yaml.isScalar(node) && typeof node.value === 'string') return node.value;
     // A number is read as its digits, so bounds and whole-number checks are the flag's.
     if (numbers && yaml.isScalar(node) && typeof node.value === 'number') return String(node.value);
