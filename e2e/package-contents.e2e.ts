@@ -79,3 +79,17 @@ test('the declarations type-check on their own (skipLibCheck off): nothing they 
   const check = spawnSync(process.execPath, [tsc, '-p', root], { encoding: 'utf8' });
   assert.equal(check.status, 0, check.stdout + check.stderr);
 });
+
+test('the installed command prints the package version: sockway-gateway --version from the tarball\'s bin/ and dist/', () => {
+  const root = join(unpacked, 'package');
+  // The gateway's peer dependencies (ws, ipaddr.js) come from this repository's node_modules.
+  try {
+    symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'), 'dir');
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EEXIST') throw error;
+  }
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  const run = spawnSync(process.execPath, [join(root, 'bin', 'sockway-gateway.js'), '--version'], { cwd: tmpdir(), encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(run.stdout, `sockway-gateway ${version}\n`);
+});

@@ -193,13 +193,22 @@ export interface AdmissionOptions {
 
 /** The gateway's admission: session slots and every check of a session or stream request. */
 export class Admission {
-  readonly #options: AdmissionOptions;
+  #options: AdmissionOptions;
   /** Admitted upgrade sockets (pending authentication or carrying a session), per client key. */
   readonly #slots = new Map<string, number>();
   #slotCount = 0;
 
   constructor(options: AdmissionOptions) {
     this.#options = options;
+  }
+
+  /**
+   * gateway.reload(): the limits, the authenticate hook and the Origin check from now on.
+   * The policy is not among them: the gateway replaces the rules inside its policy object
+   * (policy.ts replaceablePolicy), which admitted sessions hold too.
+   */
+  reconfigure(changes: Pick<AdmissionOptions, 'limits' | 'authenticate' | 'originAllowed'>): void {
+    this.#options = { ...this.#options, ...changes };
   }
 
   /**

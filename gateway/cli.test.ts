@@ -4,15 +4,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { createTunnel } from '../client/index.ts';
 import { NodeWebSocket } from '../e2e/fixtures/start-gateway.ts';
 import { startEchoServer, type TestServer } from '../e2e/fixtures/tcp-servers.ts';
-
-const BIN = new URL('../bin/sockway-gateway.js', import.meta.url).pathname;
+import { BIN, MAIN, startCli } from './testing/cli-process.ts';
 let echo: TestServer;
 
 before(() => {
@@ -30,21 +28,6 @@ before(async () => {
 after(async () => {
   await echo.close();
 });
-
-/** Starts the CLI and resolves with its URL from the one stdout line it prints. */
-async function startCli(args: string[]): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const [line] = (await Promise.race([
-    once(lines, 'line'),
-    once(child, 'exit').then(([code]) => { throw new Error(`gateway exited (${code}): ${stderr}`); }),
-  ])) as [string];
-  const match = /^sockway gateway listening on (ws:\/\/\S+)$/.exec(line);
-  assert.ok(match, `first stdout line: ${line}`);
-  return { child, url: match[1] as string, stderr: () => stderr };
-}
 
 test('sockway-gateway CLI: relays an allowed destination, denies others, exits 0 on SIGTERM', async () => {
   const { child, url, stderr } = await startCli(['--port', '0', '--host', '127.0.0.1', '--path', '/sockway', '--allow', `127.0.0.1:${echo.port}`]);
@@ -77,4 +60,13 @@ test('sockway-gateway CLI: --help prints usage; a bad rule is a usage error (exi
   const bad = spawnSync(process.execPath, [BIN, '--allow', 'nonsense'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /nonsense/);
+});
+
+test('sockway-gateway --version prints the package.json version, from dist/ and from the sources alike', () => {
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  for (const argv of [[BIN, '--version'], ['--import', 'tsx', MAIN, '--version']]) {
+    const run = spawnSync(process.execPath, argv, { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout, `sockway-gateway ${version}\n`, argv.join(' '));
+  }
 });

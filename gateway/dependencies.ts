@@ -35,3 +35,16 @@ if (missing.length > 0) {
 export const wsPackage = require('ws') as typeof import('ws');
 /** The `ipaddr.js` package. */
 export const ipaddr = require('ipaddr.js') as typeof import('ipaddr.js');
+
+/**
+ * An optional peer dependency that one feature needs (`yaml` for --config), loaded when
+ * that feature is used; a missing one throws ERR_MODULE_NOT_FOUND saying what to install.
+ */
+export function optionalDependency<T>(name: string, feature: string): T {
+  try {
+    return require(name) as T;
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw error;
+    throw codedError('ERR_MODULE_NOT_FOUND', `${feature} needs the ${name} package: npm install ${name}`);
+  }
+}

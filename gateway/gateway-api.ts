@@ -137,6 +137,14 @@ export interface GatewayStats {
   readonly resumes: number;
 }
 
+/** What gateway.reload() did: option names only, never their values (secrets stay out of logs). */
+export interface GatewayReloadResult {
+  /** Options now in force with a new value (createGateway() names: `allow`, `maxSessions`). */
+  readonly changed: readonly string[];
+  /** Options whose new value was not applied (`path`, `limits.maxStreams`, …): they need a restart. */
+  readonly refused: readonly { readonly option: string; readonly reason: string }[];
+}
+
 /** A running gateway. */
 export interface Gateway {
   /** Starts an HTTP server of its own that accepts WebSockets on the path. */
@@ -151,6 +159,18 @@ export interface Gateway {
    * ms, then every TCP socket is closed, and the server; resolves once all is released.
    */
   close(): Promise<void>;
+  /**
+   * Applies new options to the running gateway, as createGateway() takes them (absent ones
+   * return to their defaults): the policy (allow, deny, allowListen, denyListen or policy),
+   * allowOrigins, the token settings (tokenSecret, tokenAudience or authenticate), and the
+   * limits read when a session or stream starts (see RELOADABLE_OPTIONS in the README's
+   * "Configuration file"). Sessions stay up and open streams keep their destination; new
+   * upgrades and OPENs meet the new options; `log` and `lookup`, when left out, stay as
+   * they are. Every other option that differs is refused,
+   * logged `config-reload-refused` and kept. Throws, changing nothing, for an invalid option;
+   * logs `config-reloaded` with the names of the changed options.
+   */
+  reload(options: GatewayOptions): GatewayReloadResult;
   /** Live sessions and streams, for tests and metrics. */
   stats(): GatewayStats;
   /** Number of live WebSocket sessions. */

@@ -19,17 +19,18 @@ import { Admission, type Admitted, type Authenticate, GOING_AWAY, originMatcher,
 import { Connection, type ConnectionContext } from './connection.ts';
 import { FdBudget } from './fd-budget.ts';
 import { HttpEndpoint } from './http-endpoint.ts';
-import { TLS_CPU, TokenBucket } from './limits.ts';
+import { type GatewayLimits, TLS_CPU, TokenBucket } from './limits.ts';
 import { checkPath } from './option-types.ts';
-import { resolveGatewayOptions } from './options-schema.ts';
+import { RELOADABLE_OPTIONS, type ResolvedGatewayOptions, resolveGatewayOptions } from './options-schema.ts';
 import { DEFAULT_RESERVE, MemoryBudget } from './memory-budget.ts';
-import { type Policy, type Rule, createPolicy } from './policy.ts';
+import { type Policy, type ReplaceablePolicy, type Rule, createPolicy, replaceablePolicy } from './policy.ts';
+import { NEEDS_RESTART, type RefusedOption, changedOptions, isReloadable, keepOptions } from './reload-plan.ts';
 import { type GatewayResolver, createGatewayResolver } from './resolver.ts';
 import { ResumeRegistry, sessionTag } from './resume-registry.ts';
-import type { AttachOptions, Gateway, GatewayOptions, GatewayStats, GatewayStreamStats, ListenOptions } from './gateway-api.ts';
+import type { AttachOptions, Gateway, GatewayOptions, GatewayReloadResult, GatewayStats, GatewayStreamStats, ListenOptions } from './gateway-api.ts';
 import type { GatewayLogEntry } from './gateway-log.ts';
 
-export type { AttachOptions, Gateway, GatewayOptions, GatewayStats, GatewayStreamStats, ListenOptions } from './gateway-api.ts';
+export type { AttachOptions, Gateway, GatewayOptions, GatewayReloadResult, GatewayStats, GatewayStreamStats, ListenOptions } from './gateway-api.ts';
 export type { GatewayLogEntry } from './gateway-log.ts';
 export type { LookupAll } from './tcp-bridge.ts';
 
@@ -41,7 +42,13 @@ export function createGateway(options: GatewayOptions): Gateway {
 class GatewayServer implements Gateway {
   readonly #keepaliveInterval: number;
   readonly #closeTimeout: number;
-  readonly #drainTimeout: number;
+  #drainTimeout: number;
+  /** The options in force (reload() compares the next ones with these). */
+  #options: GatewayOptions;
+  /** The gateway's policy: reload() replaces its rules, sessions hold the object. */
+  readonly #policy: ReplaceablePolicy;
+  /** The limits in force; reload() replaces the object (RELOADABLE_OPTIONS). */
+  #limits: GatewayLimits;
   readonly #resolver: GatewayResolver;
   readonly #logSink: ((entry: GatewayLogEntry) => void) | undefined;
   readonly #endpoint: HttpEndpoint;
@@ -61,26 +68,15 @@ class GatewayServer implements Gateway {
   #released: (() => void) | null = null;
 
   constructor(options: GatewayOptions) {
-    const policy: Policy = options.policy ?? createPolicy({
-      allow: requireAllow(options.allow),
-      deny: options.deny ?? [],
-      listen: { allow: options.allowListen ?? [], deny: options.denyListen ?? [] },
-    });
     // ---- the options, resolved and validated (options-schema.ts) ----
-    const { gatewayLimits, limits, trustProxy, maxPendingPerPeer, path, connectTimeout, maxStreamWindow, keepaliveInterval, closeTimeout, resumeGracePeriod, drainTimeout, maxReplayBytes } =
-      resolveGatewayOptions(options);
-    if (options.authenticate !== undefined && options.tokenSecret !== undefined) {
-      throw codedError('ERR_INVALID_ARG_VALUE', 'give `authenticate` or `tokenSecret`, not both (call verifyToken() inside your authenticate hook to combine them)');
-    }
-    if (options.authenticate !== undefined && typeof options.authenticate !== 'function') {
-      throw codedError('ERR_INVALID_ARG_TYPE', 'authenticate must be a function');
-    }
-    const authenticate: Authenticate | undefined = options.tokenSecret === undefined
-      ? options.authenticate
-      : tokenAuthenticator({ secret: options.tokenSecret, ...(options.tokenAudience === undefined ? {} : { audience: options.tokenAudience }) });
-    const originAllowed = originMatcher(options.allowOrigins);
+    const compiled = compileOptions(options);
+    const { policy, authenticate, originAllowed } = compiled;
+    const { gatewayLimits, limits, trustProxy, maxPendingPerPeer, path, connectTimeout, maxStreamWindow, keepaliveInterval, closeTimeout, resumeGracePeriod, drainTimeout, maxReplayBytes } = compiled.resolved;
 
     // ---- the parts ----
+    this.#options = options;
+    this.#policy = replaceablePolicy(policy);
+    this.#limits = gatewayLimits;
     this.#keepaliveInterval = keepaliveInterval;
     this.#closeTimeout = closeTimeout;
     this.#drainTimeout = drainTimeout;
@@ -102,10 +98,14 @@ class GatewayServer implements Gateway {
     const closing = (): boolean => this.#closing;
     const connections = (): Iterable<Connection> => this.#connections;
     this.#endpoint = new HttpEndpoint({ path, limits: gatewayLimits, maxPendingPerPeer, closeTimeout, log, onUpgrade: (request, socket, head) => this.#onUpgrade(request, socket, head) });
-    this.#admission = new Admission({ policy, limits: gatewayLimits, authenticate, originAllowed, trustProxy, fds, sessions: connections, closing, log });
+    this.#admission = new Admission({ policy: this.#policy, limits: gatewayLimits, authenticate, originAllowed, trustProxy, fds, sessions: connections, closing, log });
     this.#registry = new ResumeRegistry({ gracePeriod: resumeGracePeriod, maxReplayBytes, memory: this.#memory, connections, closing, log });
+    const current = (): GatewayLimits => this.#limits;
     this.#context = {
-      limits: gatewayLimits,
+      // Read when a session or stream starts: a reload reaches the next ones.
+      get limits() {
+        return current();
+      },
       sessionLimits: limits,
       connectTimeout,
       maxStreamWindow,
@@ -139,6 +139,34 @@ class GatewayServer implements Gateway {
     if (this.#closing) throw codedError('ERR_SERVER_NOT_RUNNING', 'the gateway is closed');
     if (this.#endpoint.isAttachedTo(server)) throw codedError('ERR_INVALID_ARG_VALUE', 'the gateway is already attached to this server');
     this.#endpoint.attach(server, checkPath(options.path ?? this.#endpoint.path, 'path'));
+  }
+
+  reload(options: GatewayOptions): GatewayReloadResult {
+    if (this.#closing) throw codedError('ERR_SERVER_NOT_RUNNING', 'the gateway is closed');
+    // Everything is built and checked before anything changes: an invalid option throws and the gateway runs on as it was.
+    const compiled = compileOptions(options);
+    const refused: RefusedOption[] = [];
+    const changed: string[] = [];
+    for (const option of changedOptions(this.#options, options)) {
+      if (!isReloadable(option)) refused.push({ option, reason: NEEDS_RESTART });
+      else if (option === 'maxSessions' && compiled.resolved.gatewayLimits.maxSessions * this.#memory.reserve > this.#memory.limit) {
+        // Each session keeps a reserve of the memory budget, sized at start for maxSessions of them.
+        refused.push({ option, reason: `above ${Math.floor(this.#memory.limit / this.#memory.reserve)} the sessions' reserves would not fit in the memory budget (memoryBudget): restart the gateway to raise it` });
+      } else changed.push(option);
+    }
+    const applied = new Set(changed);
+    const limits: Record<string, number> = { ...this.#limits };
+    for (const key of RELOADABLE_OPTIONS) {
+      if (applied.has(key) && key in limits) limits[key] = compiled.resolved.gatewayLimits[key as keyof GatewayLimits];
+    }
+    this.#limits = Object.freeze(limits) as GatewayLimits;
+    this.#policy.replace(compiled.policy);
+    this.#drainTimeout = applied.has('drainTimeout') ? compiled.resolved.drainTimeout : this.#drainTimeout;
+    this.#admission.reconfigure({ limits: this.#limits, authenticate: compiled.authenticate, originAllowed: compiled.originAllowed });
+    this.#options = keepOptions(options, this.#options, refused.map(({ option }) => option));
+    if (refused.length > 0) this.#log({ level: 'warn', event: 'config-reload-refused', refused });
+    this.#log({ level: 'info', event: 'config-reloaded', changed });
+    return { changed, refused };
   }
 
   stats(): GatewayStats {
@@ -298,6 +326,26 @@ class GatewayServer implements Gateway {
       // A failing logger must not take the gateway down.
     }
   }
+}
+
+/** createGateway()'s options, checked and compiled: what the constructor and reload() build from them. */
+function compileOptions(options: GatewayOptions): { policy: Policy; authenticate: Authenticate | undefined; originAllowed: (origin: string | undefined) => boolean; resolved: ResolvedGatewayOptions } {
+  const policy: Policy = options.policy ?? createPolicy({
+    allow: requireAllow(options.allow),
+    deny: options.deny ?? [],
+    listen: { allow: options.allowListen ?? [], deny: options.denyListen ?? [] },
+  });
+  const resolved = resolveGatewayOptions(options);
+  if (options.authenticate !== undefined && options.tokenSecret !== undefined) {
+    throw codedError('ERR_INVALID_ARG_VALUE', 'give `authenticate` or `tokenSecret`, not both (call verifyToken() inside your authenticate hook to combine them)');
+  }
+  if (options.authenticate !== undefined && typeof options.authenticate !== 'function') {
+    throw codedError('ERR_INVALID_ARG_TYPE', 'authenticate must be a function');
+  }
+  const authenticate: Authenticate | undefined = options.tokenSecret === undefined
+    ? options.authenticate
+    : tokenAuthenticator({ secret: options.tokenSecret, ...(options.tokenAudience === undefined ? {} : { audience: options.tokenAudience }) });
+  return { policy, authenticate, originAllowed: originMatcher(options.allowOrigins), resolved };
 }
 
 function requireAllow(allow: GatewayOptions['allow']): readonly (string | Rule)[] {

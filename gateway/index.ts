@@ -12,6 +12,7 @@ export {
   type Gateway,
   type GatewayLogEntry,
   type GatewayOptions,
+  type GatewayReloadResult,
   type GatewayStats,
   type GatewayStreamStats,
   type ListenOptions,

@@ -1,38 +1,58 @@
 /**
- * The `sockway-gateway` CLI: flags and environment → createGateway().listen().
- * stdout gets one line, `sockway gateway listening on ws://HOST:PORT/PATH`;
- * stderr gets one JSON object per log entry. SIGINT/SIGTERM close gracefully
- * (GOAWAY, open streams drain for --drain-timeout), a second signal exits at once.
+ * The `sockway-gateway` CLI: flags, environment and configuration file (--config) →
+ * createGateway().listen(). stdout gets one line, `sockway gateway listening on
+ * ws://HOST:PORT/PATH`; stderr gets one JSON object per log entry. SIGINT/SIGTERM close
+ * gracefully (GOAWAY, open streams drain for --drain-timeout), a second signal exits at
+ * once. SIGHUP reads the file and the environment again (flags still win) and reloads
+ * what can change on a running gateway (gateway.reload()); a bad file changes nothing.
  *
- * Exit codes: 0 after --help or a clean shutdown, 1 when the gateway could not
- * start (e.g. EADDRINUSE), 2 for a usage error.
+ * Exit codes: 0 after --help, --version or a clean shutdown, 1 when the gateway could not
+ * start (e.g. EADDRINUSE), 2 for a usage error (a bad flag or configuration file).
  */
-import { USAGE, gatewayOptionsOf, parseGatewayArgs } from './cli-options.ts';
+import { USAGE, type GatewayRunOptions, gatewayOptionsOf, parseGatewayArgs } from './cli-options.ts';
+import { readConfigFile } from './config-file.ts';
 import { type Gateway, type GatewayLogEntry, createGateway } from './gateway.ts';
 import { formatLogLine } from './log-line.ts';
+import { NEEDS_RESTART } from './reload-plan.ts';
+import { VERSION } from './version.ts';
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
+/** The command line with the environment and the configuration file; `warnings` gets the file's (an inline secret). */
+function parse(argv: readonly string[], warnings: string[]): ReturnType<typeof parseGatewayArgs> {
+  return parseGatewayArgs(argv, process.env, (path, env) => {
+    const file = readConfigFile(path, env);
+    warnings.push(...file.warnings);
+    return file.values;
+  });
+}
+
 async function main(argv: readonly string[]): Promise<number | null> {
-  let options: ReturnType<typeof parseGatewayArgs>;
+  let parsed: ReturnType<typeof parseGatewayArgs>;
+  const warnings: string[] = [];
   try {
-    options = parseGatewayArgs(argv);
+    parsed = parse(argv, warnings);
   } catch (error) {
     process.stderr.write(`sockway-gateway: ${(error as Error).message}\nRun sockway-gateway --help for usage.\n`);
     return EXIT_USAGE;
   }
-  if (options.help) {
+  if (parsed.help) {
     process.stdout.write(USAGE);
     return EXIT_OK;
   }
+  if (parsed.version) {
+    process.stdout.write(`sockway-gateway ${VERSION}\n`);
+    return EXIT_OK;
+  }
+  let options: GatewayRunOptions = parsed;
 
-  const quiet = options.quiet;
   const log = (entry: GatewayLogEntry): void => {
-    if (quiet && entry.level !== 'error') return;
+    if (options.quiet && entry.level !== 'error') return;
     process.stderr.write(formatLogLine({ time: new Date().toISOString(), ...entry }));
   };
+  for (const message of warnings) log({ level: 'warn', event: 'config-warning', message });
 
   let gateway: Gateway;
   try {
@@ -80,9 +100,37 @@ async function main(argv: readonly string[]): Promise<number | null> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  process.on('SIGHUP', () => {
+    if (stopping) return;
+    const next = reload(argv, options, gateway, log);
+    if (next !== undefined) options = next;
+  });
   // With an IPC parent, its exit is a shutdown request too.
   process.on('disconnect', () => stop('SIGTERM'));
   return null;
+}
+
+/**
+ * SIGHUP: the command line again, with the environment and the file as they are now.
+ * Returns the options in force after it, undefined when nothing changed (a bad file,
+ * logged `config-reload-failed` with the file, line and key).
+ */
+function reload(argv: readonly string[], running: GatewayRunOptions, gateway: Gateway, log: (entry: GatewayLogEntry) => void): GatewayRunOptions | undefined {
+  const warnings: string[] = [];
+  let next: ReturnType<typeof parseGatewayArgs>;
+  try {
+    next = parse(argv, warnings);
+    if (next.help || next.version) return undefined; // the same argv: cannot happen
+    gateway.reload(gatewayOptionsOf(next));
+  } catch (error) {
+    log({ level: 'error', event: 'config-reload-failed', error: (error as Error).message });
+    return undefined;
+  }
+  for (const message of warnings) log({ level: 'warn', event: 'config-warning', message });
+  // The listening socket stays where it is.
+  const refused = (['port', 'host'] as const).filter((key) => next[key] !== running[key]).map((option) => ({ option, reason: NEEDS_RESTART }));
+  if (refused.length > 0) log({ level: 'warn', event: 'config-reload-refused', refused });
+  return { ...next, port: running.port, host: running.host };
 }
 
 main(process.argv.slice(2)).then(

@@ -24,7 +24,7 @@ export interface NumberKind {
 
 /** Text options, lists and the switch. */
 export interface OtherKind {
-  readonly kind: 'host' | 'path' | 'rules' | 'origins' | 'servers' | 'secret' | 'audience' | 'switch';
+  readonly kind: 'host' | 'path' | 'file' | 'rules' | 'origins' | 'servers' | 'secret' | 'audience' | 'switch';
 }
 
 export type OptionKind = NumberKind | OtherKind;
@@ -37,6 +37,7 @@ export interface KindValue {
   readonly port: number;
   readonly host: string;
   readonly path: string;
+  readonly file: string;
   readonly rules: readonly Rule[];
   readonly origins: readonly string[];
   readonly servers: readonly string[];
@@ -76,6 +77,9 @@ export function parseText(spec: OptionKind, text: string, label: string): number
     }
     case 'path':
       if (!isPath(text)) throw usageError(`${label}: ${JSON.stringify(text)} must start with "/" and contain no spaces, "?" or "#"`);
+      return text;
+    case 'file':
+      if (text.includes('\0')) throw usageError(`${label}: ${JSON.stringify(text)} is not a file name`);
       return text;
     case 'rules':
       try {
@@ -162,6 +166,35 @@ export function formatDuration(ms: number, spaced = false): string {
 export function formatBytes(bytes: number, spaced = false): string {
   const [amount, unit] = bytes !== 0 && bytes % 1024 ** 3 === 0 ? [bytes / 1024 ** 3, 'GiB'] : bytes !== 0 && bytes % 1024 ** 2 === 0 ? [bytes / 1024 ** 2, 'MiB'] : bytes !== 0 && bytes % 1024 === 0 ? [bytes / 1024, 'KiB'] : [bytes, ''];
   return unit === '' ? String(amount) : `${amount}${spaced ? ' ' : ''}${unit}`;
+}
+
+// ---- suggestions ----
+
+/** The candidate within two edits of `name` ("did you mean"), if any: --alow → --allow, maxStream → maxStreams. */
+export function closest(name: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of candidates) {
+    const distance = editDistance(name, candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }
 
 // ---- errors ----

@@ -7,20 +7,21 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { CLI_USAGE_CODE, type GatewayCliOptions, gatewayOptionsOf, parseGatewayArgs } from './cli-options.ts';
+import { CLI_USAGE_CODE, type GatewayRunOptions, gatewayOptionsOf, parseGatewayArgs } from './cli-options.ts';
 import { createGateway } from './gateway.ts';
 import type { GatewayOptions } from './gateway.ts';
 import { LIMIT_DOCS, USAGE, limitsTable } from './options-doc.ts';
 import { DEFAULT_GATEWAY_LIMITS, type OptionKey, type OptionSpec, envName, optionEntries, resolveGatewayOptions } from './options-schema.ts';
 
-type Cli = Extract<GatewayCliOptions, { help: false }>;
+type Cli = GatewayRunOptions;
 
 const doc = (name: string): string => readFileSync(new URL(`../${name}`, import.meta.url), 'utf8');
 
 /** Parses `argv` after an --allow rule (an --allow-listen rule with `listenRule`, to leave --allow free). */
 function cli(argv: readonly string[], env: Record<string, string> = {}, listenRule = false): Cli {
-  const options = parseGatewayArgs([...(listenRule ? ['--allow-listen', '0.0.0.0:1'] : ['--allow', 'x:1']), ...argv], env);
-  assert.equal(options.help, false);
+  // The configuration file (--config, SOCKWAY_CONFIG) is read as empty: config-file.test.ts reads real ones.
+  const options = parseGatewayArgs([...(listenRule ? ['--allow-listen', '0.0.0.0:1'] : ['--allow', 'x:1']), ...argv], env, () => new Map());
+  assert.ok(!options.help && !options.version);
   return options as Cli;
 }
 
@@ -112,7 +113,7 @@ describe('the CLI and createGateway() take the same values', () => {
 describe('environment variables', () => {
   const samples: Partial<Record<OptionKey, string>> = {
     host: '0.0.0.0', path: '/ws', allow: 'a.example:1', deny: 'b.example:2', allowListen: '127.0.0.1:8000', denyListen: '127.0.0.1:22',
-    tokenSecret: 's'.repeat(32), tokenAudience: 'gw', allowOrigins: 'https://a.example', dnsServers: '127.0.0.1:5353',
+    tokenSecret: 's'.repeat(32), tokenAudience: 'gw', allowOrigins: 'https://a.example', dnsServers: '127.0.0.1:5353', config: 'gateway.yaml',
   };
   for (const [key, spec] of optionEntries()) {
     const variable = envName(spec);

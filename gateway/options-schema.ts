@@ -39,6 +39,8 @@ export type OptionSpec = OptionKind & {
   readonly note?: string;
   /** A value for "--flag needs a value, e.g. --flag EXAMPLE". */
   readonly example?: string;
+  /** Not a key of the configuration file (--config, --version). */
+  readonly inFile?: false;
 };
 
 /** The process's soft descriptor limit (RLIMIT_NOFILE), read once: the fd-budget defaults derive from it. */
@@ -99,6 +101,9 @@ export const GATEWAY_OPTIONS = {
   maxReplayBytes: { kind: 'bytes', min: MIN_REPLAY_BYTES, max: MAX_INT32, option: 'maxReplayBytes', flag: '--max-replay', metavar: 'BYTES', default: 64 * MIB, help: 'Cap on a session\'s replay buffer, the frames kept until the client acknowledges them; DATA pauses at half of it', note: 'at least 256KiB', example: '64MiB' },
   drainTimeout: { kind: 'duration', min: 0, max: MAX_INT32, option: 'drainTimeout', flag: '--drain-timeout', metavar: 'T', default: 0, cliDefault: 30_000, help: 'On SIGTERM/SIGINT, let open streams finish for up to T after GOAWAY before resetting them', example: '30s' },
   quiet: { kind: 'switch', flag: '--quiet', help: 'Log only errors' },
+  // ---- the configuration file and the version (config-file.ts, main.ts) ----
+  config: { kind: 'file', flag: '--config', metavar: 'FILE', inFile: false, help: 'Read options from FILE, YAML (.yaml, .yml) or JSON (.json), under their createGateway() names; flags and environment variables win over it; SIGHUP reads it again', example: 'gateway.yaml' },
+  version: { kind: 'switch', flag: '--version', inFile: false, help: 'Print the version and exit' },
 } as const satisfies Record<string, OptionSpec>;
 
 /** An option's key in GATEWAY_OPTIONS. */
@@ -121,6 +126,17 @@ export function envName(spec: OptionSpec): string | undefined {
   if (spec.flag === undefined || spec.kind === 'switch') return undefined;
   return spec.env ?? `SOCKWAY_${spec.flag.slice(2).toUpperCase().replaceAll('-', '_')}`;
 }
+
+/**
+ * The options gateway.reload() (and SIGHUP) changes on a running gateway: policy, origins,
+ * tokens, and the limits read when a session or stream starts. Any other option that
+ * differs is refused (logged `config-reload-refused`): it needs a restart.
+ */
+export const RELOADABLE_OPTIONS = [
+  'allow', 'deny', 'allowListen', 'denyListen', 'allowOrigins', 'tokenSecret', 'tokenAudience',
+  'maxSessions', 'maxSessionsPerClient', 'maxListeners', 'openRate', 'openBurst', 'maxPendingOpens', 'pingRate',
+  'sessionIdleTimeout', 'streamIdleTimeout', 'queryTimeout', 'maxSessionBufferedBytes', 'drainTimeout',
+] as const satisfies readonly OptionKey[];
 
 // ---- the library's side ----
 

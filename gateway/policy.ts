@@ -293,6 +293,40 @@ function decideReverse(allow: readonly CompiledRule[], deny: readonly CompiledRu
   return denied(`${label}: no address rule allows ${address}`);
 }
 
+/** A policy whose rules can be replaced while sessions hold it (gateway.reload()). */
+export type ReplaceablePolicy = Policy & {
+  /** From now on, every check uses `next`'s rules; a stream already open keeps its destination. */
+  replace(next: Policy): void;
+};
+
+/**
+ * The gateway's own policy as sessions hold it: each check asks the rules in force, so a
+ * reload reaches the sessions already admitted (their token policies are intersected with
+ * this object, not with a copy of its rules).
+ */
+export function replaceablePolicy(initial: Policy): ReplaceablePolicy {
+  let current = initial;
+  return Object.freeze({
+    get allow() {
+      return current.allow;
+    },
+    get deny() {
+      return current.deny;
+    },
+    get listen() {
+      return current.listen;
+    },
+    check: (destination: Destination) => current.check(destination),
+    precheck: (destination: { readonly host: string; readonly port: number }) => current.precheck(destination),
+    checkListen: (target: ListenTarget) => current.checkListen(target),
+    // As intersectPolicies: a hand-made policy that cannot judge names resolves nothing.
+    checkName: (destination: NameQuery) => current.checkName?.(destination) ?? denied('this policy does not judge DNS queries'),
+    replace: (next: Policy) => {
+      current = next;
+    },
+  });
+}
+
 /**
  * A policy that allows only what every part allows: the gateway's policy intersected
  * with a session's (its token's). A denial's reason is prefixed with the part's label.

@@ -1,0 +1,89 @@
+/**
+ * What gateway.reload() changes: the options whose value differs from the running
+ * gateway's, split into those it applies (RELOADABLE_OPTIONS, plus `policy` and
+ * `authenticate`) and those it refuses because they take effect only at start (the path,
+ * the DNS resolver, the memory and socket budgets, the limits announced in WELCOME, …).
+ * Values are compared as the gateway reads them: an absent option is its default, a rule
+ * is its text, a secret its bytes. Nothing here logs or holds a value.
+ */
+import type { GatewayOptions } from './gateway-api.ts';
+import { RELOADABLE_OPTIONS, optionEntries } from './options-schema.ts';
+import type { Rule } from './policy.ts';
+
+/** An option reload() did not apply, and why. */
+export interface RefusedOption {
+  /** Its createGateway() name (`path`, `limits.maxStreams`), or the CLI's (`port`, `host`). */
+  readonly option: string;
+  readonly reason: string;
+}
+
+/** Options given as functions or objects, compared by identity. */
+const OBJECT_OPTIONS = ['policy', 'authenticate', 'lookup', 'log'] as const;
+
+/** The gateway's plumbing rather than its configuration: left out of reload()'s options, they stay as they are. */
+const KEPT_WHEN_ABSENT: ReadonlySet<string> = new Set(['lookup', 'log']);
+
+/** Every option reload() compares, by createGateway() name, with its default when absent. */
+const COMPARED: ReadonlyMap<string, unknown> = new Map([
+  ...optionEntries().flatMap(([, spec]) => (spec.option === undefined ? [] : [[spec.option, spec.kind === 'rules' ? [] : spec.default] as const])),
+  ...OBJECT_OPTIONS.map((name) => [name, undefined] as const),
+]);
+
+const RELOADABLE: ReadonlySet<string> = new Set([
+  ...RELOADABLE_OPTIONS.map((key) => optionEntries().find(([name]) => name === key)?.[1].option ?? key),
+  'policy',
+  'authenticate',
+]);
+
+/** The reason given for an option that needs a restart. */
+export const NEEDS_RESTART = 'takes effect only when the gateway starts: restart it to change this';
+
+/** Whether reload() may change `option` on a running gateway. */
+export function isReloadable(option: string): boolean {
+  return RELOADABLE.has(option);
+}
+
+/** The options whose value differs between `running` and `next`, in schema order. */
+export function changedOptions(running: GatewayOptions, next: GatewayOptions): string[] {
+  return [...COMPARED].flatMap(([name, fallback]) => {
+    if (KEPT_WHEN_ABSENT.has(name) && valueAt(next, name) === undefined) return [];
+    return same(valueAt(running, name) ?? fallback, valueAt(next, name) ?? fallback) ? [] : [name];
+  });
+}
+
+/** `next`, with `kept` options (dotted names) as they are in `running`: what the gateway runs after a partial reload. */
+export function keepOptions(next: GatewayOptions, running: GatewayOptions, kept: readonly string[]): GatewayOptions {
+  const result: Record<string, unknown> = { ...next, limits: { ...next.limits } };
+  for (const name of [...kept, ...[...KEPT_WHEN_ABSENT].filter((option) => valueAt(next, option) === undefined)]) {
+    const [head = '', tail] = name.split('.');
+    const value = valueAt(running, name);
+    const target = tail === undefined ? result : (result[head] as Record<string, unknown>);
+    const key = tail ?? head;
+    if (value === undefined) delete target[key];
+    else target[key] = value;
+  }
+  return result as GatewayOptions;
+}
+
+function valueAt(options: GatewayOptions, name: string): unknown {
+  const [head = '', tail] = name.split('.');
+  const value = (options as Readonly<Record<string, unknown>>)[head];
+  return tail === undefined ? value : (value as Readonly<Record<string, unknown>> | undefined)?.[tail];
+}
+
+/** Equal as the gateway reads them: lists entry by entry, rules by their text, bytes by content. */
+function same(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((entry, index) => same(entry, b[index]));
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.from(a).equals(b);
+  if (isRuleLike(a) || isRuleLike(b)) return ruleText(a) === ruleText(b);
+  return Object.is(a, b);
+}
+
+function isRuleLike(value: unknown): value is Rule {
+  return typeof value === 'object' && value !== null && 'text' in value && 'host' in value;
+}
+
+function ruleText(value: unknown): unknown {
+  if (isRuleLike(value)) return value.text;
+  return typeof value === 'string' ? value.trim() : value;
+}
