@@ -32,7 +32,7 @@ const PROBE_PATHS = { liveness: '/healthz', readiness: '/readyz' } as const;
 function gatewayCli(args: readonly string[]): { port: number; drainTimeout: number } {
   const options = parseGatewayArgs(args, {});
   assert.equal(options.help, false);
-  if (options.help) throw new Error('unreachable');
+  if (options.help || options.version) throw new Error('not a command line that runs the gateway');
   return { port: options.port, drainTimeout: options.drainTimeout };
 }
 
