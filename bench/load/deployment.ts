@@ -5,7 +5,9 @@
  * (nginx-fleet.ts).
  */
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { forkServer, REPO_ROOT, runnable, type ChildHandle } from '../lib/processes.ts';
@@ -61,19 +63,23 @@ export type StartDeployment = (target: Target, sizing: Sizing) => Promise<Deploy
  * address. One place, so it can become a --config file (issue 15, item 1) in one edit.
  */
 export function gatewayArgs(target: Target, sizing: Sizing): string[] {
-  const sessions = String(sizing.sessions + 64);
+  const sessions = sizing.sessions + 64;
   // The last eighth of --max-tcp-sockets is a reserve for clients holding fewer than 16 (fd-budget.ts): all our streams come from one client.
-  const sockets = String(Math.ceil(((sizing.sessions * sizing.streams) * 8) / 7) + 64);
-  return [
-    '--port', '0', '--host', '127.0.0.1', '--quiet',
-    '--allow', `${target.host}:${target.port}`,
-    '--max-sessions', sessions,
-    '--max-sessions-per-client', sessions,
-    '--max-connections', sessions,
-    '--max-pending-per-address', '0',
-    '--max-tcp-sockets', sockets,
-    '--max-tcp-sockets-per-client', sockets,
-  ];
+  const sockets = Math.ceil(((sizing.sessions * sizing.streams) * 8) / 7) + 64;
+  // The limits go through a configuration file, as an operator raising them would write it.
+  const config = join(mkdtempSync(join(tmpdir(), 'sockway-load-')), 'gateway.yaml');
+  writeFileSync(config, [
+    '# bench:load: every page comes from 127.0.0.1, so per-client limits are the global ones',
+    'quiet: true',
+    `maxSessions: ${sessions}`,
+    `maxSessionsPerClient: ${sessions}`,
+    `maxConnections: ${sessions}`,
+    'maxPendingConnectionsPerAddress: 0',
+    `maxTcpSockets: ${sockets}`,
+    `maxTcpSocketsPerClient: ${sockets}`,
+    '',
+  ].join('\n'));
+  return ['--config', config, '--port', '0', '--host', '127.0.0.1', '--allow', `${target.host}:${target.port}`];
 }
 
 /** Open files a gateway needs for `sizing`: a WebSocket per session, a TCP socket per stream, headroom (fd-budget.ts keeps a tenth). */
