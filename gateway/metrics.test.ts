@@ -9,7 +9,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import type * as net from 'node:net';
 import { describe, test } from 'node:test';
 import { createTunnel } from '../client/index.ts';
 import { NodeWebSocket } from '../e2e/fixtures/start-gateway.ts';
@@ -19,6 +18,8 @@ import { startDnsServer } from './testing/dns-server.ts';
 import { attemptClient, closedPort, startTarget, until } from './testing/harness.ts';
 
 type Scrape = ReadonlyMap<string, number>;
+/** A socket of the client's `net`. */
+type Socket = ReturnType<ReturnType<typeof createTunnel>['net']['connect']>;
 
 /** GETs /metrics and reads the samples: `name{labels}` → value. */
 async function scrape(port: number): Promise<Scrape> {
@@ -45,7 +46,7 @@ function value(samples: Scrape, key: string): number {
 const moved = (before: Scrape, after: Scrape, key: string): number => value(after, key) - value(before, key);
 
 /** Writes `bytes` through `socket` once it is connected, reads the echo back, ends; resolves once it is closed. */
-async function echoThrough(socket: net.Socket, bytes: number): Promise<void> {
+async function echoThrough(socket: Socket, bytes: number): Promise<void> {
   let received = 0;
   socket.on('data', (chunk: Buffer) => {
     received += chunk.length;
