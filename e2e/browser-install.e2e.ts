@@ -1,11 +1,11 @@
 /**
  * A browser-only install: `npm install sockway` (the tarball, as users get it) pulls none of
- * the gateway's dependencies — `ws`, `ipaddr.js` and the native addon `bufferutil` are
+ * the gateway's dependencies — `ws`, `ipaddr.js`, `prom-client` and the native addon `bufferutil` are
  * optional peer dependencies. What such an install bundles runs in Chromium: the bundler
  * recipe tests (esbuild-recipe, webpack-recipe, vite-plugin) use exactly these installs.
  * Here: nothing of the gateway's is installed, the client entries load, `sockway/gateway`
  * and the `sockway-gateway` command fail naming what to install, and after
- * `npm install ws ipaddr.js` the gateway relays a socket.
+ * `npm install ws ipaddr.js prom-client` the gateway relays a socket.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -17,8 +17,8 @@ import { after, before, test } from 'node:test';
 import { cleanNpmEnv, installApp, removeApp } from './fixtures/installed-package.ts';
 import { startEchoServer, type TestServer } from './fixtures/tcp-servers.ts';
 
-const GATEWAY_DEPENDENCIES = ['ws', 'ipaddr.js', 'bufferutil'];
-const MISSING = 'sockway/gateway needs ws and ipaddr.js, which a browser-only install of sockway leaves out: npm install ws ipaddr.js';
+const GATEWAY_DEPENDENCIES = ['ws', 'ipaddr.js', 'prom-client', 'bufferutil'];
+const MISSING = 'sockway/gateway needs ws, ipaddr.js and prom-client, which a browser-only install of sockway leaves out: npm install ws ipaddr.js prom-client';
 
 let fixture: string;
 let app: string;
@@ -74,8 +74,8 @@ test('the sockway-gateway command fails with what to install, on one line', () =
   assert.match(result.stderr, new RegExp(`^sockway-gateway: ${MISSING.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*\n$`));
 });
 
-test('after npm install ws ipaddr.js, the gateway relays a socket', async () => {
-  const installed = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', 'ws', 'ipaddr.js'], { cwd: app, env: cleanNpmEnv(), encoding: 'utf8' });
+test('after npm install ws ipaddr.js prom-client, the gateway relays a socket', async () => {
+  const installed = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', 'ws', 'ipaddr.js', 'prom-client'], { cwd: app, env: cleanNpmEnv(), encoding: 'utf8' });
   assert.equal(installed.status, 0, installed.stdout + installed.stderr);
   assert.equal(existsSync(join(app, 'node_modules', 'bufferutil')), false, 'bufferutil stays optional');
   // The gateway and a Node client (ws as its WebSocket), both from the app's node_modules.

@@ -16,7 +16,7 @@ const setup = setUpBundledApp(['esbuild']);
 
 test('an app bundled by the README\'s build.js (sockway/esbuild) runs a real client from Chromium', async () => {
   // A browser-only install: the gateway's optional peer dependencies are not there (browser-install.e2e.ts).
-  for (const name of ['ws', 'ipaddr.js', 'bufferutil']) assert.equal(existsSync(join(setup.app, 'node_modules', name)), false, `${name} is installed`);
+  for (const name of ['ws', 'ipaddr.js', 'prom-client', 'bufferutil']) assert.equal(existsSync(join(setup.app, 'node_modules', name)), false, `${name} is installed`);
   const built = spawnSync(process.execPath, ['build.js'], { cwd: setup.app, encoding: 'utf8' });
   assert.equal(built.status, 0, `node build.js failed:\n${built.stdout}\n${built.stderr}`);
   assert.equal(built.stderr, '', 'esbuild warned');

@@ -53,6 +53,7 @@ function admission(overrides: Omit<Partial<AdmissionOptions>, 'limits'> & { limi
       sessions: () => [],
       closing: () => false,
       log: (entry) => logs.push(entry),
+      metrics: { sessionRefused: () => {} },
       ...overrides,
       fds,
       limits: { ...LIMITS, ...overrides.limits },
@@ -147,7 +148,7 @@ describe('admission: stream requests', () => {
 
 function live(id: number, clientKey: string, fields: Partial<AdmittedSession> = {}): AdmittedSession & { ended: WireError[] } {
   const ended: WireError[] = [];
-  return { id, clientKey, counted: true, detached: false, idle: true, idleSince: id, ended, end: (error) => ended.push(error), ...fields };
+  return { id, clientKey, counted: true, detached: false, idle: true, idleSince: id, ended, end: (error) => ended.push(error), log: () => {}, ...fields };
 }
 
 describe('admission: sessions', () => {

@@ -24,6 +24,7 @@ import type { FdBudget } from './fd-budget.ts';
 import { type GatewayLimits, type TokenBucket, openRateError, socketLimitError } from './limits.ts';
 import { type Policy, type PolicyCheck, type PolicyOptions, createPolicy, intersectPolicies } from './policy.ts';
 import type { GatewayLogEntry } from './gateway-log.ts';
+import type { GatewayMetrics } from './metrics.ts';
 import { deniedListenError } from './socket-wire.ts';
 import { type TokenSecret, TokenError, credentialOf, tokenPolicy, verifyToken } from './token.ts';
 
@@ -150,6 +151,8 @@ export interface AdmittedSession {
   readonly idleSince: number;
   /** Ends the session with a GOAWAY. */
   end(error: WireError, closeCode: number): void;
+  /** Logs a line about the session (with its number and tag). */
+  readonly log: (entry: GatewayLogEntry) => void;
 }
 
 /** A session asking for a stream, as admission sees it (connection.ts). */
@@ -189,6 +192,7 @@ export interface AdmissionOptions {
   readonly sessions: () => Iterable<AdmittedSession>;
   readonly closing: () => boolean;
   readonly log: (entry: GatewayLogEntry) => void;
+  readonly metrics: Pick<GatewayMetrics, 'sessionRefused'>;
 }
 
 /** The gateway's admission: session slots and every check of a session or stream request. */
@@ -223,10 +227,12 @@ export class Admission {
     const clientAddress = clientAddressOf(request, this.#options.trustProxy);
     const remote = { clientAddress, ...(origin === undefined ? {} : { origin: origin.slice(0, 200) }) };
     if (this.#options.closing()) {
+      this.#options.metrics.sessionRefused('draining');
       done({ error: GOING_AWAY, closeCode: CloseCode.GoingAway });
       return;
     }
     if (!this.#options.originAllowed(origin)) {
+      this.#options.metrics.sessionRefused('origin');
       log({ level: 'warn', event: 'session-refused', code: 'ORIGIN', reason: 'the Origin is not in allowOrigins', ...remote });
       done({ status: 403, text: 'Forbidden' });
       return;
@@ -256,6 +262,7 @@ export class Admission {
     const decided = (result: AuthDecision): void => {
       if (socket.destroyed) return;
       if (this.#options.closing()) {
+        this.#options.metrics.sessionRefused('draining');
         done({ error: GOING_AWAY, closeCode: CloseCode.GoingAway });
         return;
       }
@@ -270,6 +277,20 @@ export class Admission {
       log({ level: 'error', event: 'internal-error', where: 'admit', error: String(error) });
       socket.destroy();
     });
+  }
+
+  /**
+   * The gateway is at its session limit: upgrades admitted (or pending authentication), or
+   * sessions counted at HELLO (those waiting to resume included), fill maxSessions. A new
+   * client may still get in by fair admission (an idle session evicted); readiness says no
+   * all the same, so a balancer prefers another instance.
+   */
+  get atSessionLimit(): boolean {
+    const max = this.#options.limits.maxSessions;
+    if (this.#slotCount >= max) return true;
+    let counted = 0;
+    for (const session of this.#options.sessions()) if (session.counted) counted += 1;
+    return counted >= max;
   }
 
   /**
@@ -308,7 +329,7 @@ export class Admission {
       return expiredError(request.kind === 'query' ? '' : syscall);
     }
     if (!session.opens.take()) {
-      session.log({ level: 'warn', event: 'rate-limit', what: 'open', limit: limits.openRate, burst: limits.openBurst, action: 'reset' });
+      session.log({ level: 'warn', event: 'rate-limit', what: 'open', stream: request.stream, limit: limits.openRate, burst: limits.openBurst, action: 'reset' });
       return { ...openRateError(limits), syscall };
     }
     if (request.kind === 'query') return { release: () => {} };
@@ -356,6 +377,7 @@ export class Admission {
       const reason = typeof result === 'object' && result !== null && typeof result.reason === 'string' && result.reason !== ''
         ? result.reason.slice(0, 200)
         : 'authentication required';
+      this.#options.metrics.sessionRefused('unauthorized');
       this.#options.log({ level: 'warn', event: 'session-refused', code: SockwayErrorCode.Unauthorized, reason, ...remote });
       return { error: wireError({ code: SockwayErrorCode.Unauthorized, message: reason }), closeCode: CloseCode.PolicyViolation };
     }
@@ -382,6 +404,7 @@ export class Admission {
     const message = full === 'gateway'
       ? `the gateway has its maximum of ${limits.maxSessions} sessions; try again later`
       : `too many sessions from this client (limit ${limits.maxSessionsPerClient})${countingDetached ? ', counting those waiting to resume' : ''}; close one or try again later`;
+    this.#options.metrics.sessionRefused(full === 'gateway' ? 'gateway_limit' : 'client_limit');
     this.#options.log({ level: 'warn', event: 'session-refused', code: SockwayErrorCode.Limit, reason: message, ...context });
     return { error: wireError({ code: SockwayErrorCode.Limit, message }), closeCode: TRY_AGAIN_LATER };
   }
@@ -401,7 +424,7 @@ export class Admission {
     const victim = pickEviction(candidates, held)?.session;
     if (victim === undefined) return false;
     const max = this.#options.limits.maxSessions;
-    this.#options.log({ level: 'warn', event: 'session-evicted', session: victim.id, idleMs: Date.now() - victim.idleSince, reason: `the gateway is at its maximum of ${max} sessions; another client's session was admitted` });
+    victim.log({ level: 'warn', event: 'session-evicted', idleMs: Date.now() - victim.idleSince, reason: `the gateway is at its maximum of ${max} sessions; another client's session was admitted` });
     victim.end(
       wireError({ code: SockwayErrorCode.IdleTimeout, message: `the gateway closed this idle session to admit another client (it is at its maximum of ${max} sessions)` }),
       CloseCode.Normal,

@@ -210,6 +210,7 @@ describe('USAGE', () => {
       '--max-pending-opens': '1', '--max-tcp-sockets': '1', '--max-tcp-sockets-per-client': '1', '--max-connections': '1', '--max-pending-per-address': '0', '--open-rate': '1', '--connect-timeout': '1s', '--max-dns-lookups': '1', '--query-timeout': '2s', '--dns-server': '127.0.0.1:5353', '--stream-idle-timeout': '0', '--session-idle-timeout': '5min',
       '--max-session-buffer': '1MiB', '--memory-budget': '64MiB', '--resume-grace': '0', '--max-replay': '1MiB', '--drain-timeout': '10s', '--quiet': null, '--help': null,
       '--config': 'gateway.yaml', '--version': null,
+      '--log-level': 'warn', '--admin-port': '9090', '--admin-host': '127.0.0.1', '--metrics': null,
     };
     assert.deepEqual([...flags].sort(), Object.keys(sample).sort());
     for (const flag of flags) {

@@ -4,7 +4,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createTunnel } from '../client/index.ts';
@@ -69,4 +69,33 @@ test('sockway-gateway --version prints the package.json version, from dist/ and 
     assert.equal(run.status, 0, run.stderr);
     assert.equal(run.stdout, `sockway-gateway ${version}\n`, argv.join(' '));
   }
+});
+
+test('sockway-gateway CLI: --admin-port serves the probes there and not on --port; --log-level warn drops info lines', async () => {
+  const child = spawn(process.execPath, [BIN, '--port', '0', '--admin-port', '0', '--log-level', 'warn', '--allow', `127.0.0.1:${echo.port}`], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const [ready] = (await Promise.race([
+    once(child, 'message'),
+    once(child, 'exit').then(([code]) => { throw new Error(`gateway exited (${code}): ${stderr}`); }),
+  ])) as [{ type: string; port: number; adminPort: number }];
+  assert.equal(ready.type, 'ready');
+  assert.equal((await fetch(`http://127.0.0.1:${ready.adminPort}/readyz`)).status, 200);
+  assert.equal((await fetch(`http://127.0.0.1:${ready.port}/healthz`)).status, 404);
+
+  const tunnel = createTunnel({ url: `ws://127.0.0.1:${ready.port}/`, WebSocket: NodeWebSocket });
+  const socket = tunnel.net.connect(echo.port, '127.0.0.1');
+  await once(socket, 'connect');
+  socket.end('x');
+  socket.resume();
+  await once(socket, 'close');
+  const denied = tunnel.net.connect(echo.port + 1 === 65536 ? 1 : echo.port + 1, '127.0.0.1');
+  await once(denied, 'error');
+  tunnel.close();
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  assert.equal((await exited)[0], 0);
+  const levels = stderr.trim().split('\n').map((line) => (JSON.parse(line) as { level: string; event: string }));
+  assert.ok(levels.some((entry) => entry.event === 'stream-denied'), stderr);
+  assert.deepEqual(levels.filter((entry) => entry.level !== 'warn' && entry.level !== 'error'), []);
 });

@@ -25,6 +25,7 @@ import type { PolicyCheck } from './policy.ts';
 import type { GatewayResolver, SessionResolver } from './resolver.ts';
 import { type ResumeRegistry, sessionTag } from './resume-registry.ts';
 import type { GatewayLogEntry } from './gateway-log.ts';
+import type { GatewayMetrics } from './metrics.ts';
 import { type TcpBridgeOptions, TcpBridge, openTcpBridge } from './tcp-bridge.ts';
 import { UNSUPPORTED_DATA, WsTransport } from './ws-transport.ts';
 
@@ -46,6 +47,7 @@ export interface ConnectionContext {
   readonly tlsCpu: TokenBucket;
   readonly closing: () => boolean;
   readonly log: (entry: GatewayLogEntry) => void;
+  readonly metrics: GatewayMetrics;
   /** A stream's TCP socket came (+1) or is gone (-1). */
   readonly countBridge: (delta: 1 | -1) => void;
   /** The connection is over: its session ended, or it handed its WebSocket to a resumed one. */
@@ -140,6 +142,7 @@ export class Connection implements AdmittedSession, RequestingSession {
   readonly policy: PolicyCheck;
   readonly expiresAt: number;
   readonly opens: TokenBucket;
+  /** Logs a line about this session: with its number, and its tag once it has one (grep the tag for its whole story). */
   readonly log: (entry: GatewayLogEntry) => void;
   readonly session: Session;
   readonly bridges = new Set<TcpBridge>();
@@ -151,6 +154,9 @@ export class Connection implements AdmittedSession, RequestingSession {
   idleSince = Date.now();
   readonly #context: ConnectionContext;
   readonly #openedAt = Date.now();
+  readonly #clientAddress: string;
+  /** The session's tag (resume-registry.ts sessionTag), '' before the handshake. */
+  #tag = '';
   /** This session's share of the memory budget. */
   readonly #account: ByteAccount;
   readonly #budget: WindowBudget;
@@ -176,13 +182,15 @@ export class Connection implements AdmittedSession, RequestingSession {
     this.policy = admitted.policy;
     this.expiresAt = admitted.expiresAt;
     this.opens = new TokenBucket(limits.openRate, limits.openBurst);
-    this.log = (entry) => context.log({ ...entry, session: id });
+    this.#clientAddress = admitted.clientAddress;
+    this.log = (entry) => context.log(this.#tag === '' ? { ...entry, session: id } : { ...entry, session: id, sessionTag: this.#tag });
     this.#context = context;
     this.#budget = new WindowBudget(limits.maxSessionBufferedBytes, context.sessionLimits.streamWindow);
     this.#dialSlots = new DialSlots(limits.maxPendingOpens);
     this.#resolver = context.resolver.forSession();
     this.#relay = this.#relayOptions();
     this.link = new Link(ws, this, limits);
+    ws.once('close', (code: number) => context.metrics.webSocketClosed(code));
     this.#account = context.memory.account();
     try {
       this.session = this.#createSession();
@@ -234,7 +242,7 @@ export class Connection implements AdmittedSession, RequestingSession {
    * closes once it has none.
    */
   onExpired(): void {
-    if (this.listeners.size > 0) this.#context.log({ level: 'info', event: 'listeners-expired', session: this.id, listeners: this.listeners.size });
+    if (this.listeners.size > 0) this.log({ level: 'info', event: 'listeners-expired', listeners: this.listeners.size });
     for (const listener of [...this.listeners]) listener.destroy(expiredError('listen'));
     this.#closeIfExpired();
   }
@@ -276,7 +284,9 @@ export class Connection implements AdmittedSession, RequestingSession {
         this.#handshakeTimer = null;
         context.registry.register(this);
         // The id is a secret (it names the session for RESUME): logs get a tag derived from it.
-        this.log({ level: 'info', event: 'session-ready', sessionTag: sessionTag(this.session.sessionId) });
+        this.#tag = sessionTag(this.session.sessionId);
+        this.log({ level: 'info', event: 'session-ready', clientAddress: this.#clientAddress });
+        context.metrics.sessionOpened((Date.now() - this.#openedAt) / 1000);
       },
       onClose: (error) => this.#onClose(error),
     });
@@ -292,10 +302,9 @@ export class Connection implements AdmittedSession, RequestingSession {
     const reason = error ?? GOING_AWAY;
     for (const bridge of [...this.bridges]) bridge.destroy(reason);
     for (const listener of [...this.listeners]) listener.destroy(reason);
-    this.#context.log({
+    this.log({
       level: error === null || error.code === SockwayErrorCode.GoingAway || error.code === SockwayErrorCode.GatewayClosed ? 'info' : 'warn',
       event: 'session-closed',
-      session: this.id,
       durationMs: Date.now() - this.#openedAt,
       ...(error === null ? {} : { code: error.code, reason: error.message }),
     });
@@ -307,7 +316,10 @@ export class Connection implements AdmittedSession, RequestingSession {
   /** One OPEN: admission, then the bridge (policy; DNS and TCP once a dial slot is free). */
   #onOpen(stream: SessionStream, frame: OpenFrame): StreamHandler | WireError {
     const admitted = this.#context.admission.stream(this, { kind: 'connect', stream: stream.id, host: frame.host, port: frame.port });
-    if (!('release' in admitted)) return admitted;
+    if (!('release' in admitted)) {
+      this.#context.metrics.streamOpened('rejected');
+      return admitted;
+    }
     const result = openTcpBridge(stream, frame, this.#relay);
     if (result instanceof TcpBridge) this.#addBridge(result, admitted.release);
     else admitted.release();
@@ -364,6 +376,7 @@ export class Connection implements AdmittedSession, RequestingSession {
       tlsCpu: [this.#tlsCpu, context.tlsCpu],
       lookup: this.#resolver.lookup,
       log: this.log,
+      metrics: context.metrics,
       onDone: (bridge) => {
         if (this.bridges.delete(bridge)) context.countBridge(-1);
         this.#releaseFd(bridge);
@@ -404,7 +417,7 @@ export class Connection implements AdmittedSession, RequestingSession {
   /** The session's token has expired: close it once it carries no stream (its streams may finish). */
   #closeIfExpired(): void {
     if (!this.idle || this.#ended) return;
-    this.#context.log({ level: 'info', event: 'session-expired', session: this.id });
+    this.log({ level: 'info', event: 'session-expired' });
     this.session.close(expiredError(), CloseCode.PolicyViolation);
   }
 
@@ -440,7 +453,7 @@ export class Connection implements AdmittedSession, RequestingSession {
     this.#idleTimer = setTimeout(() => {
       this.#idleTimer = null;
       if (!this.idle || this.#ended) return;
-      this.#context.log({ level: 'info', event: 'session-idle-timeout', session: this.id, idleMs: ms });
+      this.log({ level: 'info', event: 'session-idle-timeout', idleMs: ms });
       this.session.close(
         wireError({ code: SockwayErrorCode.IdleTimeout, message: `the gateway closed the session after ${ms} ms without streams` }),
         CloseCode.Normal,

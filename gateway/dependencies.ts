@@ -1,6 +1,6 @@
 /**
- * The gateway's npm dependencies, `ws` and `ipaddr.js`. They are optional peer dependencies
- * of sockway, so that a browser-only install pulls neither (nor `bufferutil`, the native addon
+ * The gateway's npm dependencies, `ws`, `ipaddr.js` and `prom-client`. They are optional peer
+ * dependencies of sockway, so that a browser-only install pulls none (nor `bufferutil`, the native addon
  * ws uses when it is there). They are loaded here rather than imported: a missing one then
  * fails `import 'sockway/gateway'` (and the CLI) with what to install, where an import would
  * fail to resolve from some internal file of dist/.
@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { codedError } from '../shared/errors.ts';
 
 /** The packages the gateway needs, as `npm install` names them. */
-export const GATEWAY_DEPENDENCIES = ['ws', 'ipaddr.js'] as const;
+export const GATEWAY_DEPENDENCIES = ['ws', 'ipaddr.js', 'prom-client'] as const;
 
 const require = createRequire(import.meta.url);
 
@@ -22,11 +22,16 @@ function installed(name: string): boolean {
   }
 }
 
+/** 'a', 'a and b', 'a, b and c'. */
+function listed(names: readonly string[]): string {
+  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''}`;
+}
+
 const missing = GATEWAY_DEPENDENCIES.filter((name) => !installed(name));
 if (missing.length > 0) {
   throw codedError(
     'ERR_MODULE_NOT_FOUND',
-    `sockway/gateway needs ${missing.join(' and ')}, which a browser-only install of sockway leaves out: ` +
+    `sockway/gateway needs ${listed(missing)}, which a browser-only install of sockway leaves out: ` +
       `npm install ${missing.join(' ')} (and bufferutil, optional, for faster WebSocket masking)`,
   );
 }
@@ -48,3 +53,5 @@ export function optionalDependency<T>(name: string, feature: string): T {
     throw codedError('ERR_MODULE_NOT_FOUND', `${feature} needs the ${name} package: npm install ${name}`);
   }
 }
+/** The `prom-client` package (metrics.ts). */
+export const promClient = require('prom-client') as typeof import('prom-client');

@@ -1,8 +1,10 @@
 /** The gateway's public types: createGateway()'s options, the running Gateway and its stats. */
 import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
 import type { Limits } from '../shared/protocol.ts';
 import type { StreamStats } from '../shared/session.ts';
+import type { Readiness } from './admin-endpoint.ts';
 import type { Authenticate } from './admission.ts';
 import type { GatewayLimitOptions } from './limits.ts';
 import type { Policy, Rule } from './policy.ts';
@@ -94,6 +96,19 @@ export interface ListenOptions {
   readonly port?: number;
   /** Default '127.0.0.1': exposing the gateway is a decision to make explicitly. */
   readonly host?: string;
+  /**
+   * Serve GET /metrics on this server too (Prometheus text). Default false: metrics reveal
+   * load; prefer listenAdmin(). /healthz and /readyz are served here unless there is an admin server.
+   */
+  readonly metrics?: boolean;
+}
+
+/** Options of gateway.listenAdmin(). */
+export interface AdminListenOptions {
+  /** Default 0 (a free port). */
+  readonly port?: number;
+  /** Default '127.0.0.1'. */
+  readonly host?: string;
 }
 
 /** Options of gateway.attach(). */
@@ -171,6 +186,18 @@ export interface Gateway {
    * logs `config-reloaded` with the names of the changed options.
    */
   reload(options: GatewayOptions): GatewayReloadResult;
+  /**
+   * Starts the admin server: GET /healthz, /readyz and /metrics, and nothing else. The
+   * gateway's own server (listen()) then answers those paths 404.
+   */
+  listenAdmin(options?: AdminListenOptions): Promise<AddressInfo>;
+  /** Whether the gateway takes new sessions: not while it drains (close()) or at its session limit. */
+  readiness(): Readiness;
+  /**
+   * The gateway's own prom-client Registry (sockway_* metrics and Node's process metrics),
+   * for an application that serves /metrics itself (`await registry.metrics()`, `registry.contentType`).
+   */
+  readonly metricsRegistry: Registry;
   /** Live sessions and streams, for tests and metrics. */
   stats(): GatewayStats;
   /** Number of live WebSocket sessions. */

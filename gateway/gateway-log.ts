@@ -5,9 +5,22 @@
  */
 import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
 
-/** One structured log line; `event` names what happened, the rest is context. */
+/** Log levels, least severe first (`--log-level` keeps its own and those after it). */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** True when a line of `level` passes a `threshold` filter. */
+export function logsAt(level: LogLevel, threshold: LogLevel): boolean {
+  return LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(threshold);
+}
+
+/**
+ * One structured log line; `event` names what happened, the rest is context. Lines about a
+ * session carry `session` (the WebSocket connection's number) and, from its handshake on,
+ * `sessionTag`; lines about a stream also its `stream` id.
+ */
 export interface GatewayLogEntry {
-  readonly level: 'info' | 'warn' | 'error';
+  readonly level: LogLevel;
   readonly event: string;
   readonly [field: string]: unknown;
 }

@@ -12,9 +12,11 @@
 import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { Registry } from 'prom-client';
 import type { WebSocket } from 'ws';
 import { codedError } from '../shared/errors.ts';
 import { CloseCode } from '../shared/transport.ts';
+import { ADMIN_PATHS, AdminServer, type AdminPath, type AdminSource, type Readiness, answerAdmin } from './admin-endpoint.ts';
 import { Admission, type Admitted, type Authenticate, GOING_AWAY, originMatcher, tokenAuthenticator } from './admission.ts';
 import { Connection, type ConnectionContext } from './connection.ts';
 import { FdBudget } from './fd-budget.ts';
@@ -23,14 +25,16 @@ import { type GatewayLimits, TLS_CPU, TokenBucket } from './limits.ts';
 import { checkPath } from './option-types.ts';
 import { RELOADABLE_OPTIONS, type ResolvedGatewayOptions, resolveGatewayOptions } from './options-schema.ts';
 import { DEFAULT_RESERVE, MemoryBudget } from './memory-budget.ts';
+import { GatewayMetrics, type MetricsSnapshot } from './metrics.ts';
 import { type Policy, type ReplaceablePolicy, type Rule, createPolicy, replaceablePolicy } from './policy.ts';
 import { NEEDS_RESTART, type RefusedOption, changedOptions, isReloadable, keepOptions } from './reload-plan.ts';
 import { type GatewayResolver, createGatewayResolver } from './resolver.ts';
 import { ResumeRegistry, sessionTag } from './resume-registry.ts';
-import type { AttachOptions, Gateway, GatewayOptions, GatewayReloadResult, GatewayStats, GatewayStreamStats, ListenOptions } from './gateway-api.ts';
+import type { AdminListenOptions, AttachOptions, Gateway, GatewayOptions, GatewayReloadResult, GatewayStats, GatewayStreamStats, ListenOptions } from './gateway-api.ts';
 import type { GatewayLogEntry } from './gateway-log.ts';
 
-export type { AttachOptions, Gateway, GatewayOptions, GatewayReloadResult, GatewayStats, GatewayStreamStats, ListenOptions } from './gateway-api.ts';
+export type { AdminListenOptions, AttachOptions, Gateway, GatewayOptions, GatewayReloadResult, GatewayStats, GatewayStreamStats, ListenOptions } from './gateway-api.ts';
+export type { Readiness } from './admin-endpoint.ts';
 export type { GatewayLogEntry } from './gateway-log.ts';
 export type { LookupAll } from './tcp-bridge.ts';
 
@@ -57,6 +61,11 @@ class GatewayServer implements Gateway {
   /** What all sessions hold towards pages (memory-budget.ts). */
   readonly #memory: MemoryBudget;
   readonly #context: ConnectionContext;
+  readonly #metrics: GatewayMetrics;
+  readonly #resolverSlots: GatewayResolver['slots'];
+  /** What the health, readiness and metrics endpoints read. */
+  readonly #adminSource: AdminSource;
+  #admin: AdminServer | null = null;
   readonly #connections = new Set<Connection>();
   #nextConnectionId = 1;
   /** TCP sockets of streams, until each bridge is done (close() waits for them). */
@@ -97,9 +106,13 @@ class GatewayServer implements Gateway {
     const log = (entry: GatewayLogEntry): void => this.#log(entry);
     const closing = (): boolean => this.#closing;
     const connections = (): Iterable<Connection> => this.#connections;
+    const metrics = new GatewayMetrics(() => this.#snapshot());
+    this.#metrics = metrics;
+    this.#resolverSlots = this.#resolver.slots;
+    this.#adminSource = { readiness: () => this.readiness(), registry: () => metrics.registry };
     this.#endpoint = new HttpEndpoint({ path, limits: gatewayLimits, maxPendingPerPeer, closeTimeout, log, onUpgrade: (request, socket, head) => this.#onUpgrade(request, socket, head) });
-    this.#admission = new Admission({ policy: this.#policy, limits: gatewayLimits, authenticate, originAllowed, trustProxy, fds, sessions: connections, closing, log });
-    this.#registry = new ResumeRegistry({ gracePeriod: resumeGracePeriod, maxReplayBytes, memory: this.#memory, connections, closing, log });
+    this.#admission = new Admission({ policy: this.#policy, limits: gatewayLimits, authenticate, originAllowed, trustProxy, fds, sessions: connections, closing, log, metrics });
+    this.#registry = new ResumeRegistry({ gracePeriod: resumeGracePeriod, maxReplayBytes, memory: this.#memory, connections, closing, metrics });
     const current = (): GatewayLimits => this.#limits;
     this.#context = {
       // Read when a session or stream starts: a reload reaches the next ones.
@@ -117,6 +130,7 @@ class GatewayServer implements Gateway {
       tlsCpu: new TokenBucket(TLS_CPU.gatewayRate, TLS_CPU.gatewayBurst),
       closing,
       log,
+      metrics,
       countBridge: (delta) => {
         this.#liveBridges += delta;
       },
@@ -132,7 +146,35 @@ class GatewayServer implements Gateway {
   listen(options: ListenOptions = {}): Promise<AddressInfo> {
     if (this.#closing) return Promise.reject(codedError('ERR_SERVER_NOT_RUNNING', 'the gateway is closed'));
     if (this.#endpoint.listening) return Promise.reject(codedError('ERR_SERVER_ALREADY_LISTEN', 'gateway.listen() was already called'));
-    return this.#endpoint.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+    // The health and readiness probes, and the metrics if asked; none once an admin server has them.
+    const paths = new Set<AdminPath>(options.metrics === true ? Object.values(ADMIN_PATHS) : [ADMIN_PATHS.health, ADMIN_PATHS.ready]);
+    const none = new Set<AdminPath>();
+    return this.#endpoint.listen(options.port ?? 0, options.host ?? '127.0.0.1', (request, response) =>
+      answerAdmin(request, response, this.#admin === null ? paths : none, this.#adminSource));
+  }
+
+  listenAdmin(options: AdminListenOptions = {}): Promise<AddressInfo> {
+    if (this.#closing) return Promise.reject(codedError('ERR_SERVER_NOT_RUNNING', 'the gateway is closed'));
+    if (this.#admin !== null) return Promise.reject(codedError('ERR_SERVER_ALREADY_LISTEN', 'gateway.listenAdmin() was already called'));
+    const admin = new AdminServer(this.#adminSource, (entry) => this.#log(entry));
+    this.#admin = admin;
+    return admin.listen(options.port ?? 0, options.host ?? '127.0.0.1').then((address) => {
+      this.#log({ level: 'info', event: 'admin-listening', address: address.address, port: address.port });
+      return address;
+    }, (error: unknown) => {
+      this.#admin = null;
+      throw error;
+    });
+  }
+
+  readiness(): Readiness {
+    if (this.#closing) return { ready: false, reason: 'draining: the gateway is shutting down' };
+    if (this.#admission.atSessionLimit) return { ready: false, reason: 'at its session limit' };
+    return { ready: true };
+  }
+
+  get metricsRegistry(): Registry {
+    return this.#metrics.registry;
   }
 
   attach(server: http.Server, options: AttachOptions = {}): void {
@@ -201,6 +243,39 @@ class GatewayServer implements Gateway {
     return this.#closed;
   }
 
+  /** What the metrics read at scrape (metrics.ts). */
+  #snapshot(): MetricsSnapshot {
+    let streams = 0;
+    let listeners = 0;
+    let liveBytesIn = 0;
+    let liveBytesOut = 0;
+    for (const connection of this.#connections) {
+      listeners += connection.listeners.size;
+      for (const bridge of connection.bridges) {
+        const stats = bridge.stream.stats();
+        streams += 1;
+        liveBytesIn += stats.bytesReceived;
+        liveBytesOut += stats.bytesSent;
+      }
+    }
+    const resume = this.#registry.stats();
+    return {
+      sessions: this.#connections.size,
+      detachedSessions: resume.detachedSessions,
+      streams,
+      listeners,
+      tcpSockets: this.#liveBridges,
+      liveBytesIn,
+      liveBytesOut,
+      replayBytes: resume.replayBytes,
+      resumes: resume.resumes,
+      heldBytes: this.#memory.held,
+      memoryBudget: this.#memory.limit,
+      dnsQueries: this.#resolverSlots.started,
+      dnsInFlight: this.#resolverSlots.active,
+    };
+  }
+
   // ---- sessions ----
 
   /** An upgrade on a served path: admission decides, then the WebSocket handshake or the refusal. */
@@ -263,7 +338,7 @@ class GatewayServer implements Gateway {
   #beat(): void {
     for (const connection of this.#connections) {
       if (connection.detached) continue;
-      if (!connection.link.beat()) this.#log({ level: 'warn', event: 'keepalive-timeout', session: connection.id, intervalMs: this.#keepaliveInterval });
+      if (!connection.link.beat()) connection.log({ level: 'warn', event: 'keepalive-timeout', intervalMs: this.#keepaliveInterval });
     }
   }
 
@@ -276,6 +351,16 @@ class GatewayServer implements Gateway {
     const serverClosed = this.#endpoint.close();
     const released = new Promise<void>((resolve) => {
       this.#released = resolve;
+    });
+    let streams = 0;
+    for (const connection of this.#connections) streams += connection.bridges.size;
+    this.#log({
+      level: 'info',
+      event: 'draining',
+      streams,
+      sessions: this.#connections.size,
+      deadline: new Date(Date.now() + this.#drainTimeout).toISOString(),
+      timeoutMs: this.#drainTimeout,
     });
     for (const connection of [...this.#connections]) {
       const session = connection.session;
@@ -308,6 +393,8 @@ class GatewayServer implements Gateway {
       this.#drainTimer = null;
     }
     await this.#endpoint.closeWebSockets();
+    // The admin server answered "draining" until here.
+    await this.#admin?.close();
     this.#log({ level: 'info', event: 'closed' });
   }
 

@@ -11,6 +11,7 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import { wsPackage } from './dependencies.ts';
 import { MAX_FRAME_LENGTH } from '../shared/protocol.ts';
 import { clientKey } from './address.ts';
+import { pathOf } from './admin-endpoint.ts';
 import { type Refusal, selectProtocol } from './admission.ts';
 import type { GatewayLimits } from './limits.ts';
 import { PendingConnections, boundedServerOptions } from './pending-connections.ts';
@@ -73,14 +74,19 @@ export class HttpEndpoint {
     return this.#attachments.some((attachment) => attachment.server === server);
   }
 
-  /** Starts the own HTTP server. */
-  listen(port: number, host: string): Promise<AddressInfo> {
+  /**
+   * Starts the own HTTP server. `answerPlain` may answer a plain HTTP request for another
+   * path than the upgrade path (admin-endpoint.ts: health, readiness, metrics); true when it did.
+   */
+  listen(port: number, host: string, answerPlain: (request: http.IncomingMessage, response: http.ServerResponse) => boolean = () => false): Promise<AddressInfo> {
     // The upgrade request gets as long as HELLO after it (handshakeTimeout, default 10 s, not
     // Node's 60 s): a browser sends it in one write, so only a stalling client needs more.
     const { limits, log } = this.#options;
     const server = http.createServer(boundedServerOptions(limits.handshakeTimeout), (request, response) => {
       // Plain HTTP gets a short answer; only WebSocket upgrades are served.
       const served = pathOf(request.url) === this.path;
+      response.setHeader('connection', 'close');
+      if (!served && answerPlain(request, response)) return;
       response.writeHead(served ? 426 : 404, { 'content-type': 'text/plain', connection: 'close', ...(served ? { upgrade: 'websocket' } : {}) });
       response.end(served ? 'sockway gateway: connect with a WebSocket\n' : 'not found\n');
     });
@@ -191,13 +197,6 @@ export class HttpEndpoint {
   closeWebSockets(): Promise<void> {
     return new Promise<void>((resolve) => this.#wss.close(() => resolve()));
   }
-}
-
-/** The path of a request URL, without the query string. */
-function pathOf(url: string | undefined): string {
-  if (url === undefined) return '';
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
 }
 
 /** Answers an upgrade request with an HTTP error and drops the socket (as ws's abortHandshake). */

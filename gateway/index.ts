@@ -8,6 +8,7 @@
  * ranges, bridges) is internal: tests import it from its module.
  */
 export {
+  type AdminListenOptions,
   type AttachOptions,
   type Gateway,
   type GatewayLogEntry,
@@ -17,6 +18,7 @@ export {
   type GatewayStreamStats,
   type ListenOptions,
   type LookupAll,
+  type Readiness,
   createGateway,
 } from './gateway.ts';
 export type { GatewayLimitOptions } from './limits.ts';

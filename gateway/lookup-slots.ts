@@ -19,6 +19,7 @@ export class LookupSlots {
   readonly limit: number;
   readonly #maxWait: number;
   #active = 0;
+  #started = 0;
   /** Waiting resolutions per owner; Map order is the round-robin order. */
   readonly #queues = new Map<object, Waiter[]>();
 
@@ -30,6 +31,11 @@ export class LookupSlots {
   /** Resolutions running now. */
   get active(): number {
     return this.#active;
+  }
+
+  /** Resolutions started so far (metrics.ts: DNS queries). */
+  get started(): number {
+    return this.#started;
   }
 
   /** Resolutions waiting for a slot, all owners together. */
@@ -66,6 +72,7 @@ export class LookupSlots {
 
   #run(start: (release: ReleaseSlot) => void): void {
     this.#active += 1;
+    this.#started += 1;
     let released = false;
     start(() => {
       if (released) return;

@@ -1,10 +1,12 @@
 /**
  * The `sockway-gateway` CLI: flags, environment and configuration file (--config) →
  * createGateway().listen(). stdout gets one line, `sockway gateway listening on
- * ws://HOST:PORT/PATH`; stderr gets one JSON object per log entry. SIGINT/SIGTERM close
- * gracefully (GOAWAY, open streams drain for --drain-timeout), a second signal exits at
- * once. SIGHUP reads the file and the environment again (flags still win) and reloads
- * what can change on a running gateway (gateway.reload()); a bad file changes nothing.
+ * ws://HOST:PORT/PATH`; stderr gets one JSON object per log entry at --log-level and
+ * above. With --admin-port, /healthz, /readyz and /metrics are served there
+ * (admin-endpoint.ts). SIGINT/SIGTERM close gracefully (GOAWAY, open streams drain for
+ * --drain-timeout), a second signal exits at once. SIGHUP reads the file and the
+ * environment again (flags still win) and reloads what can change on a running gateway
+ * (gateway.reload()); a bad file changes nothing.
  *
  * Exit codes: 0 after --help, --version or a clean shutdown, 1 when the gateway could not
  * start (e.g. EADDRINUSE), 2 for a usage error (a bad flag or configuration file).
@@ -12,6 +14,7 @@
 import { USAGE, type GatewayRunOptions, gatewayOptionsOf, parseGatewayArgs } from './cli-options.ts';
 import { readConfigFile } from './config-file.ts';
 import { type Gateway, type GatewayLogEntry, createGateway } from './gateway.ts';
+import { type LogLevel, logsAt } from './gateway-log.ts';
 import { formatLogLine } from './log-line.ts';
 import { NEEDS_RESTART } from './reload-plan.ts';
 import { VERSION } from './version.ts';
@@ -49,7 +52,9 @@ async function main(argv: readonly string[]): Promise<number | null> {
   let options: GatewayRunOptions = parsed;
 
   const log = (entry: GatewayLogEntry): void => {
-    if (options.quiet && entry.level !== 'error') return;
+    // Read at every line: SIGHUP may change them. The schema checked --log-level against LOG_LEVELS.
+    const threshold: LogLevel = options.quiet ? 'error' : options.logLevel as LogLevel;
+    if (!logsAt(entry.level, threshold)) return;
     process.stderr.write(formatLogLine({ time: new Date().toISOString(), ...entry }));
   };
   for (const message of warnings) log({ level: 'warn', event: 'config-warning', message });
@@ -68,19 +73,27 @@ async function main(argv: readonly string[]): Promise<number | null> {
   }
 
   let port: number;
+  let adminPort: number | undefined;
+  let listening = `${options.host}:${options.port}`;
+  let flag = '--port';
   try {
-    const address = await gateway.listen({ port: options.port, host: options.host });
+    const address = await gateway.listen({ port: options.port, host: options.host, metrics: options.metrics && options.adminPort === undefined });
     port = address.port;
+    if (options.adminPort !== undefined) {
+      listening = `${options.adminHost}:${options.adminPort}`;
+      flag = '--admin-port';
+      adminPort = (await gateway.listenAdmin({ port: options.adminPort, host: options.adminHost })).port;
+    }
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     process.stdout.write(`sockway gateway listening on ws://${host}:${address.port}${options.path}\n`);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    process.stderr.write(`sockway-gateway: cannot listen on ${options.host}:${options.port}: ${(error as Error).message}${code === 'EADDRINUSE' ? ' (the port is in use; pick another with --port)' : ''}\n`);
+    process.stderr.write(`sockway-gateway: cannot listen on ${listening}: ${(error as Error).message}${code === 'EADDRINUSE' ? ` (the port is in use; pick another with ${flag})` : ''}\n`);
     await gateway.close();
     return EXIT_FAILURE;
   }
   // Started with an IPC channel (fork): tell the parent where we listen.
-  process.send?.({ type: 'ready', port });
+  process.send?.({ type: 'ready', port, ...(adminPort === undefined ? {} : { adminPort }) });
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

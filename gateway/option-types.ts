@@ -27,7 +27,13 @@ export interface OtherKind {
   readonly kind: 'host' | 'path' | 'file' | 'rules' | 'origins' | 'servers' | 'secret' | 'audience' | 'switch';
 }
 
-export type OptionKind = NumberKind | OtherKind;
+/** One word out of a fixed list (`--log-level`). */
+export interface ChoiceKind {
+  readonly kind: 'choice';
+  readonly choices: readonly string[];
+}
+
+export type OptionKind = NumberKind | OtherKind | ChoiceKind;
 
 /** What an option of each kind holds once read. */
 export interface KindValue {
@@ -44,6 +50,7 @@ export interface KindValue {
   readonly secret: string;
   readonly audience: string;
   readonly switch: boolean;
+  readonly choice: string;
 }
 
 /** Kinds given as a list: repeatable flags, comma-separated environment variables. */
@@ -105,6 +112,9 @@ export function parseText(spec: OptionKind, text: string, label: string): number
       return text;
     case 'switch':
       return true;
+    case 'choice':
+      if (!spec.choices.includes(text)) throw usageError(`${label}: ${JSON.stringify(text)} is not one of ${spec.choices.join(', ')}`);
+      return text;
   }
 }
 

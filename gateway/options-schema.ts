@@ -11,6 +11,7 @@ import { DEFAULT_LIMITS, DEFAULT_MAX_STREAM_WINDOW, type Limits, MAX_PAYLOAD_LIM
 import { DEFAULT_IPV6_CLIENT_PREFIX } from './address.ts';
 import { fdCaps, softFdLimit } from './fd-budget.ts';
 import type { GatewayOptions } from './gateway.ts';
+import { LOG_LEVELS } from './gateway-log.ts';
 import type { GatewayLimitOptions, GatewayLimits } from './limits.ts';
 import { MemoryBudget } from './memory-budget.ts';
 import { MAX_INT32, type OptionKind, checkNumber, checkPath } from './option-types.ts';
@@ -100,7 +101,12 @@ export const GATEWAY_OPTIONS = {
   resumeGracePeriod: { kind: 'duration', min: 0, max: MAX_INT32, option: 'resumeGracePeriod', flag: '--resume-grace', metavar: 'T', default: 60_000, help: 'Keep a session whose WebSocket dropped (its TCP sockets and listeners) this long for the client to resume it', note: '0 = no resumption', example: '30s' },
   maxReplayBytes: { kind: 'bytes', min: MIN_REPLAY_BYTES, max: MAX_INT32, option: 'maxReplayBytes', flag: '--max-replay', metavar: 'BYTES', default: 64 * MIB, help: 'Cap on a session\'s replay buffer, the frames kept until the client acknowledges them; DATA pauses at half of it', note: 'at least 256KiB', example: '64MiB' },
   drainTimeout: { kind: 'duration', min: 0, max: MAX_INT32, option: 'drainTimeout', flag: '--drain-timeout', metavar: 'T', default: 0, cliDefault: 30_000, help: 'On SIGTERM/SIGINT, let open streams finish for up to T after GOAWAY before resetting them', example: '30s' },
-  quiet: { kind: 'switch', flag: '--quiet', help: 'Log only errors' },
+  quiet: { kind: 'switch', flag: '--quiet', help: 'Log only errors (as --log-level error)' },
+  // ---- operations: health, readiness and metrics (admin-endpoint.ts, metrics.ts), log level (main.ts) ----
+  logLevel: { kind: 'choice', choices: LOG_LEVELS, flag: '--log-level', metavar: 'L', default: 'info', help: 'Log lines of this level and above: debug, info, warn or error', example: 'warn' },
+  adminPort: { kind: 'port', min: 0, max: 65_535, flag: '--admin-port', metavar: 'N', help: 'Serve /healthz, /readyz and /metrics on this port instead of --port', defaultText: 'none', example: '9090' },
+  adminHost: { kind: 'host', flag: '--admin-host', metavar: 'H', default: '127.0.0.1', help: 'Address the admin server binds', example: '127.0.0.1' },
+  metrics: { kind: 'switch', flag: '--metrics', help: 'Without --admin-port, serve /metrics on --port too (metrics reveal load)' },
   // ---- the configuration file and the version (config-file.ts, main.ts) ----
   config: { kind: 'file', flag: '--config', metavar: 'FILE', inFile: false, help: 'Read options from FILE, YAML (.yaml, .yml) or JSON (.json), under their createGateway() names; flags and environment variables win over it; SIGHUP reads it again', example: 'gateway.yaml' },
   version: { kind: 'switch', flag: '--version', inFile: false, help: 'Print the version and exit' },

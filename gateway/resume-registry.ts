@@ -14,7 +14,7 @@ import { CloseCode, type MessageTransport } from '../shared/transport.ts';
 import { GOING_AWAY } from './admission.ts';
 import type { Connection } from './connection.ts';
 import type { MemoryBudget } from './memory-budget.ts';
-import type { GatewayLogEntry } from './gateway-log.ts';
+import type { GatewayMetrics } from './metrics.ts';
 
 /** Options of a ResumeRegistry. */
 export interface ResumeRegistryOptions {
@@ -27,7 +27,7 @@ export interface ResumeRegistryOptions {
   /** The gateway's live connections. */
   readonly connections: () => Iterable<Connection>;
   readonly closing: () => boolean;
-  readonly log: (entry: GatewayLogEntry) => void;
+  readonly metrics: Pick<GatewayMetrics, 'sessionRefused'>;
 }
 
 /** The resumption counters of gateway.stats(). */
@@ -124,7 +124,7 @@ export class ResumeRegistry {
         .sort((a, b) => b.held - a.held);
       for (const { connection, held } of detached) {
         if (memory.hasRoom) break;
-        this.#options.log({ level: 'warn', event: 'memory-pressure', session: connection.id, heldBytes: held, budget: memory.limit, action: 'end-detached' });
+        connection.log({ level: 'warn', event: 'memory-pressure', heldBytes: held, budget: memory.limit, action: 'end-detached' });
         connection.session.close(
           wireError({ code: SockwayErrorCode.ResumeFailed, message: 'the gateway needed the memory this session held while it waited to be resumed' }),
           CloseCode.GoingAway,
@@ -139,28 +139,30 @@ export class ResumeRegistry {
    * WebSocket to that session's connection. Null on success, or why not (answered with GOAWAY).
    */
   #resume(fresh: Connection, frame: ResumeFrame, transport: MessageTransport): WireError | null {
-    const { closing, log } = this.#options;
+    const { closing, metrics } = this.#options;
     const target = this.#bySessionId.get(Buffer.from(frame.sessionId).toString('hex'));
     if (target === undefined || target === fresh || closing()) {
       const reason = closing() ? GOING_AWAY.message : RESUME_REFUSED;
       fresh.log({ level: 'warn', event: 'resume-refused', reason });
+      metrics.sessionRefused('resume_failed');
       return wireError({ code: SockwayErrorCode.ResumeFailed, message: reason });
     }
     const refused = target.session.resumeWith(transport, frame);
     if (refused !== null) {
       fresh.log({ level: 'warn', event: 'resume-refused', reason: refused.message });
+      metrics.sessionRefused('resume_failed');
       return refused;
     }
     this.#stopGraceTimer(target);
     fresh.handOver(target);
-    log({ level: 'info', event: 'session-resumed', session: target.id, on: fresh.id });
+    target.log({ level: 'info', event: 'session-resumed', on: fresh.id });
     return null;
   }
 
   /** The WebSocket of a resumable session dropped: keep it for the grace period. */
   #detach(connection: Connection, code: number): void {
-    const { gracePeriod, log } = this.#options;
-    log({ level: 'info', event: 'session-detached', session: connection.id, code, graceMs: gracePeriod });
+    const { gracePeriod } = this.#options;
+    connection.log({ level: 'info', event: 'session-detached', code, graceMs: gracePeriod });
     if (this.#options.closing()) {
       connection.session.close(GOING_AWAY, CloseCode.GoingAway);
       return;
@@ -175,7 +177,7 @@ export class ResumeRegistry {
     if (this.#graceTimers.has(connection)) return;
     const timer = setTimeout(() => {
       this.#graceTimers.delete(connection);
-      log({ level: 'info', event: 'session-resume-timeout', session: connection.id, graceMs: gracePeriod });
+      connection.log({ level: 'info', event: 'session-resume-timeout', graceMs: gracePeriod });
       connection.session.close(
         wireError({ code: SockwayErrorCode.ResumeFailed, message: `the client did not resume the session within ${gracePeriod} ms` }),
         CloseCode.GoingAway,

@@ -33,6 +33,7 @@ import { HEADER_LENGTH, MAX_PAYLOAD_LIMIT } from '../shared/protocol.ts';
 import { type Candidate, allowedCandidates, checkTarget, connectOptions, lookupOptions } from './dial-target.ts';
 import { type BridgeLog, type GatewayLogEntry, bridgeLog, guarded } from './gateway-log.ts';
 import type { DialSlots, TokenBucket, WindowBudget } from './limits.ts';
+import { type OpenOutcome, type StreamMetrics, openOutcome } from './metrics.ts';
 import type { PolicyCheck } from './policy.ts';
 import { type LookupAll, notFound } from './resolver.ts';
 import {
@@ -66,6 +67,8 @@ export interface TcpBridgeOptions {
   /** Event-loop time STARTTLS may spend building secure contexts (limits.ts TokenBucket of ms); over it: RESET SOCKWAY_ERR_RATE_LIMIT. */
   readonly tlsCpu?: readonly TokenBucket[];
   readonly log?: (entry: GatewayLogEntry) => void;
+  /** Where the OPEN's outcome, the stream's bytes and its credit stalls are counted (metrics.ts). */
+  readonly metrics?: StreamMetrics;
   /** The stream is finished and its socket closed: the bridge can be forgotten. */
   readonly onDone?: (bridge: TcpBridge) => void;
 }
@@ -116,6 +119,7 @@ export function openTcpBridge(stream: SessionStream, frame: OpenFrame, options: 
     const decision = checkTarget(frame, options.policy);
     if (!decision.allowed) {
       options.log?.({ level: 'warn', event: 'stream-denied', stream: stream.id, host: frame.host, port: frame.port, reason: decision.reason });
+      options.metrics?.streamOpened('denied');
       return deniedError(frame.host, frame.port);
     }
     // The policy refuses invalid hosts, so this is an IP (literal) or a name.
@@ -179,6 +183,8 @@ export class TcpBridge implements StreamHandler {
   #readBuffer: Buffer | null = null;
   /** True while reading is stopped for lack of credit. */
   #readStopped = false;
+  /** The OPEN's outcome was counted (metrics). */
+  #counted = false;
   #error: WireError | null = null;
   /** #error came from the page's RESET (its code is the page's word, not the gateway's). */
   #pageReset = false;
@@ -316,6 +322,7 @@ export class TcpBridge implements StreamHandler {
       // A name whose every address is forbidden answers exactly as a name that does not
       // exist: anything else tells the page the name exists inside. The log keeps why.
       if (reason !== '') this.#log('warn', 'stream-denied', { reason });
+      this.#count('denied');
       this.#fail(fromSystemError(notFound(this.host), { syscall: 'getaddrinfo', hostname: this.host }));
       return;
     }
@@ -363,13 +370,14 @@ export class TcpBridge implements StreamHandler {
     this.#attachSocket(socket);
     socket.on('data', (chunk: Buffer) => this.#guard('tcp-data', () => {
       if (this.stream.write(chunk)) return;
-      this.#readStopped = true;
+      this.#stall();
       socket.pause();
     }));
     const idle = this.#options.idleTimeout ?? 0;
     if (idle > 0) socket.setTimeout(idle);
     socket.resume();
     this.#log('info', 'stream-accepted', { localPort: socket.localPort });
+    this.#count('accepted');
   }
 
   /** The relay's socket events, the same for a dialed and an adopted socket. */
@@ -446,7 +454,7 @@ export class TcpBridge implements StreamHandler {
     if (idle > 0) secure.setTimeout(idle);
     secure.on('data', (chunk: Buffer) => this.#guard('tls-data', () => {
       if (this.stream.write(chunk)) return;
-      this.#readStopped = true;
+      this.#stall();
       secure.pause();
     }));
     const handshake = setTimeout(() => this.#guard('tls-timeout', () => {
@@ -494,7 +502,7 @@ export class TcpBridge implements StreamHandler {
         more = this.stream.write(payload, true);
       }
     });
-    if (!more) this.#readStopped = true;
+    if (!more) this.#stall();
     return more;
   }
 
@@ -513,6 +521,7 @@ export class TcpBridge implements StreamHandler {
     if (idle > 0) socket.setTimeout(idle);
     this.stream.opened(local, remote);
     this.#log('info', 'stream-connected', { address: remote.address, localPort: local.port });
+    this.#count('connected', (Date.now() - this.#openedAt) / 1000);
     if (this.#tlsRequest !== null) this.#startTls();
   }
 
@@ -590,6 +599,8 @@ export class TcpBridge implements StreamHandler {
     this.#options.budget?.release(this.stream.id);
     const stats = this.stream.stats();
     const error = this.#error;
+    this.#count(openOutcome(error, this.#pageReset));
+    this.#options.metrics?.streamClosed(stats.bytesReceived, stats.bytesSent);
     this.#log(error === null ? 'info' : 'warn', 'stream-closed', {
       address: this.#address,
       bytesSent: stats.bytesSent,
@@ -599,6 +610,19 @@ export class TcpBridge implements StreamHandler {
       ...(error === null ? {} : this.#pageReset ? { pageCode: error.code, pageSyscall: error.syscall } : { code: error.code, syscall: error.syscall }),
     });
     this.#options.onDone?.(this);
+  }
+
+  /** Counts the OPEN's outcome, once: connected (`seconds` after OPEN), or how it failed. */
+  #count(outcome: OpenOutcome, seconds?: number): void {
+    if (this.#counted) return;
+    this.#counted = true;
+    this.#options.metrics?.streamOpened(outcome, seconds);
+  }
+
+  /** Reading stops for lack of credit; onDrain resumes it. */
+  #stall(): void {
+    this.#readStopped = true;
+    this.#options.metrics?.creditStall();
   }
 
   #clearTimer(): void {

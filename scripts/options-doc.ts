@@ -1,9 +1,14 @@
 // Prints what the README and SECURITY.md copy from the options schemas: the gateway's
-// `--help` (usage) or limits table (limits), or createTunnel()'s options table (tunnel).
-// gateway/options-schema.test.ts and client/tunnel-options.test.ts check they match.
-// Usage: node --import tsx scripts/options-doc.ts usage|limits|tunnel
+// `--help` (usage), limits table (limits) or metrics table (metrics), or createTunnel()'s
+// options table (tunnel). gateway/options-schema.test.ts, gateway/metrics.test.ts and
+// client/tunnel-options.test.ts check they match.
+// Usage: node --import tsx scripts/options-doc.ts usage|limits|metrics|tunnel
 import { USAGE, limitsTable } from '../gateway/options-doc.ts';
+import { metricsTable } from '../gateway/metrics.ts';
 import { tunnelOptionsTable } from '../client/tunnel-options.ts';
 
+const TABLES: Record<string, () => string> = { usage: () => USAGE, limits: limitsTable, metrics: metricsTable, tunnel: tunnelOptionsTable };
 const [what = 'limits'] = process.argv.slice(2);
-process.stdout.write(what === 'usage' ? USAGE : what === 'tunnel' ? tunnelOptionsTable() : limitsTable());
+const table = TABLES[what];
+if (table === undefined) throw new Error(`unknown table ${what}; one of ${Object.keys(TABLES).join(', ')}`);
+process.stdout.write(table());
