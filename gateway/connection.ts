@@ -139,6 +139,8 @@ export class Connection implements AdmittedSession, RequestingSession {
   readonly clientKey: string;
   readonly policy: PolicyCheck;
   readonly expiresAt: number;
+  /** The route key of the WebSocket that opened the session (a draining gateway lets its resumes in). */
+  readonly routeKey: string | undefined;
   readonly opens: TokenBucket;
   readonly log: (entry: GatewayLogEntry) => void;
   readonly session: Session;
@@ -175,6 +177,7 @@ export class Connection implements AdmittedSession, RequestingSession {
     this.clientKey = admitted.clientKey;
     this.policy = admitted.policy;
     this.expiresAt = admitted.expiresAt;
+    this.routeKey = admitted.routeKey;
     this.opens = new TokenBucket(limits.openRate, limits.openBurst);
     this.log = (entry) => context.log({ ...entry, session: id });
     this.#context = context;
@@ -237,6 +240,20 @@ export class Connection implements AdmittedSession, RequestingSession {
     if (this.listeners.size > 0) this.#context.log({ level: 'info', event: 'listeners-expired', session: this.id, listeners: this.listeners.size });
     for (const listener of [...this.listeners]) listener.destroy(expiredError('listen'));
     this.#closeIfExpired();
+  }
+
+  /**
+   * Graceful drain (PROTOCOL.md#drain): listeners close, GOAWAY, open streams finish (the
+   * session closes after its last one, #afterStreamGone); a session without streams closes now.
+   */
+  drain(): void {
+    if (this.#ended) return;
+    if (this.session.streamCount === 0 || this.session.version === 0) {
+      this.session.close(GOING_AWAY, CloseCode.GoingAway);
+      return;
+    }
+    for (const listener of [...this.listeners]) listener.destroy(GOING_AWAY);
+    this.session.goAway(GOING_AWAY);
   }
 
   /** A RESUME on this connection's WebSocket took over `target`'s session: the WebSocket is target's now, and this connection is over. */

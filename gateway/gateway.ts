@@ -67,7 +67,7 @@ class GatewayServer implements Gateway {
       listen: { allow: options.allowListen ?? [], deny: options.denyListen ?? [] },
     });
     // ---- the options, resolved and validated (options-schema.ts) ----
-    const { gatewayLimits, limits, trustProxy, maxPendingPerPeer, path, connectTimeout, maxStreamWindow, keepaliveInterval, closeTimeout, resumeGracePeriod, drainTimeout, maxReplayBytes } =
+    const { gatewayLimits, limits, trustProxy, maxPendingPerPeer, path, connectTimeout, maxStreamWindow, keepaliveInterval, closeTimeout, resumeGracePeriod, drainTimeout, maxReplayBytes, instance } =
       resolveGatewayOptions(options);
     if (options.authenticate !== undefined && options.tokenSecret !== undefined) {
       throw codedError('ERR_INVALID_ARG_VALUE', 'give `authenticate` or `tokenSecret`, not both (call verifyToken() inside your authenticate hook to combine them)');
@@ -102,8 +102,9 @@ class GatewayServer implements Gateway {
     const closing = (): boolean => this.#closing;
     const connections = (): Iterable<Connection> => this.#connections;
     this.#endpoint = new HttpEndpoint({ path, limits: gatewayLimits, maxPendingPerPeer, closeTimeout, log, onUpgrade: (request, socket, head) => this.#onUpgrade(request, socket, head) });
-    this.#admission = new Admission({ policy, limits: gatewayLimits, authenticate, originAllowed, trustProxy, fds, sessions: connections, closing, log });
-    this.#registry = new ResumeRegistry({ gracePeriod: resumeGracePeriod, maxReplayBytes, memory: this.#memory, connections, closing, log });
+    this.#registry = new ResumeRegistry({ gracePeriod: resumeGracePeriod, maxReplayBytes, memory: this.#memory, connections, instance, closing, log });
+    const holdsRoute = (routeKey: string): boolean => this.#registry.holdsRoute(routeKey);
+    this.#admission = new Admission({ policy, limits: gatewayLimits, authenticate, originAllowed, trustProxy, fds, sessions: connections, closing, holdsRoute, log });
     this.#context = {
       limits: gatewayLimits,
       sessionLimits: limits,
@@ -194,7 +195,8 @@ class GatewayServer implements Gateway {
   }
 
   #onWebSocket(ws: WebSocket, admitted: Admitted): void {
-    if (this.#closing) {
+    // Draining: only a resume of one of its sessions (admission.ts) gets a connection.
+    if (this.#closing && (admitted.routeKey === undefined || !this.#registry.holdsRoute(admitted.routeKey))) {
       ws.close(CloseCode.GoingAway, GOING_AWAY.message);
       return;
     }
@@ -245,21 +247,20 @@ class GatewayServer implements Gateway {
     this.#closing = true;
     this.#stopHeartbeat();
     this.#resolver.cancel();
-    const serverClosed = this.#endpoint.close();
+    const draining = this.#drainTimeout > 0;
+    // Draining, the port stays open until the sessions are done: new sessions get an HTTP
+    // 503 (a load balancer tries another instance), the resumes of its own get in.
+    const serverClosed = draining ? null : this.#endpoint.close();
     const released = new Promise<void>((resolve) => {
       this.#released = resolve;
     });
     for (const connection of [...this.#connections]) {
-      const session = connection.session;
-      // Graceful drain: GOAWAY now, close once the streams are done or the deadline passes.
-      if (this.#drainTimeout > 0 && !connection.detached && session.streamCount > 0 && session.version > 0) {
-        for (const listener of [...connection.listeners]) listener.destroy(GOING_AWAY);
-        session.goAway(GOING_AWAY);
-      } else {
-        session.close(GOING_AWAY, CloseCode.GoingAway);
-      }
+      // Graceful drain: GOAWAY now, close once the streams are done or the deadline passes. A
+      // session waiting for its client keeps waiting: resumed, it drains (resume-registry.ts).
+      if (!draining) connection.session.close(GOING_AWAY, CloseCode.GoingAway);
+      else if (!connection.detached || connection.session.streamCount === 0) connection.drain();
     }
-    if (this.#connections.size > 0 && this.#drainTimeout > 0) {
+    if (this.#connections.size > 0 && draining) {
       this.#drainTimer = setTimeout(() => {
         this.#drainTimer = null;
         for (const connection of [...this.#connections]) connection.session.close(GOING_AWAY, CloseCode.GoingAway);
@@ -273,7 +274,7 @@ class GatewayServer implements Gateway {
     }, this.#closeTimeout + this.#drainTimeout);
     try {
       await released;
-      await serverClosed;
+      await (serverClosed ?? this.#endpoint.close());
     } finally {
       clearTimeout(grace);
       if (this.#drainTimer !== null) clearTimeout(this.#drainTimer);

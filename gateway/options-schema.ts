@@ -13,7 +13,8 @@ import { fdCaps, softFdLimit } from './fd-budget.ts';
 import type { GatewayOptions } from './gateway.ts';
 import type { GatewayLimitOptions, GatewayLimits } from './limits.ts';
 import { MemoryBudget } from './memory-budget.ts';
-import { MAX_INT32, type OptionKind, checkNumber, checkPath } from './option-types.ts';
+import { type Instance, createInstance } from './instance.ts';
+import { MAX_INT32, type OptionKind, checkInstanceId, checkNumber, checkPath } from './option-types.ts';
 
 /** One option. */
 export type OptionSpec = OptionKind & {
@@ -99,6 +100,8 @@ export const GATEWAY_OPTIONS = {
   maxReplayBytes: { kind: 'bytes', min: MIN_REPLAY_BYTES, max: MAX_INT32, option: 'maxReplayBytes', flag: '--max-replay', metavar: 'BYTES', default: 64 * MIB, help: 'Cap on a session\'s replay buffer, the frames kept until the client acknowledges them; DATA pauses at half of it', note: 'at least 256KiB', example: '64MiB' },
   drainTimeout: { kind: 'duration', min: 0, max: MAX_INT32, option: 'drainTimeout', flag: '--drain-timeout', metavar: 'T', default: 0, cliDefault: 30_000, help: 'On SIGTERM/SIGINT, let open streams finish for up to T after GOAWAY before resetting them', example: '30s' },
   quiet: { kind: 'switch', flag: '--quiet', help: 'Log only errors' },
+  // Several gateways behind a load balancer (issue 15, README Deployment).
+  instanceId: { kind: 'instance', option: 'instanceId', flag: '--instance-id', metavar: 'ID', defaultText: 'random at start', help: 'This gateway\'s name among several behind a load balancer; its session ids carry a tag of it, so a resume sent to the wrong instance is refused as such', example: 'gw-1' },
 } as const satisfies Record<string, OptionSpec>;
 
 /** An option's key in GATEWAY_OPTIONS. */
@@ -174,6 +177,8 @@ export interface ResolvedGatewayOptions {
   readonly resumeGracePeriod: number;
   readonly drainTimeout: number;
   readonly maxReplayBytes: number;
+  /** This gateway among several behind a load balancer. */
+  readonly instance: Instance;
 }
 
 /**
@@ -206,5 +211,6 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
     resumeGracePeriod: numberOption('resumeGracePeriod', options.resumeGracePeriod),
     drainTimeout: numberOption('drainTimeout', options.drainTimeout),
     maxReplayBytes: numberOption('maxReplayBytes', options.maxReplayBytes),
+    instance: createInstance(options.instanceId === undefined ? undefined : checkInstanceId(options.instanceId, 'instanceId')),
   };
 }
