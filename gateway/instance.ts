@@ -54,6 +54,6 @@ export function otherInstanceError(own: Instance, sessionTag: string): WireError
     code: SockwayErrorCode.ResumeFailed,
     message: `the session is not on this gateway instance: it was opened on the instance tagged ${sessionTag}, this is ${own.tagHex}. `
       + `The load balancer sent its resume to another instance (route every WebSocket of a session by the ${ROUTE_PARAMETER} query parameter, `
-      + 'see the README\'s Deployment section), or that instance stopped',
+      + 'see the README\'s Deployment section), or that instance has stopped or restarted',
   });
 }
