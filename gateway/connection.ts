@@ -197,6 +197,8 @@ export class Connection implements AdmittedSession, RequestingSession {
       level: 'info',
       event: 'session-open',
       clientAddress: admitted.clientAddress,
+      // Ties the WebSockets of one session together across a load balancer's instances.
+      ...(admitted.routeKey === undefined ? {} : { routeKey: admitted.routeKey }),
       ...(admitted.origin === undefined ? {} : { origin: admitted.origin.slice(0, 200) }),
       ...(admitted.subject === undefined ? {} : { subject: admitted.subject }),
       ...(admitted.expiresAt === Infinity ? {} : { expiresAt: new Date(admitted.expiresAt).toISOString() }),
