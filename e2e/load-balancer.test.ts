@@ -290,6 +290,16 @@ describe('three gateways behind nginx (the README\'s configuration)', { timeout:
       await once(stream, 'close');
       assert.equal(await exited, 0, 'the drained instance exits cleanly');
       for (const { tunnel } of fresh) tunnel.close();
+      // Stopped, its port refuses connections: nginx tries the next instance then too.
+      const meanwhile = client(url, () => keyOfDraining);
+      closeAll.push(meanwhile.tunnel);
+      const refusedFirst = meanwhile.tunnel.net.connect(echo.port, '127.0.0.1');
+      refusedFirst.on('error', (error) => errors.push(error));
+      await once(refusedFirst, 'connect');
+      await roundTrip(refusedFirst, 'while it is down');
+      refusedFirst.end();
+      await once(refusedFirst, 'close');
+      assert.equal(whereKey(others, keyOfDraining).size, 1);
 
       await draining.start();
       const back = client(url, () => keyOfDraining);
