@@ -332,6 +332,8 @@ describe('three gateways behind nginx (the README\'s configuration)', { timeout:
       const [error] = await failed;
       assert.equal(error.code, 'SOCKWAY_ERR_RESUME_FAILED');
       assert.match(error.message, new RegExp(`^the session is not on this gateway instance: it was opened on the instance tagged ${createInstance(home.id).tagHex}, this is [0-9a-f]{8}\\. .*${ROUTE_PARAMETER}`));
+      // The operator finds which instance a tag is in each instance's listening line.
+      assert.equal(home.logs.find((entry) => entry['event'] === 'listening')?.['instanceTag'], createInstance(home.id).tagHex);
       const detachedAtHome = home.logs.filter((entry) => entry['event'] === 'session-detached').length;
       assert.ok(detachedAtHome >= 1, 'the session waits on its own instance');
     } finally {

@@ -101,7 +101,7 @@ class GatewayServer implements Gateway {
     const log = (entry: GatewayLogEntry): void => this.#log(entry);
     const closing = (): boolean => this.#closing;
     const connections = (): Iterable<Connection> => this.#connections;
-    this.#endpoint = new HttpEndpoint({ path, limits: gatewayLimits, maxPendingPerPeer, closeTimeout, log, onUpgrade: (request, socket, head) => this.#onUpgrade(request, socket, head) });
+    this.#endpoint = new HttpEndpoint({ path, limits: gatewayLimits, maxPendingPerPeer, closeTimeout, log, instance, onUpgrade: (request, socket, head) => this.#onUpgrade(request, socket, head) });
     this.#registry = new ResumeRegistry({ gracePeriod: resumeGracePeriod, maxReplayBytes, memory: this.#memory, connections, instance, closing, log });
     const holdsRoute = (routeKey: string): boolean => this.#registry.holdsRoute(routeKey);
     this.#admission = new Admission({ policy, limits: gatewayLimits, authenticate, originAllowed, trustProxy, fds, sessions: connections, closing, holdsRoute, log });
