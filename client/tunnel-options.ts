@@ -19,7 +19,7 @@ type OptionSpec =
 
 /** The options, in the README's order. */
 export const TUNNEL_OPTIONS = {
-  url: { kind: 'string', defaultText: '(required)', doc: "the gateway's WebSocket URL (`ws://` or `wss://`)" },
+  url: { kind: 'string', defaultText: '(required)', doc: "the gateway's WebSocket URL (`ws://` or `wss://`); every WebSocket gets `sockway_route=<the session's key>` added to its query, for load balancers ([Deployment](#several-gateways-behind-a-load-balancer))" },
   token: { kind: 'token', defaultText: 'none', doc: 'a capability token (string, or a function called for every new WebSocket)' },
   WebSocket: { kind: 'function', defaultText: '`globalThis.WebSocket`', doc: "WebSocket class; in Node < 22 pass `ws`'s: `import WebSocket from 'ws'`" },
   protocols: { kind: 'protocols', defaultText: 'none', doc: 'WebSocket subprotocols to offer' },

@@ -7,7 +7,8 @@
  */
 import { Buffer } from 'buffer';
 import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
-import { type Limits, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from '../shared/protocol.ts';
+import { defaultRandomBytes } from '../shared/handshake.ts';
+import { type Limits, ROUTE_PARAMETER, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from '../shared/protocol.ts';
 import { Session, type SessionStats, type SessionStream, type StreamHandler, type StreamStats } from '../shared/session.ts';
 import { createNet, type NetModule } from './net.ts';
 import { closeOnExit } from './close-on-exit.ts';
@@ -109,6 +110,8 @@ class TunnelImpl implements TunnelCore, Tunnel {
   readonly #options: ResolvedTunnelOptions;
   #session: Session | null = null;
   #transport: WebSocketTransport | null = null;
+  /** The live session's route key: in every WebSocket URL of that session (#newTransport). */
+  #routeKey = '';
   /** Active sockets and servers, and whether each holds a Node process now. */
   readonly #active = new Map<object, boolean>();
   /** How many of #active hold the process. */
@@ -210,6 +213,8 @@ class TunnelImpl implements TunnelCore, Tunnel {
     // handshake) when a socket opens anew: it is over for the tunnel now, and its later
     // onClose is ignored, so its reconnect state ends (and 'reconnect-failed' fires) here.
     if (current !== null) this.#retire(current.closeError);
+    // A new session, a new key: new sessions spread over a load balancer's instances.
+    this.#routeKey = newRouteKey();
     const transport = this.#newTransport();
     if (!(transport instanceof WebSocketTransport)) return transport;
     let forget = (): void => {};
@@ -275,7 +280,8 @@ class TunnelImpl implements TunnelCore, Tunnel {
     }
     try {
       const protocols = this.#protocols();
-      const socket = protocols === undefined ? new WebSocketImpl(this.url) : new WebSocketImpl(this.url, protocols);
+      const url = withRouteKey(this.url, this.#routeKey);
+      const socket = protocols === undefined ? new WebSocketImpl(url) : new WebSocketImpl(url, protocols);
       return new WebSocketTransport(socket);
     } catch (error) {
       return wireError({ code: SockwayErrorCode.GatewayUnreachable, message: `cannot open a WebSocket to ${this.url}: ${(error as Error).message}` });
@@ -339,6 +345,24 @@ class TunnelImpl implements TunnelCore, Tunnel {
   #applyRef(): void {
     this.#transport?.setRef(this.#holding > 0);
   }
+}
+
+/** 16 random hex digits: a session's route key. */
+function newRouteKey(): string {
+  return Array.from(defaultRandomBytes(8), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * `url` with `?sockway_route=KEY` (ROUTE_PARAMETER) added, the rest of it as written: a load
+ * balancer that hashes this parameter sends every WebSocket of the session to the same
+ * gateway instance (README, Deployment). Appended as text, not through URLSearchParams,
+ * which would re-encode the caller's own parameters.
+ */
+export function withRouteKey(url: string, key: string): string {
+  const hash = url.indexOf('#');
+  const base = hash === -1 ? url : url.slice(0, hash);
+  const separator = !base.includes('?') ? '?' : base.endsWith('?') || base.endsWith('&') ? '' : '&';
+  return `${base}${separator}${ROUTE_PARAMETER}=${key}${hash === -1 ? '' : url.slice(hash)}`;
 }
 
 /** Sends `request` (an OPEN, LISTEN or QUERY another session never processed) on `session`. */

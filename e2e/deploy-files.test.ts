@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { ROUTE_PARAMETER } from '../bench/load/protocol.ts';
+import { ROUTE_PARAMETER } from '../shared/protocol.ts';
+import { ADMIN_PATHS } from '../gateway/admin-endpoint.ts';
 import { parseGatewayArgs } from '../gateway/cli-options.ts';
 import { GATEWAY_DEPENDENCIES } from '../gateway/dependencies.ts';
 import { requireProgram } from './fixtures/system-package.ts';
@@ -22,11 +23,8 @@ import { requireProgram } from './fixtures/system-package.ts';
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const read = (path: string): string => readFileSync(join(REPO, path), 'utf8');
 
-/**
- * The gateway's probe paths (issue 15 item 2, built beside this). TODO(merge): import the
- * health module's constants instead, so a renamed path fails here.
- */
-const PROBE_PATHS = { liveness: '/healthz', readiness: '/readyz' } as const;
+/** The gateway's probe paths: a renamed path fails here. */
+const PROBE_PATHS = { liveness: ADMIN_PATHS.health, readiness: ADMIN_PATHS.ready } as const;
 
 /** The gateway's own reading of a command line (no environment: the file alone counts). */
 function gatewayCli(args: readonly string[]): { port: number; drainTimeout: number } {
@@ -174,7 +172,7 @@ test('Kubernetes: Deployment, Service and Ingress parse; grace period above preS
   assert.equal(backend?.name, service.metadata.name);
   assert.ok(servicePorts.some((p) => p.name === backend?.port.name), 'Ingress backend port is a Service port');
 
-  // Session affinity: the balancer hashes the route key the client puts in the WebSocket URL (TODO(merge): the client's constant).
+  // Session affinity: the balancer hashes the route key the client puts in the WebSocket URL.
   assert.equal(ingress.metadata.annotations?.['nginx.ingress.kubernetes.io/upstream-hash-by'], `$arg_${ROUTE_PARAMETER}`);
 });
 

@@ -52,6 +52,7 @@ function admission(overrides: Omit<Partial<AdmissionOptions>, 'limits'> & { limi
       trustProxy: 0,
       sessions: () => [],
       closing: () => false,
+      holdsRoute: () => false,
       log: (entry) => logs.push(entry),
       metrics: { sessionRefused: () => {} },
       ...overrides,

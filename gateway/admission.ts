@@ -9,8 +9,8 @@
  * policy is checked by the bridges themselves (tcp-bridge.ts, dns-bridge.ts): it needs the
  * resolved addresses. @see SECURITY.md
  *
- *   upgrade ─ Origin (403) ─ shutdown ─ session slots (GOAWAY LIMIT) ─ authenticate (GOAWAY UNAUTHORIZED)
- *   HELLO ─ session limits counting detached sessions (GOAWAY LIMIT)
+ *   upgrade ─ shutdown (503 unless its route key is a live session's) ─ Origin (403) ─ session slots (GOAWAY LIMIT) ─ authenticate (GOAWAY UNAUTHORIZED)
+ *   HELLO ─ shutdown (GOAWAY) ─ session limits counting detached sessions (GOAWAY LIMIT)
  *   OPEN/LISTEN/QUERY ─ shutdown ─ token expiry ─ open rate ─ listen policy ─ listener limit ─ TCP socket budget
  */
 import type { IncomingMessage } from 'node:http';
@@ -25,6 +25,7 @@ import { type GatewayLimits, type TokenBucket, openRateError, socketLimitError }
 import { type Policy, type PolicyCheck, type PolicyOptions, createPolicy, intersectPolicies } from './policy.ts';
 import type { GatewayLogEntry } from './gateway-log.ts';
 import type { GatewayMetrics } from './metrics.ts';
+import { routeKeyOf } from './instance.ts';
 import { deniedListenError } from './socket-wire.ts';
 import { type TokenSecret, TokenError, credentialOf, tokenPolicy, verifyToken } from './token.ts';
 
@@ -115,6 +116,9 @@ export function expiredError(syscall = ''): WireError {
   return wireError({ code: SockwayErrorCode.Unauthorized, syscall, message: 'the session\'s token has expired; reconnect with a new token' });
 }
 
+/** The upgrade refusal of a draining gateway: a load balancer retries another instance on it. */
+const SHUTTING_DOWN = { status: 503, text: 'Service Unavailable' } as const;
+
 /** A session refused with a GOAWAY the page reads, and the WebSocket close code after it. */
 export interface GoAwayRefusal {
   readonly error: WireError;
@@ -135,6 +139,8 @@ export interface Admitted {
   readonly subject: string | undefined;
   /** ms since the epoch after which no new stream is opened (token expiry); Infinity for none. */
   readonly expiresAt: number;
+  /** The session's route key (the client's ROUTE_PARAMETER), if the URL had one. */
+  readonly routeKey: string | undefined;
 }
 
 /** A live session as admission sees it (connection.ts). */
@@ -191,6 +197,8 @@ export interface AdmissionOptions {
   /** The live sessions, attached or detached. */
   readonly sessions: () => Iterable<AdmittedSession>;
   readonly closing: () => boolean;
+  /** True when `routeKey` is the route key of one of this gateway's live sessions. */
+  readonly holdsRoute: (routeKey: string) => boolean;
   readonly log: (entry: GatewayLogEntry) => void;
   readonly metrics: Pick<GatewayMetrics, 'sessionRefused'>;
 }
@@ -226,9 +234,13 @@ export class Admission {
     const origin = typeof request.headers.origin === 'string' ? request.headers.origin : undefined;
     const clientAddress = clientAddressOf(request, this.#options.trustProxy);
     const remote = { clientAddress, ...(origin === undefined ? {} : { origin: origin.slice(0, 200) }) };
-    if (this.#options.closing()) {
+    const routeKey = routeKeyOf(request.url);
+    // Draining: only the resumes of its own sessions (known by their route key) get in. The
+    // rest get an HTTP 503, on which a load balancer tries another instance (README,
+    // Deployment); a GOAWAY would reach the page as a failure instead.
+    if (this.#options.closing() && (routeKey === undefined || !this.#options.holdsRoute(routeKey))) {
       this.#options.metrics.sessionRefused('draining');
-      done({ error: GOING_AWAY, closeCode: CloseCode.GoingAway });
+      done(SHUTTING_DOWN);
       return;
     }
     if (!this.#options.originAllowed(origin)) {
@@ -250,7 +262,7 @@ export class Admission {
     const release = this.#holdSlot(key, socket);
     const authenticate = this.#options.authenticate;
     if (authenticate === undefined) {
-      done({ clientAddress, clientKey: key, origin, policy: this.#options.policy, subject: undefined, expiresAt: Infinity });
+      done({ clientAddress, clientKey: key, origin, policy: this.#options.policy, subject: undefined, expiresAt: Infinity, routeKey });
       return;
     }
     let decision: AuthDecision | Promise<AuthDecision>;
@@ -261,12 +273,13 @@ export class Admission {
     }
     const decided = (result: AuthDecision): void => {
       if (socket.destroyed) return;
-      if (this.#options.closing()) {
+      if (this.#options.closing() && (routeKey === undefined || !this.#options.holdsRoute(routeKey))) {
+        release();
         this.#options.metrics.sessionRefused('draining');
-        done({ error: GOING_AWAY, closeCode: CloseCode.GoingAway });
+        done(SHUTTING_DOWN);
         return;
       }
-      const verdict = this.#authenticated(result, key, clientAddress, origin, remote);
+      const verdict = this.#authenticated(result, key, clientAddress, origin, remote, routeKey);
       if (!('policy' in verdict)) release();
       done(verdict);
     };
@@ -299,6 +312,8 @@ export class Admission {
    * counted: it takes over a session already counted.
    */
   hello(fresh: AdmittedSession): GoAwayRefusal | null {
+    // Draining: this WebSocket came in for a resume (admission let only those in).
+    if (this.#options.closing()) return { error: GOING_AWAY, closeCode: CloseCode.GoingAway };
     const limits = this.#options.limits;
     let total = 0;
     let sameClient = 0;
@@ -372,7 +387,7 @@ export class Admission {
   }
 
   /** The authenticate hook's answer as a verdict: the session's policy and expiry, or GOAWAY UNAUTHORIZED. */
-  #authenticated(result: AuthDecision, key: string, clientAddress: string, origin: string | undefined, remote: object): Admitted | Refusal {
+  #authenticated(result: AuthDecision, key: string, clientAddress: string, origin: string | undefined, remote: object, routeKey: string | undefined): Admitted | Refusal {
     if (typeof result !== 'object' || result === null || result.accept !== true) {
       const reason = typeof result === 'object' && result !== null && typeof result.reason === 'string' && result.reason !== ''
         ? result.reason.slice(0, 200)
@@ -395,6 +410,7 @@ export class Admission {
         : intersectPolicies([{ label: 'gateway policy', policy: gateway }, { label: 'session policy', policy: sessionPolicy }]),
       subject: typeof result.subject === 'string' ? result.subject.slice(0, 200) : undefined,
       expiresAt: typeof result.expiresAt === 'number' && Number.isFinite(result.expiresAt) ? result.expiresAt : Infinity,
+      routeKey,
     };
   }
 

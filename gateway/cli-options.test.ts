@@ -206,7 +206,7 @@ describe('USAGE', () => {
     const sample: Record<string, string | null> = {
       '--port': '1', '--host': 'h', '--path': '/', '--allow': 'x:1', '--deny': 'x:1', '--allow-listen': '0.0.0.0:8000',
       '--deny-listen': '0.0.0.0:22', '--token-secret': 's'.repeat(32), '--token-audience': 'gw', '--allow-origin': 'https://a.example',
-      '--trust-proxy': '1', '--max-streams': '1', '--window': '16KiB', '--max-sessions': '1', '--max-sessions-per-client': '1', '--ipv6-client-prefix': '64',
+      '--trust-proxy': '1', '--max-streams': '1', '--window': '16KiB', '--max-sessions': '1', '--max-sessions-per-client': '1', '--ipv6-client-prefix': '64', '--instance-id': 'gw-1',
       '--max-pending-opens': '1', '--max-tcp-sockets': '1', '--max-tcp-sockets-per-client': '1', '--max-connections': '1', '--max-pending-per-address': '0', '--open-rate': '1', '--connect-timeout': '1s', '--max-dns-lookups': '1', '--query-timeout': '2s', '--dns-server': '127.0.0.1:5353', '--stream-idle-timeout': '0', '--session-idle-timeout': '5min',
       '--max-session-buffer': '1MiB', '--memory-budget': '64MiB', '--resume-grace': '0', '--max-replay': '1MiB', '--drain-timeout': '10s', '--quiet': null, '--help': null,
       '--config': 'gateway.yaml', '--version': null,

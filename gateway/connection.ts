@@ -141,6 +141,8 @@ export class Connection implements AdmittedSession, RequestingSession {
   readonly clientKey: string;
   readonly policy: PolicyCheck;
   readonly expiresAt: number;
+  /** The route key of the WebSocket that opened the session (a draining gateway lets its resumes in). */
+  readonly routeKey: string | undefined;
   readonly opens: TokenBucket;
   /** Logs a line about this session: with its number, and its tag once it has one (grep the tag for its whole story). */
   readonly log: (entry: GatewayLogEntry) => void;
@@ -181,6 +183,7 @@ export class Connection implements AdmittedSession, RequestingSession {
     this.clientKey = admitted.clientKey;
     this.policy = admitted.policy;
     this.expiresAt = admitted.expiresAt;
+    this.routeKey = admitted.routeKey;
     this.opens = new TokenBucket(limits.openRate, limits.openBurst);
     this.#clientAddress = admitted.clientAddress;
     this.log = (entry) => context.log(this.#tag === '' ? { ...entry, session: id } : { ...entry, session: id, sessionTag: this.#tag });
@@ -202,6 +205,8 @@ export class Connection implements AdmittedSession, RequestingSession {
       level: 'info',
       event: 'session-open',
       clientAddress: admitted.clientAddress,
+      // Ties the WebSockets of one session together across a load balancer's instances.
+      ...(admitted.routeKey === undefined ? {} : { routeKey: admitted.routeKey }),
       ...(admitted.origin === undefined ? {} : { origin: admitted.origin.slice(0, 200) }),
       ...(admitted.subject === undefined ? {} : { subject: admitted.subject }),
       ...(admitted.expiresAt === Infinity ? {} : { expiresAt: new Date(admitted.expiresAt).toISOString() }),
@@ -245,6 +250,20 @@ export class Connection implements AdmittedSession, RequestingSession {
     if (this.listeners.size > 0) this.log({ level: 'info', event: 'listeners-expired', listeners: this.listeners.size });
     for (const listener of [...this.listeners]) listener.destroy(expiredError('listen'));
     this.#closeIfExpired();
+  }
+
+  /**
+   * Graceful drain (PROTOCOL.md#drain): listeners close, GOAWAY, open streams finish (the
+   * session closes after its last one, #afterStreamGone); a session without streams closes now.
+   */
+  drain(): void {
+    if (this.#ended) return;
+    if (this.session.streamCount === 0 || this.session.version === 0) {
+      this.session.close(GOING_AWAY, CloseCode.GoingAway);
+      return;
+    }
+    for (const listener of [...this.listeners]) listener.destroy(GOING_AWAY);
+    this.session.goAway(GOING_AWAY);
   }
 
   /** A RESUME on this connection's WebSocket took over `target`'s session: the WebSocket is target's now, and this connection is over. */

@@ -72,6 +72,12 @@ export interface GatewayOptions extends GatewayLimitOptions {
    * PROTOCOL.md#drain). New streams are refused meanwhile. Default 0: reset at once.
    */
   readonly drainTimeout?: number;
+  /**
+   * This gateway's name among several behind a load balancer (a host or pod name: 1 to 64
+   * letters, digits and . _ : -). Its session ids start with a tag of it, so a RESUME that
+   * reaches another instance is refused as misrouted. Default: random at start.
+   */
+  readonly instanceId?: string;
   /** Hard cap on a session's replay buffer in bytes (DATA pauses at half of it; exceeding it fails the session). Default 64 MiB, at least 256 KiB. */
   readonly maxReplayBytes?: number;
   /**

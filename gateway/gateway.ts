@@ -38,6 +38,9 @@ export type { Readiness } from './admin-endpoint.ts';
 export type { GatewayLogEntry } from './gateway-log.ts';
 export type { LookupAll } from './tcp-bridge.ts';
 
+/** ms a session detached when the drain began may take to resume (then it drains); past it, it ends. */
+const DRAIN_RESUME_WINDOW = 3_000;
+
 /** Creates a gateway; throws for invalid options (bad rules, limits, paths). */
 export function createGateway(options: GatewayOptions): Gateway {
   return new GatewayServer(options);
@@ -47,6 +50,8 @@ class GatewayServer implements Gateway {
   readonly #keepaliveInterval: number;
   readonly #closeTimeout: number;
   #drainTimeout: number;
+  /** Draining: ends the sessions still waiting for their client after DRAIN_RESUME_WINDOW. */
+  #detachedTimer: NodeJS.Timeout | null = null;
   /** The options in force (reload() compares the next ones with these). */
   #options: GatewayOptions;
   /** The gateway's policy: reload() replaces its rules, sessions hold the object. */
@@ -80,7 +85,7 @@ class GatewayServer implements Gateway {
     // ---- the options, resolved and validated (options-schema.ts) ----
     const compiled = compileOptions(options);
     const { policy, authenticate, originAllowed } = compiled;
-    const { gatewayLimits, limits, trustProxy, maxPendingPerPeer, path, connectTimeout, maxStreamWindow, keepaliveInterval, closeTimeout, resumeGracePeriod, drainTimeout, maxReplayBytes } = compiled.resolved;
+    const { gatewayLimits, limits, trustProxy, maxPendingPerPeer, path, connectTimeout, maxStreamWindow, keepaliveInterval, closeTimeout, resumeGracePeriod, drainTimeout, maxReplayBytes, instance } = compiled.resolved;
 
     // ---- the parts ----
     this.#options = options;
@@ -110,9 +115,10 @@ class GatewayServer implements Gateway {
     this.#metrics = metrics;
     this.#resolverSlots = this.#resolver.slots;
     this.#adminSource = { readiness: () => this.readiness(), registry: () => metrics.registry };
-    this.#endpoint = new HttpEndpoint({ path, limits: gatewayLimits, maxPendingPerPeer, closeTimeout, log, onUpgrade: (request, socket, head) => this.#onUpgrade(request, socket, head) });
-    this.#admission = new Admission({ policy: this.#policy, limits: gatewayLimits, authenticate, originAllowed, trustProxy, fds, sessions: connections, closing, log, metrics });
-    this.#registry = new ResumeRegistry({ gracePeriod: resumeGracePeriod, maxReplayBytes, memory: this.#memory, connections, closing, metrics });
+    this.#endpoint = new HttpEndpoint({ path, limits: gatewayLimits, maxPendingPerPeer, closeTimeout, log, instance, onUpgrade: (request, socket, head) => this.#onUpgrade(request, socket, head) });
+    this.#registry = new ResumeRegistry({ gracePeriod: resumeGracePeriod, maxReplayBytes, memory: this.#memory, connections, instance, closing, metrics });
+    const holdsRoute = (routeKey: string): boolean => this.#registry.holdsRoute(routeKey);
+    this.#admission = new Admission({ policy: this.#policy, limits: gatewayLimits, authenticate, originAllowed, trustProxy, fds, sessions: connections, closing, holdsRoute, log, metrics });
     const current = (): GatewayLimits => this.#limits;
     this.#context = {
       // Read when a session or stream starts: a reload reaches the next ones.
@@ -228,7 +234,7 @@ class GatewayServer implements Gateway {
       detachedSessions: resume.detachedSessions,
       tcpSockets: this.#liveBridges,
       listeners,
-      timers: resume.timers + (this.#drainTimer === null ? 0 : 1),
+      timers: resume.timers + (this.#drainTimer === null ? 0 : 1) + (this.#detachedTimer === null ? 0 : 1),
       replayBytes: resume.replayBytes,
       replayPeak: resume.replayPeak,
       heldBytes: this.#memory.held,
@@ -297,7 +303,8 @@ class GatewayServer implements Gateway {
   }
 
   #onWebSocket(ws: WebSocket, admitted: Admitted): void {
-    if (this.#closing) {
+    // Draining: only a resume of one of its sessions (admission.ts) gets a connection.
+    if (this.#closing && (admitted.routeKey === undefined || !this.#registry.holdsRoute(admitted.routeKey))) {
       ws.close(CloseCode.GoingAway, GOING_AWAY.message);
       return;
     }
@@ -348,7 +355,10 @@ class GatewayServer implements Gateway {
     this.#closing = true;
     this.#stopHeartbeat();
     this.#resolver.cancel();
-    const serverClosed = this.#endpoint.close();
+    const draining = this.#drainTimeout > 0;
+    // Draining, the port stays open until the sessions are done: new sessions get an HTTP
+    // 503 (a load balancer tries another instance), the resumes of its own get in.
+    const serverClosed = draining ? null : this.#endpoint.close();
     const released = new Promise<void>((resolve) => {
       this.#released = resolve;
     });
@@ -363,20 +373,22 @@ class GatewayServer implements Gateway {
       timeoutMs: this.#drainTimeout,
     });
     for (const connection of [...this.#connections]) {
-      const session = connection.session;
-      // Graceful drain: GOAWAY now, close once the streams are done or the deadline passes.
-      if (this.#drainTimeout > 0 && !connection.detached && session.streamCount > 0 && session.version > 0) {
-        for (const listener of [...connection.listeners]) listener.destroy(GOING_AWAY);
-        session.goAway(GOING_AWAY);
-      } else {
-        session.close(GOING_AWAY, CloseCode.GoingAway);
-      }
+      // Graceful drain: GOAWAY now, close once the streams are done or the deadline passes. A
+      // session waiting for its client keeps waiting: resumed, it drains (resume-registry.ts).
+      if (!draining) connection.session.close(GOING_AWAY, CloseCode.GoingAway);
+      else if (!connection.detached || connection.session.streamCount === 0) connection.drain();
     }
-    if (this.#connections.size > 0 && this.#drainTimeout > 0) {
+    if (this.#connections.size > 0 && draining) {
       this.#drainTimer = setTimeout(() => {
         this.#drainTimer = null;
         for (const connection of [...this.#connections]) connection.session.close(GOING_AWAY, CloseCode.GoingAway);
       }, this.#drainTimeout);
+      // A client whose link dropped as the drain began retries within its backoff (2 s at
+      // most); a session nobody resumes by then was abandoned and must not hold the shutdown.
+      this.#detachedTimer = setTimeout(() => {
+        this.#detachedTimer = null;
+        for (const connection of [...this.#connections]) if (connection.detached) connection.session.close(GOING_AWAY, CloseCode.GoingAway);
+      }, Math.min(DRAIN_RESUME_WINDOW, this.#drainTimeout));
     }
     this.#checkReleased();
     // Clients get closeTimeout ms to answer the close handshake; then they are dropped.
@@ -386,11 +398,13 @@ class GatewayServer implements Gateway {
     }, this.#closeTimeout + this.#drainTimeout);
     try {
       await released;
-      await serverClosed;
+      await (serverClosed ?? this.#endpoint.close());
     } finally {
       clearTimeout(grace);
       if (this.#drainTimer !== null) clearTimeout(this.#drainTimer);
       this.#drainTimer = null;
+      if (this.#detachedTimer !== null) clearTimeout(this.#detachedTimer);
+      this.#detachedTimer = null;
     }
     await this.#endpoint.closeWebSockets();
     // The admin server answered "draining" until here.

@@ -28,6 +28,8 @@ export interface HttpEndpointOptions {
   /** ms a refused upgrade may linger (the gateway's closeTimeout, at most REFUSAL_LINGER). */
   readonly closeTimeout: number;
   readonly log: (entry: GatewayLogEntry) => void;
+  /** This gateway among several (the listening line names it, so refusals' tags can be told apart). */
+  readonly instance: { readonly id: string; readonly tagHex: string };
   /** An upgrade request for a served path (the endpoint answers the others). */
   readonly onUpgrade: (request: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
@@ -110,7 +112,7 @@ export class HttpEndpoint {
         server.on('error', (error) => log({ level: 'error', event: 'server-error', error: error.message }));
         this.#ownServerOpen = true;
         const address = server.address() as AddressInfo;
-        log({ level: 'info', event: 'listening', address: address.address, port: address.port, path: this.path });
+        log({ level: 'info', event: 'listening', address: address.address, port: address.port, path: this.path, instance: this.#options.instance.id, instanceTag: this.#options.instance.tagHex });
         resolve(address);
       });
     });

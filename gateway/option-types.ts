@@ -5,6 +5,7 @@
  * variable; the library throws ERR_INVALID_ARG_VALUE naming the option.
  */
 import { SockwayErrorCode, codedError } from '../shared/errors.ts';
+import { INSTANCE_ID } from './instance.ts';
 import { parseRule, type Rule } from './policy.ts';
 
 /** Largest value a timer or a byte counter option takes. */
@@ -24,7 +25,7 @@ export interface NumberKind {
 
 /** Text options, lists and the switch. */
 export interface OtherKind {
-  readonly kind: 'host' | 'path' | 'file' | 'rules' | 'origins' | 'servers' | 'secret' | 'audience' | 'switch';
+  readonly kind: 'host' | 'path' | 'file' | 'rules' | 'origins' | 'servers' | 'secret' | 'audience' | 'instance' | 'switch';
 }
 
 /** One word out of a fixed list (`--log-level`). */
@@ -49,6 +50,7 @@ export interface KindValue {
   readonly servers: readonly string[];
   readonly secret: string;
   readonly audience: string;
+  readonly instance: string;
   readonly switch: boolean;
   readonly choice: string;
 }
@@ -110,6 +112,9 @@ export function parseText(spec: OptionKind, text: string, label: string): number
     case 'audience':
       if (text.length > 256 || /\s/.test(text)) throw usageError(`${label}: ${JSON.stringify(text.slice(0, 40))} is not a token audience (no spaces, at most 256 characters)`);
       return text;
+    case 'instance':
+      if (!INSTANCE_ID.test(text)) throw usageError(`${label}: ${JSON.stringify(text.slice(0, 70))} is not an instance id (1 to 64 letters, digits and . _ : -)`);
+      return text;
     case 'switch':
       return true;
     case 'choice':
@@ -151,6 +156,14 @@ export function checkNumber(spec: NumberKind, value: unknown, name: string): num
     const unit = spec.unit ?? (spec.kind === 'duration' ? 'ms' : spec.kind === 'bytes' ? 'bytes' : undefined);
     const what = unit === undefined ? 'an integer' : `an integer number of ${unit}`;
     throw invalidValue(`${name} must be ${what} from ${spec.min} to ${spec.max}, got ${String(value)}`, typeof value === 'number');
+  }
+  return value;
+}
+
+/** Checks createGateway()'s instanceId. */
+export function checkInstanceId(value: unknown, name: string): string {
+  if (typeof value !== 'string' || !INSTANCE_ID.test(value)) {
+    throw invalidValue(`${name} must be 1 to 64 letters, digits and . _ : -, got ${JSON.stringify(value)}`, false);
   }
   return value;
 }

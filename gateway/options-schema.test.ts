@@ -114,7 +114,7 @@ describe('environment variables', () => {
   const samples: Partial<Record<OptionKey, string>> = {
     host: '0.0.0.0', path: '/ws', allow: 'a.example:1', deny: 'b.example:2', allowListen: '127.0.0.1:8000', denyListen: '127.0.0.1:22',
     tokenSecret: 's'.repeat(32), tokenAudience: 'gw', allowOrigins: 'https://a.example', dnsServers: '127.0.0.1:5353', config: 'gateway.yaml',
-    logLevel: 'warn', adminHost: '0.0.0.0',
+    logLevel: 'warn', adminHost: '0.0.0.0', instanceId: 'gw-1',
   };
   for (const [key, spec] of optionEntries()) {
     const variable = envName(spec);

@@ -14,7 +14,8 @@ import type { GatewayOptions } from './gateway.ts';
 import { LOG_LEVELS } from './gateway-log.ts';
 import type { GatewayLimitOptions, GatewayLimits } from './limits.ts';
 import { MemoryBudget } from './memory-budget.ts';
-import { MAX_INT32, type OptionKind, checkNumber, checkPath } from './option-types.ts';
+import { type Instance, createInstance } from './instance.ts';
+import { MAX_INT32, type OptionKind, checkInstanceId, checkNumber, checkPath } from './option-types.ts';
 
 /** One option. */
 export type OptionSpec = OptionKind & {
@@ -110,6 +111,8 @@ export const GATEWAY_OPTIONS = {
   // ---- the configuration file and the version (config-file.ts, main.ts) ----
   config: { kind: 'file', flag: '--config', metavar: 'FILE', inFile: false, help: 'Read options from FILE, YAML (.yaml, .yml) or JSON (.json), under their createGateway() names; flags and environment variables win over it; SIGHUP reads it again', example: 'gateway.yaml' },
   version: { kind: 'switch', flag: '--version', inFile: false, help: 'Print the version and exit' },
+  // Several gateways behind a load balancer (issue 15, README Deployment).
+  instanceId: { kind: 'instance', option: 'instanceId', flag: '--instance-id', metavar: 'ID', defaultText: 'random at start', help: 'This gateway\'s name among several behind a load balancer; its session ids carry a tag of it, so a resume sent to the wrong instance is refused as such', example: 'gw-1' },
 } as const satisfies Record<string, OptionSpec>;
 
 /** An option's key in GATEWAY_OPTIONS. */
@@ -196,6 +199,8 @@ export interface ResolvedGatewayOptions {
   readonly resumeGracePeriod: number;
   readonly drainTimeout: number;
   readonly maxReplayBytes: number;
+  /** This gateway among several behind a load balancer. */
+  readonly instance: Instance;
 }
 
 /**
@@ -228,5 +233,6 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
     resumeGracePeriod: numberOption('resumeGracePeriod', options.resumeGracePeriod),
     drainTimeout: numberOption('drainTimeout', options.drainTimeout),
     maxReplayBytes: numberOption('maxReplayBytes', options.maxReplayBytes),
+    instance: createInstance(options.instanceId === undefined ? undefined : checkInstanceId(options.instanceId, 'instanceId')),
   };
 }

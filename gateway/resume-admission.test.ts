@@ -101,7 +101,11 @@ describe('RESUME and admission', () => {
     await drop(raw);
     await until(() => gateway.stats().detachedSessions === 1, 'the session detached');
     const wrongToken = await resume(t, url, '127.0.0.1', welcome.sessionId, new Uint8Array(16));
-    const unknownSession = await resume(t, url, '127.0.0.1', new Uint8Array(16).fill(7), welcome.resumeToken);
+    // An id of this gateway's own (its instance tag, then bytes no session has): another
+    // instance's id gets the misrouted answer, which says only what the id's tag says.
+    const unknownId = new Uint8Array(16).fill(7);
+    unknownId.set(welcome.sessionId.subarray(0, 4));
+    const unknownSession = await resume(t, url, '127.0.0.1', unknownId, welcome.resumeToken);
     assert.equal(wrongToken.answer.type, 'goaway');
     assert.equal(unknownSession.answer.type, 'goaway');
     const errorOf = (frame: Frame): unknown => frame.type === 'goaway' ? frame.error : undefined;

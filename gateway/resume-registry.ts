@@ -15,6 +15,7 @@ import { GOING_AWAY } from './admission.ts';
 import type { Connection } from './connection.ts';
 import type { MemoryBudget } from './memory-budget.ts';
 import type { GatewayMetrics } from './metrics.ts';
+import { type Instance, otherInstanceError, tagOfSession } from './instance.ts';
 
 /** Options of a ResumeRegistry. */
 export interface ResumeRegistryOptions {
@@ -26,6 +27,8 @@ export interface ResumeRegistryOptions {
   readonly memory: MemoryBudget;
   /** The gateway's live connections. */
   readonly connections: () => Iterable<Connection>;
+  /** This gateway among several: its session ids carry its tag. */
+  readonly instance: Instance;
   readonly closing: () => boolean;
   readonly metrics: Pick<GatewayMetrics, 'sessionRefused'>;
 }
@@ -41,13 +44,15 @@ export interface ResumeStats {
 }
 
 /** The session option names resumption sets. */
-type ResumeSessionOptions = Pick<SessionOptions, 'resumable' | 'maxReplayBytes' | 'onDetach' | 'onResume' | 'onResumeRequest'>;
+type ResumeSessionOptions = Pick<SessionOptions, 'resumable' | 'maxReplayBytes' | 'onDetach' | 'onResume' | 'onResumeRequest' | 'sessionIdPrefix'>;
 
 /** The gateway's resumable sessions. */
 export class ResumeRegistry {
   readonly #options: ResumeRegistryOptions;
   /** Handshaken sessions by hex session id, for RESUME. */
   readonly #bySessionId = new Map<string, Connection>();
+  /** The same sessions by the route key of the WebSocket that opened them, where it had one. */
+  readonly #byRouteKey = new Map<string, Connection>();
   /** Running while a session is detached: they end it when the client does not resume. */
   readonly #graceTimers = new Map<Connection, NodeJS.Timeout>();
   #resumes = 0;
@@ -63,6 +68,7 @@ export class ResumeRegistry {
     const { gracePeriod, maxReplayBytes } = this.#options;
     return {
       resumable: gracePeriod > 0,
+      sessionIdPrefix: this.#options.instance.tag,
       ...(maxReplayBytes === undefined ? {} : { maxReplayBytes }),
       // The owner is the connection the session belongs to, whichever WebSocket carries it.
       onDetach: (info) => this.#detach(connection, info.code),
@@ -77,12 +83,19 @@ export class ResumeRegistry {
   /** The session of `connection` finished its handshake: RESUME may name it from now on. */
   register(connection: Connection): void {
     this.#bySessionId.set(idOf(connection), connection);
+    if (connection.routeKey !== undefined) this.#byRouteKey.set(connection.routeKey, connection);
+  }
+
+  /** True when `routeKey` names a live session of this gateway: a draining gateway still lets its resumes in. */
+  holdsRoute(routeKey: string): boolean {
+    return this.#byRouteKey.has(routeKey);
   }
 
   /** The session of `connection` is over. */
   forget(connection: Connection): void {
     const id = idOf(connection);
     if (this.#bySessionId.get(id) === connection) this.#bySessionId.delete(id);
+    if (connection.routeKey !== undefined && this.#byRouteKey.get(connection.routeKey) === connection) this.#byRouteKey.delete(connection.routeKey);
     this.#replayPeak = Math.max(this.#replayPeak, connection.session.sessionStats().replayPeak);
     this.#stopGraceTimer(connection);
   }
@@ -139,9 +152,16 @@ export class ResumeRegistry {
    * WebSocket to that session's connection. Null on success, or why not (answered with GOAWAY).
    */
   #resume(fresh: Connection, frame: ResumeFrame, transport: MessageTransport): WireError | null {
-    const { closing, metrics } = this.#options;
+    const { closing, metrics, instance } = this.#options;
     const target = this.#bySessionId.get(Buffer.from(frame.sessionId).toString('hex'));
-    if (target === undefined || target === fresh || closing()) {
+    const sessionTag = tagOfSession(frame.sessionId);
+    if (target === undefined && sessionTag !== instance.tagHex) {
+      fresh.log({ level: 'warn', event: 'resume-refused', reason: 'another instance\'s session', sessionInstanceTag: sessionTag, instance: instance.id, instanceTag: instance.tagHex });
+      metrics.sessionRefused('resume_failed');
+      return otherInstanceError(instance, sessionTag);
+    }
+    // Draining, a session that was waiting for its client may still be resumed: it then drains.
+    if (target === undefined || target === fresh || (closing() && !target.detached)) {
       const reason = closing() ? GOING_AWAY.message : RESUME_REFUSED;
       fresh.log({ level: 'warn', event: 'resume-refused', reason });
       metrics.sessionRefused('resume_failed');
@@ -156,6 +176,8 @@ export class ResumeRegistry {
     this.#stopGraceTimer(target);
     fresh.handOver(target);
     target.log({ level: 'info', event: 'session-resumed', on: fresh.id });
+    // After WELCOME and the replay: the GOAWAY of the drain it missed.
+    if (closing()) queueMicrotask(() => target.drain());
     return null;
   }
 

@@ -37,8 +37,16 @@ export function defaultRandomBytes(length: number): Uint8Array {
   return bytes;
 }
 
-/** Gateway: a new session's id and first resume token (WELCOME), in that order. */
-export function newSessionSecrets(random: (length: number) => Uint8Array): { sessionId: Uint8Array; resumeToken: Uint8Array } {
+/** The longest session id prefix a gateway may choose: the rest, at least 96 bits, is random. */
+export const MAX_SESSION_ID_PREFIX = 4;
+
+/**
+ * Gateway: a new session's id and first resume token (WELCOME), in that order. The id
+ * starts with `prefix` (the instance tag of a gateway behind a load balancer,
+ * PROTOCOL.md#resume); the token is random whole.
+ */
+export function newSessionSecrets(random: (length: number) => Uint8Array, prefix: Uint8Array = new Uint8Array(0)): { sessionId: Uint8Array; resumeToken: Uint8Array } {
   const sessionId = random(SESSION_ID_LENGTH);
+  sessionId.set(prefix.subarray(0, MAX_SESSION_ID_PREFIX));
   return { sessionId, resumeToken: random(SESSION_ID_LENGTH) };
 }

@@ -32,6 +32,13 @@ export const MAX_FRAME_LENGTH = HEADER_LENGTH + MAX_PAYLOAD_LIMIT;
 export const MAX_STREAM_ID = 0xffff_ffff;
 /** Largest absolute credit offset (fits a double exactly). */
 export const MAX_CREDIT_OFFSET = Number.MAX_SAFE_INTEGER;
+/**
+ * The query parameter a client adds to every WebSocket URL of a session, with a random
+ * key of that session: a load balancer that hashes it sends the session's resumes where
+ * the session is (README, Deployment). An underscore, not a hyphen: nginx reads it as
+ * `$arg_sockway_route`, and its variable names cannot contain one.
+ */
+export const ROUTE_PARAMETER = 'sockway_route';
 /** Length of the session id and of the resume token in WELCOME / RESUME. */
 export const SESSION_ID_LENGTH = 16;
 /** Length of the opaque PING/PONG payload. */

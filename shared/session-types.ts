@@ -118,6 +118,11 @@ export interface SessionOptions {
   readonly allocate?: Allocate;
   /** Gateway: random bytes for session ids and resume tokens. */
   readonly randomBytes?: (length: number) => Uint8Array;
+  /**
+   * Gateway: the first bytes of every session id it hands out (at most 4, the rest stays
+   * random): the instance tag of a gateway behind a load balancer (PROTOCOL.md#resume).
+   */
+  readonly sessionIdPrefix?: Uint8Array;
   /** Gateway: a peer asks to open a stream. Return its handler, or throw/return a WireError to refuse. */
   readonly onOpen?: (stream: SessionStream, frame: OpenFrame) => StreamHandler | WireError;
   /** Gateway: a peer asks to listen (net.Server). Not given = refused as unsupported. */

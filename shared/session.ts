@@ -540,7 +540,7 @@ export class Session {
     }
     this.#handshaken(peer, version);
     // The token means something to the resumption layer only; version 1 sends one all the same.
-    const { sessionId, resumeToken } = newSessionSecrets(this.#options.randomBytes ?? defaultRandomBytes);
+    const { sessionId, resumeToken } = newSessionSecrets(this.#options.randomBytes ?? defaultRandomBytes, this.#options.sessionIdPrefix);
     this.#sessionId = sessionId;
     this.#sendControl({ type: 'welcome', streamId: 0, version, limits: this.#limits, sessionId, resumeToken });
     this.#options.onReady?.();

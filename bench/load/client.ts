@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { createTunnel, type Tunnel } from '../../client/index.ts';
 import type { WebSocketConstructor } from '../../client/websocket-transport.ts';
-import { type ClientInit, type ClientReply, type ClientRequest, type Phase, type PhaseReport, ROUTE_PARAMETER } from './protocol.ts';
+import { type ClientInit, type ClientReply, type ClientRequest, type Phase, type PhaseReport } from './protocol.ts';
 
 type Socket = ReturnType<Tunnel['net']['connect']>;
 
@@ -36,12 +36,6 @@ function describe(err: unknown): string {
   return `${String(coded.code ?? 'error')}: ${String(coded.message ?? err)}`;
 }
 
-/** `url` with this session's route key, keeping the URL's own query. */
-function routed(url: string, key: string): string {
-  const parsed = new URL(url);
-  parsed.searchParams.set(ROUTE_PARAMETER, key);
-  return parsed.href;
-}
 
 /** Runs task(0..count-1) with at most `inFlight` running at once. */
 async function pool(count: number, inFlight: number, task: (index: number) => Promise<void>): Promise<void> {
@@ -77,7 +71,7 @@ async function openSessions(): Promise<number[]> {
   const latencies: number[] = [];
   await pool(init.sessions, init.inFlight, async (index) => {
     const key = `${init.index}-${index}-${randomBytes(4).toString('hex')}`;
-    const tunnel = createTunnel({ url: routed(init.url, key), WebSocket: WebSocket as unknown as WebSocketConstructor });
+    const tunnel = createTunnel({ url: init.url, WebSocket: WebSocket as unknown as WebSocketConstructor });
     tunnel.on('disconnect', ({ code, reason }) => error(`session ${key}: WebSocket dropped (${code} ${reason})`));
     tunnel.on('reconnect-failed', ({ error: cause }) => error(`session ${key}: ${cause.code} ${cause.message}`));
     tunnels.push(tunnel);

@@ -1,82 +1,40 @@
 /**
- * Three (or `instances`) gateway CLIs behind the Debian nginx, hashing the session's route
- * key so a session stays on one instance: the load test's scale-out target.
- *
- * TEMPORARY: a minimal nginx start written for the load test alone. The scale-out work
- * (issue 15 item 5, branch i15-scale) brings the tested fixture and the README's nginx
- * configuration; at merge, startNginxFleet() should start that fixture instead and keep
- * only the Deployment interface below.
+ * Three gateway CLIs behind the Debian nginx, configured as the README's Deployment section
+ * says (e2e/fixtures/load-balancer/nginx.conf, started by the e2e nginx fixture): the load
+ * test's scale-out target. nginx hashes each session's route key, so a session stays on one
+ * instance.
  */
-import { writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort, spawnProgram, waitForPort } from '../lib/processes.ts';
-import { requireProgram } from '../../e2e/fixtures/system-package.ts';
+import { balancerConfig, deployed, README_PORTS } from '../../e2e/fixtures/load-balancer/deployed.ts';
+import { freePort } from '../../e2e/fixtures/servers/daemon.ts';
+import { type Nginx, startNginx } from '../../e2e/fixtures/servers/nginx.ts';
 import { childPids, gatewayArgs, gatewayFiles, processCpuSeconds, startGateway, type GatewayInstance, type StartDeployment } from './deployment.ts';
-import { ROUTE_PARAMETER } from './protocol.ts';
 
-/** nginx.conf for `ports` behind 127.0.0.1:`listen`. Two workers: one per core here. */
-function nginxConfig(dir: string, listen: number, ports: readonly number[], connections: number): string {
-  return `${process.getuid?.() === 0 ? 'user root;\n' : ''}daemon off;
-worker_processes 2;
-worker_rlimit_nofile ${connections * 2 + 256};
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections ${connections + 256}; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  upstream sockway {
-    hash $arg_${ROUTE_PARAMETER} consistent;
-${ports.map((port) => `    server 127.0.0.1:${port} max_fails=0;`).join('\n')}
-  }
-  server {
-    listen 127.0.0.1:${listen} backlog=4096;
-    location / {
-      proxy_pass http://sockway;
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection "upgrade";
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_read_timeout 1h;
-      proxy_buffering off;
-    }
-  }
-}
-`;
-}
+/** The README's upgrade path, which the gateways serve behind it. */
+const PATH = '/sockway';
 
-/** `instances` gateway CLIs (each sized for the whole load: the hash need not split it evenly) behind nginx. */
+/** The README's three gateway CLIs (each sized for the whole load: the hash need not split it evenly) behind its nginx. */
 export function nginxFleet(instances: number): StartDeployment {
+  if (instances !== README_PORTS.length) throw new Error(`the README's nginx configuration has ${README_PORTS.length} instances, not ${instances}`);
   return async (target, sizing) => {
-    const nginx = requireProgram({ name: 'nginx', debianPackage: 'nginx', candidates: ['/usr/sbin/nginx'] });
     const gateways: GatewayInstance[] = [];
-    const dir = await mkdtemp(join(tmpdir(), 'sockway-load-nginx-'));
-    let stopNginx = async (): Promise<void> => {};
+    let nginx: Nginx | null = null;
     const stop = async (): Promise<void> => {
-      await stopNginx();
+      await nginx?.close();
       await Promise.all(gateways.map((gateway) => gateway.stop()));
-      await rm(dir, { recursive: true, force: true });
     };
     try {
       for (let i = 0; i < instances; i += 1) {
-        gateways.push(await startGateway([...gatewayArgs(target, sizing), '--trust-proxy', '1'], gatewayFiles(sizing)));
+        gateways.push(await startGateway([...gatewayArgs(target, sizing), '--path', PATH, '--trust-proxy', '1'], gatewayFiles(sizing)));
       }
       const listen = await freePort();
-      // Each WebSocket is two nginx connections: the client's and the one to a gateway.
-      writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, listen, gateways.map((gateway) => gateway.port), sizing.sessions * 2));
-      const child = spawnProgram(nginx, ['-p', dir, '-c', join(dir, 'nginx.conf')]);
-      stopNginx = () => child.stop();
-      await waitForPort('127.0.0.1', listen, child);
-      const master = child.child.pid ?? 0;
+      const site = deployed(balancerConfig('nginx.conf'), ['listen 80;', `listen 127.0.0.1:${listen} backlog=4096;`], gateways.map((gateway) => gateway.port));
+      // One worker per core; each WebSocket is two nginx connections, the client's and the one to a gateway.
+      const started = await startNginx(site, { workerProcesses: 2, workerConnections: sizing.sessions * 2 + 256 });
+      nginx = started;
+      const master = started.pid;
       return {
         name: `nginx-${instances}`,
-        url: `ws://127.0.0.1:${listen}/`,
+        url: `ws://127.0.0.1:${listen}${PATH}`,
         instances: gateways,
         // The master and its workers (a worker's CPU is gone once it exits: read before stop()).
         balancer: { name: 'nginx', cpuSeconds: () => [master, ...childPids(master)].reduce((sum, pid) => sum + processCpuSeconds(pid), 0) },

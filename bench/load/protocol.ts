@@ -45,5 +45,3 @@ export type ClientReply =
   | { readonly type: 'phase'; readonly report: PhaseReport }
   | { readonly type: 'failure'; readonly message: string };
 
-/** The query parameter a load-balancer hashes to keep a session on one instance (see docs/deployment.md). */
-export const ROUTE_PARAMETER = 'sockway_route';
