@@ -17,17 +17,17 @@ import type { WebSocket } from 'ws';
 import { codedError } from '../shared/errors.ts';
 import { CloseCode } from '../shared/transport.ts';
 import { ADMIN_PATHS, AdminServer, type AdminPath, type AdminSource, type Readiness, answerAdmin } from './admin-endpoint.ts';
-import { Admission, type Admitted, type Authenticate, GOING_AWAY, originMatcher, tokenAuthenticator } from './admission.ts';
+import { Admission, type Admitted, GOING_AWAY } from './admission.ts';
+import { compileOptions } from './compile-options.ts';
 import { Connection, type ConnectionContext } from './connection.ts';
 import { FdBudget } from './fd-budget.ts';
 import { HttpEndpoint } from './http-endpoint.ts';
 import { type GatewayLimits, TLS_CPU, TokenBucket } from './limits.ts';
 import { checkPath } from './option-types.ts';
-import { RELOADABLE_OPTIONS, type ResolvedGatewayOptions, resolveGatewayOptions } from './options-schema.ts';
 import { DEFAULT_RESERVE, MemoryBudget } from './memory-budget.ts';
 import { GatewayMetrics, type MetricsSnapshot } from './metrics.ts';
-import { type Policy, type ReplaceablePolicy, type Rule, createPolicy, replaceablePolicy } from './policy.ts';
-import { NEEDS_RESTART, type RefusedOption, changedOptions, isReloadable, keepOptions } from './reload-plan.ts';
+import { type ReplaceablePolicy, replaceablePolicy } from './policy.ts';
+import { keepOptions, planReload } from './reload-plan.ts';
 import { type GatewayResolver, createGatewayResolver } from './resolver.ts';
 import { ResumeRegistry, sessionTag } from './resume-registry.ts';
 import type { AdminListenOptions, AttachOptions, Gateway, GatewayOptions, GatewayReloadResult, GatewayStats, GatewayStreamStats, ListenOptions } from './gateway-api.ts';
@@ -193,21 +193,9 @@ class GatewayServer implements Gateway {
     if (this.#closing) throw codedError('ERR_SERVER_NOT_RUNNING', 'the gateway is closed');
     // Everything is built and checked before anything changes: an invalid option throws and the gateway runs on as it was.
     const compiled = compileOptions(options);
-    const refused: RefusedOption[] = [];
-    const changed: string[] = [];
-    for (const option of changedOptions(this.#options, options)) {
-      if (!isReloadable(option)) refused.push({ option, reason: NEEDS_RESTART });
-      else if (option === 'maxSessions' && compiled.resolved.gatewayLimits.maxSessions * this.#memory.reserve > this.#memory.limit) {
-        // Each session keeps a reserve of the memory budget, sized at start for maxSessions of them.
-        refused.push({ option, reason: `above ${Math.floor(this.#memory.limit / this.#memory.reserve)} the sessions' reserves would not fit in the memory budget (memoryBudget): restart the gateway to raise it` });
-      } else changed.push(option);
-    }
+    const { changed, refused, limits } = planReload({ running: this.#options, next: options, compiled: compiled.resolved, limits: this.#limits, memory: this.#memory });
     const applied = new Set(changed);
-    const limits: Record<string, number> = { ...this.#limits };
-    for (const key of RELOADABLE_OPTIONS) {
-      if (applied.has(key) && key in limits) limits[key] = compiled.resolved.gatewayLimits[key as keyof GatewayLimits];
-    }
-    this.#limits = Object.freeze(limits) as GatewayLimits;
+    this.#limits = limits;
     this.#policy.replace(compiled.policy);
     this.#drainTimeout = applied.has('drainTimeout') ? compiled.resolved.drainTimeout : this.#drainTimeout;
     this.#admission.reconfigure({ limits: this.#limits, authenticate: compiled.authenticate, originAllowed: compiled.originAllowed });
@@ -428,32 +416,3 @@ class GatewayServer implements Gateway {
     }
   }
 }
-
-/** createGateway()'s options, checked and compiled: what the constructor and reload() build from them. */
-function compileOptions(options: GatewayOptions): { policy: Policy; authenticate: Authenticate | undefined; originAllowed: (origin: string | undefined) => boolean; resolved: ResolvedGatewayOptions } {
-  const policy: Policy = options.policy ?? createPolicy({
-    allow: requireAllow(options.allow),
-    deny: options.deny ?? [],
-    listen: { allow: options.allowListen ?? [], deny: options.denyListen ?? [] },
-  });
-  const resolved = resolveGatewayOptions(options);
-  if (options.authenticate !== undefined && options.tokenSecret !== undefined) {
-    throw codedError('ERR_INVALID_ARG_VALUE', 'give `authenticate` or `tokenSecret`, not both (call verifyToken() inside your authenticate hook to combine them)');
-  }
-  if (options.authenticate !== undefined && typeof options.authenticate !== 'function') {
-    throw codedError('ERR_INVALID_ARG_TYPE', 'authenticate must be a function');
-  }
-  const authenticate: Authenticate | undefined = options.tokenSecret === undefined
-    ? options.authenticate
-    : tokenAuthenticator({ secret: options.tokenSecret, ...(options.tokenAudience === undefined ? {} : { audience: options.tokenAudience }) });
-  return { policy, authenticate, originAllowed: originMatcher(options.allowOrigins), resolved };
-}
-
-function requireAllow(allow: GatewayOptions['allow']): readonly (string | Rule)[] {
-  if (allow === undefined) {
-    throw codedError('ERR_INVALID_ARG_VALUE', 'createGateway() needs `allow` rules (or a `policy`): the gateway denies every destination by default');
-  }
-  return allow;
-}
-
-

@@ -7,7 +7,9 @@
  * is its text, a secret its bytes. Nothing here logs or holds a value.
  */
 import type { GatewayOptions } from './gateway-api.ts';
-import { RELOADABLE_OPTIONS, optionEntries } from './options-schema.ts';
+import type { GatewayLimits } from './limits.ts';
+import type { MemoryBudget } from './memory-budget.ts';
+import { RELOADABLE_OPTIONS, type ResolvedGatewayOptions, optionEntries } from './options-schema.ts';
 import type { Rule } from './policy.ts';
 
 /** An option reload() did not apply, and why. */
@@ -86,4 +88,34 @@ function isRuleLike(value: unknown): value is Rule {
 function ruleText(value: unknown): unknown {
   if (isRuleLike(value)) return value.text;
   return typeof value === 'string' ? value.trim() : value;
+}
+
+/** What reload() is asked to change, and what it runs on now. */
+export interface ReloadRequest {
+  readonly running: GatewayOptions;
+  readonly next: GatewayOptions;
+  /** `next`, resolved (compile-options.ts). */
+  readonly compiled: ResolvedGatewayOptions;
+  readonly limits: GatewayLimits;
+  readonly memory: Pick<MemoryBudget, 'limit' | 'reserve'>;
+}
+
+/** The options reload() applies and refuses, and the limits it runs on after. */
+export function planReload(request: ReloadRequest): { changed: string[]; refused: RefusedOption[]; limits: GatewayLimits } {
+  const { running, next, compiled, memory } = request;
+  const refused: RefusedOption[] = [];
+  const changed: string[] = [];
+  for (const option of changedOptions(running, next)) {
+    if (!isReloadable(option)) refused.push({ option, reason: NEEDS_RESTART });
+    else if (option === 'maxSessions' && compiled.gatewayLimits.maxSessions * memory.reserve > memory.limit) {
+      // Each session keeps a reserve of the memory budget, sized at start for maxSessions of them.
+      refused.push({ option, reason: `above ${Math.floor(memory.limit / memory.reserve)} the sessions' reserves would not fit in the memory budget (memoryBudget): restart the gateway to raise it` });
+    } else changed.push(option);
+  }
+  const applied = new Set(changed);
+  const limits: Record<string, number> = { ...request.limits };
+  for (const key of RELOADABLE_OPTIONS) {
+    if (applied.has(key) && key in limits) limits[key] = compiled.gatewayLimits[key as keyof GatewayLimits];
+  }
+  return { changed, refused, limits: Object.freeze(limits) as GatewayLimits };
 }
