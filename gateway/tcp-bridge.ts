@@ -29,7 +29,7 @@ import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts
 import type { OpenFrame, TlsOptions } from '../shared/frame.ts';
 import type { SessionStream, StreamHandler } from '../shared/session.ts';
 import { canReceive, isTerminal } from '../shared/stream-state.ts';
-import { HEADER_LENGTH, MAX_PAYLOAD_LIMIT } from '../shared/protocol.ts';
+import { TcpReads } from './tcp-reads.ts';
 import { type Candidate, allowedCandidates, checkTarget, connectOptions, lookupOptions } from './dial-target.ts';
 import { type BridgeLog, type GatewayLogEntry, bridgeLog, guarded } from './gateway-log.ts';
 import type { DialSlots, TokenBucket, WindowBudget } from './limits.ts';
@@ -88,24 +88,6 @@ export interface TcpBridgeInfo {
   /** True while reading from TCP is paused for lack of credit. */
   readonly socketPaused: boolean;
 }
-
-/** Bytes per TCP read, the largest DATA payload a client may announce. */
-const READ_SIZE = MAX_PAYLOAD_LIMIT;
-/** Reads below this are copied out and the read buffer reused. */
-const SMALL_READ = 4096;
-
-/** A read buffer with HEADER_LENGTH bytes of room in front of it (allocUnsafe: no zero fill). */
-function newReadBuffer(): Buffer {
-  return Buffer.allocUnsafe(HEADER_LENGTH + READ_SIZE).subarray(HEADER_LENGTH);
-}
-
-/**
- * The read buffer of every bridge not moving bulk data. What lands in it is copied out in
- * the read's own callback (libuv reads and calls back synchronously, one socket at a time),
- * so it is free again before any other socket reads: an idle or chatty stream holds no
- * READ_SIZE buffer of its own (10,000 streams that had moved data held 640 MB in theirs).
- */
-const sharedReadBuffer = newReadBuffer();
 
 // Errors after which the next resolved address is worth a try (Node's autoSelectFamily retries these too).
 const RETRYABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ETIMEDOUT', 'EAFNOSUPPORT']);
@@ -180,7 +162,7 @@ export class TcpBridge implements StreamHandler {
   /** Bytes written to the socket while it was over its highWaterMark; credited on 'drain'. */
   #unconsumed = 0;
   /** The bridge's own buffer for the next TCP read while it moves bulk data; null: the shared one. */
-  #readBuffer: Buffer | null = null;
+  readonly #reads = new TcpReads();
   /** True while reading is stopped for lack of credit. */
   #readStopped = false;
   /** The OPEN's outcome was counted (metrics). */
@@ -347,7 +329,7 @@ export class TcpBridge implements StreamHandler {
     try {
       socket = net.connect(connectOptions(this.#frame, candidate, {
         // Node asks for the next read buffer after every read.
-        buffer: () => this.#readBuffer ?? sharedReadBuffer,
+        buffer: () => this.#reads.next(),
         callback: (nread: number, buffer: Uint8Array) => this.#onRead(nread, buffer),
       }));
     } catch (error) {
@@ -476,31 +458,14 @@ export class TcpBridge implements StreamHandler {
     this.#fail(wire);
   }
 
-  /**
-   * One TCP read. Small reads are copied out and the next read goes to the shared buffer.
-   * A large read makes the bridge a bulk reader: from its own buffers, each handed over in
-   * place (the DATA header goes into the room in front) with a fresh one for the next read;
-   * a large read in the shared buffer is copied into such a buffer first. Returning false
-   * stops reading (no credit).
-   */
+  /** One TCP read (tcp-reads.ts makes it a DATA payload). Returning false stops reading (no credit). */
   #onRead(nread: number, buffer: Uint8Array): boolean {
     // TLS took the handle over: its reads are ciphertext for the TLS socket, not ours.
     if (this.#socket instanceof tls.TLSSocket) return true;
     let more = true;
     this.#guard('tcp-data', () => {
-      const payload = buffer.subarray(0, nread);
-      if (nread < SMALL_READ) {
-        this.#readBuffer = null;
-        more = this.stream.write(Buffer.from(payload));
-      } else if (buffer === sharedReadBuffer) {
-        const own = newReadBuffer();
-        own.set(payload);
-        this.#readBuffer = newReadBuffer();
-        more = this.stream.write(own.subarray(0, nread), true);
-      } else {
-        this.#readBuffer = newReadBuffer();
-        more = this.stream.write(payload, true);
-      }
+      const payload = this.#reads.take(nread, buffer);
+      more = this.stream.write(payload, this.#reads.framable);
     });
     if (!more) this.#stall();
     return more;
