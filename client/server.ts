@@ -42,7 +42,7 @@ export interface ServerOptions {
   allowHalfOpen?: boolean | undefined;
   /** Accepted sockets start paused: nothing is read (and no credit granted) until resume(). */
   pauseOnConnect?: boolean | undefined;
-  /** Stored as Node does; see the README for what reaches the gateway. */
+  /** Stored as Node does; see docs/client.md for what reaches the gateway. */
   noDelay?: boolean | undefined;
   keepAlive?: boolean | undefined;
   /** ms; stored in seconds (`~~(ms / 1000)`), a negative value as 0. */

@@ -1,7 +1,7 @@
 /**
  * createTunnel()'s options: a wrong type or an out-of-range number throws at once, as Node
  * does for a bad argument (not at the first socket, not as a late session failure), the
- * defaults are the table's, and the README's table is the one the table generates.
+ * defaults are the table's, and docs/client.md's table is the one the table generates.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,8 +50,8 @@ test('defaults come from the table; given values are kept', () => {
   createTunnel({ url: GATEWAY, limits: { streamWindow: 1024 * 1024 } }).close();
 });
 
-test('README.md contains the createTunnel() options table verbatim', () => {
+test('docs/client.md contains the createTunnel() options table verbatim', () => {
   const table = tunnelOptionsTable();
-  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  assert.ok(readme.includes(table), `README.md does not contain the createTunnel() table; paste the output of node --import tsx scripts/options-doc.ts tunnel:\n\n${table}`);
+  const docs = readFileSync(new URL('../docs/client.md', import.meta.url), 'utf8');
+  assert.ok(docs.includes(table), `docs/client.md does not contain the createTunnel() table; paste the output of node --import tsx scripts/options-doc.ts tunnel:\n\n${table}`);
 });

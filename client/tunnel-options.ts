@@ -1,8 +1,8 @@
 /**
  * Every createTunnel() option once: what it takes, its default and bounds, and its
- * README row. createTunnel() checks what it is given against this table (throwing as Node
- * does for a bad argument: ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE) and the README's table
- * is generated from it (tunnel-options.test.ts fails on drift).
+ * row in docs/client.md. createTunnel() checks what it is given against this table (throwing
+ * as Node does for a bad argument: ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE) and the table of
+ * docs/client.md is generated from it (tunnel-options.test.ts fails on drift).
  */
 import { DEFAULT_LIMITS, DEFAULT_MAX_STREAM_WINDOW, MIN_STREAM_WINDOW, resolveLimits } from '../shared/protocol.ts';
 import { errInvalidArgType, errInvalidArgValue, errOutOfRange } from './node-errors.ts';
@@ -11,15 +11,15 @@ import type { TunnelOptions } from './tunnel.ts';
 /** Largest timer delay (setTimeout's): the bound of every duration option. */
 const MAX_DELAY = 0x7fff_ffff;
 
-/** One option: how it is checked, and its README row. */
+/** One option: how it is checked, and its row in docs/client.md (links relative to docs/). */
 type OptionSpec =
   | { readonly kind: 'integer'; readonly min: number; readonly max: number; readonly default: number; readonly doc: string }
   | { readonly kind: 'boolean'; readonly default: boolean; readonly doc: string }
   | { readonly kind: 'string' | 'token' | 'protocols' | 'function' | 'limits'; readonly defaultText: string; readonly doc: string };
 
-/** The options, in the README's order. */
+/** The options, in the documented order. */
 export const TUNNEL_OPTIONS = {
-  url: { kind: 'string', defaultText: '(required)', doc: "the gateway's WebSocket URL (`ws://` or `wss://`); every WebSocket gets `sockway_route=<the session's key>` added to its query, for load balancers ([Deployment](#several-gateways-behind-a-load-balancer))" },
+  url: { kind: 'string', defaultText: '(required)', doc: "the gateway's WebSocket URL (`ws://` or `wss://`); every WebSocket gets `sockway_route=<the session's key>` added to its query, for load balancers ([Deployment](deployment.md#several-gateways-behind-a-load-balancer))" },
   token: { kind: 'token', defaultText: 'none', doc: 'a capability token (string, or a function called for every new WebSocket)' },
   WebSocket: { kind: 'function', defaultText: '`globalThis.WebSocket`', doc: "WebSocket class; in Node < 22 pass `ws`'s: `import WebSocket from 'ws'`" },
   protocols: { kind: 'protocols', defaultText: 'none', doc: 'WebSocket subprotocols to offer' },
@@ -99,7 +99,7 @@ function check(name: string, spec: OptionSpec, value: unknown): void {
   }
 }
 
-/** The README's createTunnel() options table. */
+/** docs/client.md's createTunnel() options table. */
 export function tunnelOptionsTable(): string {
   const rows = Object.entries(TUNNEL_OPTIONS).map(([name, spec]: [string, OptionSpec]) => {
     const defaultText = 'defaultText' in spec ? spec.defaultText : `\`${String(spec.default)}\``;

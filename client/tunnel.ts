@@ -355,7 +355,7 @@ function newRouteKey(): string {
 /**
  * `url` with `?sockway_route=KEY` (ROUTE_PARAMETER) added, the rest of it as written: a load
  * balancer that hashes this parameter sends every WebSocket of the session to the same
- * gateway instance (README, Deployment). Appended as text, not through URLSearchParams,
+ * gateway instance (docs/deployment.md). Appended as text, not through URLSearchParams,
  * which would re-encode the caller's own parameters.
  */
 export function withRouteKey(url: string, key: string): string {

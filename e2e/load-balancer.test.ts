@@ -1,7 +1,7 @@
 /**
  * Several gateways behind a real load balancer, resume intact (issue 15, items 5 and 7):
  * three gateway CLI processes behind Debian's nginx (and HAProxy) configured exactly as the
- * README's Deployment section says (e2e/fixtures/load-balancer/, compared with the README
+ * docs/deployment.md says (e2e/fixtures/load-balancer/, compared with docs/deployment.md
  * below), clients being the real tunnel over `ws`.
  *
  * - Streams move data while their WebSockets are cut again and again (from the client, at
@@ -39,11 +39,11 @@ const config = balancerConfig;
 const CLIENT_ADDRESS = '127.0.0.2';
 
 
-test('the README\'s nginx and HAProxy configurations are the ones tested here', () => {
-  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  assert.ok(readme.includes(`\`\`\`nginx\n${config('nginx.conf')}\`\`\``), 'README.md must contain e2e/fixtures/load-balancer/nginx.conf verbatim in a ```nginx block');
-  assert.ok(readme.includes(`\`\`\`haproxy\n${config('haproxy.cfg')}\`\`\``), 'README.md must contain e2e/fixtures/load-balancer/haproxy.cfg verbatim in a ```haproxy block');
-  assert.ok(readme.includes('--trust-proxy 1'), 'the README runs the gateways with --trust-proxy 1');
+test('the nginx and HAProxy configurations of docs/deployment.md are the ones tested here', () => {
+  const docs = readFileSync(new URL('../docs/deployment.md', import.meta.url), 'utf8');
+  assert.ok(docs.includes(`\`\`\`nginx\n${config('nginx.conf')}\`\`\``), 'docs/deployment.md must contain e2e/fixtures/load-balancer/nginx.conf verbatim in a ```nginx block');
+  assert.ok(docs.includes(`\`\`\`haproxy\n${config('haproxy.cfg')}\`\`\``), 'docs/deployment.md must contain e2e/fixtures/load-balancer/haproxy.cfg verbatim in a ```haproxy block');
+  assert.ok(docs.includes('--trust-proxy 1'), 'docs/deployment.md runs the gateways with --trust-proxy 1');
 });
 
 // ---- clients ----
@@ -211,7 +211,7 @@ async function bulkWithCuts(url: string, instances: readonly GatewayInstance[], 
 
 const GATEWAY_ARGS = (echo: TestServer): string[] => ['--path', '/sockway', '--trust-proxy', '1', '--drain-timeout', '30s', '--allow', `127.0.0.1:${echo.port}`];
 
-describe('three gateways behind nginx (the README\'s configuration)', { timeout: 240_000 }, () => {
+describe('three gateways behind nginx (the configuration of docs/deployment.md)', { timeout: 240_000 }, () => {
   let echo: TestServer;
   let fleet: Awaited<ReturnType<typeof startInstances>>;
   let nginx: Awaited<ReturnType<typeof startNginx>>;
@@ -330,7 +330,7 @@ describe('three gateways behind nginx (the README\'s configuration)', { timeout:
   });
 });
 
-describe('three gateways behind HAProxy (the README\'s configuration)', { timeout: 120_000 }, () => {
+describe('three gateways behind HAProxy (the configuration of docs/deployment.md)', { timeout: 120_000 }, () => {
   let echo: TestServer;
   let fleet: Awaited<ReturnType<typeof startInstances>>;
   let haproxy: Awaited<ReturnType<typeof startHaproxy>>;

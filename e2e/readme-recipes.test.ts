@@ -1,9 +1,10 @@
 /**
- * The README's recipes are what the bundler tests run: the Quick start's vite.config.js
- * and app code, the esbuild build.js and the webpack.config.js must be the files of the
- * tested app (e2e/fixtures/net-app), so a README edit that is not tested fails here.
+ * The documented recipes are what the bundler tests run: the README's Quick start
+ * (vite.config.js and app code) and the esbuild build.js and webpack.config.js of
+ * docs/bundlers.md must be the files of the tested app (e2e/fixtures/net-app), so an edit
+ * of either document that is not tested fails here.
  *
- * Normalised, because a test cannot use them as written: the gateway URL (the README's
+ * Normalised, because a test cannot use them as written: the gateway URL (the documents'
  * 'ws://localhost:8080/sockway'; the tests serve the gateway on the page's own server at
  * '/sockway') and the Quick start's Redis port (6379; the test's Redis has a free port,
  * REDIS_PORT in the app).
@@ -16,14 +17,14 @@ import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const APP = join(REPO, 'e2e', 'fixtures', 'net-app');
-const README_GATEWAY = "'ws://localhost:8080/sockway'";
+const DOCUMENTED_GATEWAY = "'ws://localhost:8080/sockway'";
 const TESTED_GATEWAY = "'/sockway'";
 
-/** The README's ```js blocks, by their first line (the first block of each: the Quick start's vite.config.js comes before the client libraries' one). */
-function readmeBlocks(): Map<string, string> {
-  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+/** A document's ```js blocks, by their first line (the first block of each). */
+function jsBlocks(document: string): Map<string, string> {
+  const text = readFileSync(join(REPO, document), 'utf8');
   const blocks = new Map<string, string>();
-  for (const match of readme.matchAll(/^```js\n([\s\S]*?)^```$/gm)) {
+  for (const match of text.matchAll(/^```js\n([\s\S]*?)^```$/gm)) {
     const code = match[1] as string;
     const firstLine = code.slice(0, code.indexOf('\n'));
     if (!blocks.has(firstLine)) blocks.set(firstLine, code);
@@ -31,24 +32,27 @@ function readmeBlocks(): Map<string, string> {
   return blocks;
 }
 
-function block(firstLine: string): string {
-  const code = readmeBlocks().get(firstLine);
-  assert.ok(code !== undefined, `README.md has no \`\`\`js block starting with ${JSON.stringify(firstLine)}`);
+function block(document: string, firstLine: string): string {
+  const code = jsBlocks(document).get(firstLine);
+  assert.ok(code !== undefined, `${document} has no \`\`\`js block starting with ${JSON.stringify(firstLine)}`);
   return code;
 }
 
 const appFile = (name: string): string => readFileSync(join(APP, name), 'utf8');
 
-for (const file of ['vite.config.js', 'build.js', 'webpack.config.js']) {
-  test(`README's ${file} is the tested app's, but for the gateway URL`, () => {
-    const readme = block(`// ${file}`);
-    assert.ok(readme.includes(README_GATEWAY), `the README's ${file} names the gateway ${README_GATEWAY}`);
-    assert.equal(readme.replaceAll(README_GATEWAY, TESTED_GATEWAY), appFile(file));
+/** Where each recipe is documented: the Quick start in the README, the other bundlers in docs/bundlers.md. */
+const RECIPES = [['README.md', 'vite.config.js'], ['docs/bundlers.md', 'build.js'], ['docs/bundlers.md', 'webpack.config.js']] as const;
+
+for (const [document, file] of RECIPES) {
+  test(`${document}'s ${file} is the tested app's, but for the gateway URL`, () => {
+    const documented = block(document, `// ${file}`);
+    assert.ok(documented.includes(DOCUMENTED_GATEWAY), `${document}'s ${file} names the gateway ${DOCUMENTED_GATEWAY}`);
+    assert.equal(documented.replaceAll(DOCUMENTED_GATEWAY, TESTED_GATEWAY), appFile(file));
   });
 }
 
 test("README's Quick start app code is the tested app's quick-start.js, but for the Redis port", () => {
-  const readme = block('// anywhere in the app, or in a dependency written for Node');
+  const readme = block('README.md', '// anywhere in the app, or in a dependency written for Node');
   assert.match(readme, /net\.connect\(6379, /);
   const tested = readme.replace('net.connect(6379, ', 'net.connect(REDIS_PORT, ');
   assert.ok(appFile('quick-start.js').endsWith(`\n${tested}`), `e2e/fixtures/net-app/quick-start.js must end with the README's Quick start:\n${tested}`);

@@ -1,6 +1,6 @@
 /**
- * The README's webpack 5 recipe (`sockway/webpack`), as users get it: sockway installed
- * from its tarball, the app's webpack.config.js (the README's, e2e/fixtures/net-app) run
+ * The webpack 5 recipe of docs/bundlers.md (`sockway/webpack`), as users get it: sockway
+ * installed from its tarball, the app's webpack.config.js (the documented one, e2e/fixtures/net-app) run
  * by webpack in the app folder, and the bundle run in Chromium under a strict Content
  * Security Policy through a real gateway: the Quick start against Redis, a CommonJS
  * dependency that require()s net and uses Buffer/process as globals, and ioredis.
@@ -26,7 +26,7 @@ webpack(config, (error, stats) => {
 });
 `;
 
-test('an app bundled with the README\'s webpack.config.js (sockway/webpack) runs a real client from Chromium', async () => {
+test('an app bundled with the documented webpack.config.js (sockway/webpack) runs a real client from Chromium', async () => {
   const run = spawnSync(process.execPath, ['--input-type=module', '--eval', RUN_WEBPACK], { cwd: setup.app, encoding: 'utf8' });
   assert.equal(run.status, 0, `webpack failed:\n${run.stdout}\n${run.stderr}`);
   const { errors, warnings } = JSON.parse(run.stdout) as { errors: string[]; warnings: string[] };

@@ -236,8 +236,8 @@ export class Admission {
     const remote = { clientAddress, ...(origin === undefined ? {} : { origin: origin.slice(0, 200) }) };
     const routeKey = routeKeyOf(request.url);
     // Draining: only the resumes of its own sessions (known by their route key) get in. The
-    // rest get an HTTP 503, on which a load balancer tries another instance (README,
-    // Deployment); a GOAWAY would reach the page as a failure instead.
+    // rest get an HTTP 503, on which a load balancer tries another instance
+    // (docs/deployment.md); a GOAWAY would reach the page as a failure instead.
     if (this.#options.closing() && (routeKey === undefined || !this.#options.holdsRoute(routeKey))) {
       this.#options.metrics.sessionRefused('draining');
       done(SHUTTING_DOWN);

@@ -1,7 +1,7 @@
 /**
  * The configuration file (config-file.ts): YAML and JSON read into the same values the
  * flags give, every error with its file:line:col and key, secrets by reference, the
- * precedence flag > environment > file > default, and the README's example.
+ * precedence flag > environment > file > default, and the example in docs/gateway.md.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -197,9 +197,9 @@ describe('config file: precedence flag > environment > file > default', () => {
   });
 });
 
-describe('the README\'s configuration file', () => {
-  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  const section = readme.slice(readme.indexOf('### Configuration file'), readme.indexOf('### Library'));
+describe('the configuration file in docs/gateway.md', () => {
+  const docs = readFileSync(new URL('../docs/gateway.md', import.meta.url), 'utf8');
+  const section = docs.slice(docs.indexOf('\n## Configuration file\n'), docs.indexOf('\n## Library\n'));
 
   test('its example validates (its secret by file reference, no warning) and makes a gateway', () => {
     const example = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
@@ -218,6 +218,6 @@ describe('the README\'s configuration file', () => {
   });
 
   test('it names every option a reload changes', () => {
-    for (const key of RELOADABLE_OPTIONS) assert.ok(section.includes(`\`${key}\``), `the README's reload paragraph names ${key}`);
+    for (const key of RELOADABLE_OPTIONS) assert.ok(section.includes(`\`${key}\``), `the reload paragraph of docs/gateway.md names ${key}`);
   });
 });

@@ -184,7 +184,7 @@ export interface Gateway {
    * Applies new options to the running gateway, as createGateway() takes them (absent ones
    * return to their defaults): the policy (allow, deny, allowListen, denyListen or policy),
    * allowOrigins, the token settings (tokenSecret, tokenAudience or authenticate), and the
-   * limits read when a session or stream starts (see RELOADABLE_OPTIONS in the README's
+   * limits read when a session or stream starts (see RELOADABLE_OPTIONS and docs/gateway.md's
    * "Configuration file"). Sessions stay up and open streams keep their destination; new
    * upgrades and OPENs meet the new options; `log` and `lookup`, when left out, stay as
    * they are. Every other option that differs is refused,

@@ -1,5 +1,5 @@
 /**
- * One gateway among several behind a load balancer (README, Deployment): its instance id,
+ * One gateway among several behind a load balancer (docs/deployment.md): its instance id,
  * the tag its session ids start with (so a RESUME that reaches the wrong instance is told
  * so, not "unknown session"), and the route key a client puts in its WebSocket URLs
  * (ROUTE_PARAMETER), by which a draining instance still recognises its own sessions.
@@ -54,6 +54,6 @@ export function otherInstanceError(own: Instance, sessionTag: string): WireError
     code: SockwayErrorCode.ResumeFailed,
     message: `the session is not on this gateway instance: it was opened on the instance tagged ${sessionTag}, this is ${own.tagHex}. `
       + `The load balancer sent its resume to another instance (route every WebSocket of a session by the ${ROUTE_PARAMETER} query parameter, `
-      + 'see the README\'s Deployment section), or that instance has stopped or restarted',
+      + 'see docs/deployment.md), or that instance has stopped or restarted',
   });
 }

@@ -6,7 +6,7 @@
  * Each limit has one documented default and one clear result when it is hit: a
  * Node-style error on the stream that hit it (RESET), or a protocol close of the
  * session (GOAWAY, then the WebSocket close code named here). Their defaults and bounds
- * are in options-schema.ts; the README's and SECURITY.md's limits table in options-doc.ts.
+ * are in options-schema.ts; the limits table of docs/gateway.md and SECURITY.md in options-doc.ts.
  */
 import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
 import { FrameType } from '../shared/protocol.ts';

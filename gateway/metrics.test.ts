@@ -4,7 +4,7 @@
  * refused, one denied by policy, one to a name from a local DNS server, one whose page
  * stops reading (a credit stall), a refused Origin, a dropped WebSocket and its
  * resumption. Each counter must move by exactly what the traffic did. Also: two gateways
- * in one process keep their own series, and the README lists every metric.
+ * in one process keep their own series, and docs/gateway.md lists every metric.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -173,12 +173,12 @@ describe('/metrics', () => {
     assert.equal(value(second, 'sockway_streams_opened_total{outcome="connected"}'), 0);
   });
 
-  test('the registry defines exactly the documented metrics, and the README lists them', async (t) => {
+  test('the registry defines exactly the documented metrics, and docs/gateway.md lists them', async (t) => {
     const gateway = createGateway({ allow: ['127.0.0.1:1'] });
     t.after(() => gateway.close());
     const names = (await gateway.metricsRegistry.getMetricsAsJSON()).map((metric) => metric.name).filter((name) => name.startsWith('sockway_'));
     assert.deepEqual(names.sort(), METRIC_DOCS.map((doc) => doc.name).sort());
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    assert.ok(readme.includes(metricsTable()), 'README.md does not contain the metrics table; paste the output of node --import tsx scripts/options-doc.ts metrics');
+    const docs = readFileSync(new URL('../docs/gateway.md', import.meta.url), 'utf8');
+    assert.ok(docs.includes(metricsTable()), 'docs/gateway.md does not contain the metrics table; paste the output of node --import tsx scripts/options-doc.ts metrics');
   });
 });

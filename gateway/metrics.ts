@@ -80,7 +80,7 @@ const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 
 type Read = (snapshot: MetricsSnapshot) => number;
 
-/** One metric: its name, type, labels and help (the README's table, metricsTable(), lists them all). */
+/** One metric: its name, type, labels and help (docs/gateway.md's table, metricsTable(), lists them all). */
 export interface MetricDoc {
   readonly name: string;
   readonly type: 'counter' | 'gauge' | 'histogram';
@@ -114,7 +114,7 @@ export const METRIC_DOCS: readonly MetricDoc[] = [
   { name: 'sockway_connect_duration_seconds', type: 'histogram', labels: '', help: 'From OPEN to the TCP connection (dial slot, DNS and connect)' },
 ];
 
-/** METRIC_DOCS as the Markdown table in the README. */
+/** METRIC_DOCS as the Markdown table in docs/gateway.md. */
 export function metricsTable(): string {
   const lines = [
     '| Metric | Type | Labels | Meaning |',

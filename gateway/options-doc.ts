@@ -1,7 +1,7 @@
 /**
  * What the options schema says, written out: `sockway-gateway --help` (USAGE) and the
- * limits table of the README and SECURITY.md (limitsTable(), LIMIT_DOCS). Tests check
- * that both documents contain them verbatim; `node --import tsx scripts/options-doc.ts`
+ * limits table of docs/gateway.md and SECURITY.md (limitsTable(), LIMIT_DOCS). Tests check
+ * that the documents contain them verbatim; `node --import tsx scripts/options-doc.ts`
  * prints them for pasting.
  */
 import { MAX_CONTROL_FRAME, MAX_FRAME_LENGTH, MAX_PAYLOAD_LIMIT, STREAM_QUEUE_LIMIT } from '../shared/protocol.ts';
@@ -66,7 +66,7 @@ function environmentSection(): string {
   return rows.map(([name, flag]) => `  ${name.padEnd(width)}${flag}`).join('\n');
 }
 
-/** Help text for `sockway-gateway --help`, reproduced in the README. */
+/** Help text for `sockway-gateway --help`, reproduced in docs/gateway.md. */
 export const USAGE = `Usage: sockway-gateway --allow HOST:PORT [--allow HOST:PORT ...] [options]
 
 Accepts WebSocket connections from pages using sockway's \`net\` and opens the
@@ -126,7 +126,7 @@ Examples (quote rules: * and [ ] are special to the shell):
 
 // ---- the limits table ----
 
-/** One row of the limits table in the README and SECURITY.md. */
+/** One row of the limits table in docs/gateway.md and SECURITY.md. */
 export interface LimitDoc {
   readonly limit: string;
   readonly option: string;
@@ -180,7 +180,7 @@ export const LIMIT_DOCS: readonly LimitDoc[] = [
   row('Memory budget, all sessions (queues and replay buffers towards pages)', ['memoryBudget'], `¼ of RAM, 64 MiB to 256 MiB; each session keeps min(${size(DEFAULT_RESERVE)}, budget / maxSessions)`, 'sessions beyond their reserve stop reading their TCP sockets until pages ACK (backpressure, no error); sessions waiting to resume are ended first (GOAWAY `SOCKWAY_ERR_RESUME_FAILED` on resume, logged `memory-pressure`)'),
 ];
 
-/** LIMIT_DOCS as the Markdown table the README and SECURITY.md contain. */
+/** LIMIT_DOCS as the Markdown table docs/gateway.md and SECURITY.md contain. */
 export function limitsTable(): string {
   const code = (text: string): string => (text === '—' ? text : text.split(', ').map((name) => `\`${name}\``).join(', '));
   const lines = [

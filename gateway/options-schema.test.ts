@@ -1,7 +1,7 @@
 /**
  * The options schema is the one source: the CLI and createGateway() accept and refuse
  * the same values, each flag has its environment variable, the defaults are the
- * schema's, and the README and SECURITY.md contain exactly the generated help and
+ * schema's, and docs/gateway.md and SECURITY.md contain exactly the generated help and
  * limits table (node --import tsx scripts/options-doc.ts usage|limits prints them).
  */
 import assert from 'node:assert/strict';
@@ -37,15 +37,15 @@ const numeric = optionEntries().flatMap(([key, spec]) =>
 );
 
 describe('the documents contain what the schema generates', () => {
-  test('README.md and SECURITY.md contain the limits table verbatim', () => {
+  test('docs/gateway.md and SECURITY.md contain the limits table verbatim', () => {
     const table = limitsTable();
-    for (const name of ['README.md', 'SECURITY.md']) {
+    for (const name of ['docs/gateway.md', 'SECURITY.md']) {
       assert.ok(doc(name).includes(table), `${name} does not contain the limits table; paste the output of node --import tsx scripts/options-doc.ts limits:\n\n${table}`);
     }
   });
 
-  test('README.md contains --help verbatim', () => {
-    assert.ok(doc('README.md').includes(`\`\`\`\n${USAGE}\`\`\``), 'README.md does not contain USAGE; paste the output of node --import tsx scripts/options-doc.ts usage');
+  test('docs/gateway.md contains --help verbatim', () => {
+    assert.ok(doc('docs/gateway.md').includes(`\`\`\`\n${USAGE}\`\`\``), 'docs/gateway.md does not contain USAGE; paste the output of node --import tsx scripts/options-doc.ts usage');
   });
 
   test('every gateway limit has a row, and every row a default and a result', () => {

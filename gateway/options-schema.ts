@@ -2,7 +2,7 @@
  * Every gateway option, once: its kind and bounds (option-types.ts), its default, its
  * createGateway() name, its CLI flag and environment variable, and its help text. The
  * CLI parser and --help (cli-options.ts), the library's validation and defaults
- * (resolveGatewayOptions) and the README's and SECURITY.md's tables (options-doc.ts)
+ * (resolveGatewayOptions) and the tables of docs/gateway.md and SECURITY.md (options-doc.ts)
  * come from here. Adding a flag is adding an entry.
  *
  * Precedence on the CLI: the flag, else its environment variable, else the default.
@@ -111,7 +111,7 @@ export const GATEWAY_OPTIONS = {
   // ---- the configuration file and the version (config-file.ts, main.ts) ----
   config: { kind: 'file', flag: '--config', metavar: 'FILE', inFile: false, help: 'Read options from FILE, YAML (.yaml, .yml) or JSON (.json), under their createGateway() names; flags and environment variables win over it; SIGHUP reads it again', example: 'gateway.yaml' },
   version: { kind: 'switch', flag: '--version', inFile: false, help: 'Print the version and exit' },
-  // Several gateways behind a load balancer (issue 15, README Deployment).
+  // Several gateways behind a load balancer (issue 15, docs/deployment.md).
   instanceId: { kind: 'instance', option: 'instanceId', flag: '--instance-id', metavar: 'ID', defaultText: 'random at start', help: 'This gateway\'s name among several behind a load balancer; its session ids carry a tag of it, so a resume sent to the wrong instance is refused as such', example: 'gw-1' },
 } as const satisfies Record<string, OptionSpec>;
 

@@ -1,4 +1,4 @@
-// Prints the README's table of client libraries tested in Chromium (e2e/corpus/libraries.ts).
+// Prints docs/real-clients.md's table of client libraries tested in Chromium (e2e/corpus/libraries.ts).
 // Usage: node --import tsx scripts/corpus-table.ts
 import { corpusTable } from '../e2e/corpus/table.ts';
 

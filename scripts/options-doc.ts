@@ -1,6 +1,6 @@
-// Prints what the README and SECURITY.md copy from the options schemas: the gateway's
-// `--help` (usage), limits table (limits) or metrics table (metrics), or createTunnel()'s
-// options table (tunnel). gateway/options-schema.test.ts, gateway/metrics.test.ts and
+// Prints what the documents copy from the options schemas: the gateway's `--help` (usage)
+// and metrics table (metrics) for docs/gateway.md, its limits table (limits) for
+// docs/gateway.md and SECURITY.md, or createTunnel()'s options table (tunnel) for docs/client.md. gateway/options-schema.test.ts, gateway/metrics.test.ts and
 // client/tunnel-options.test.ts check they match.
 // Usage: node --import tsx scripts/options-doc.ts usage|limits|metrics|tunnel
 import { USAGE, limitsTable } from '../gateway/options-doc.ts';

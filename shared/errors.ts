@@ -4,7 +4,7 @@
  * Node's shape by the client. @see PROTOCOL.md#errors
  */
 
-/** Codes for failures Node has no code for. Each is listed in the README. */
+/** Codes for failures Node has no code for. Each is listed in docs/gateway.md (Error codes). */
 export const SockwayErrorCode = {
   /** A frame could not be decoded (truncated, unknown type, bad field, trailing bytes). */
   Frame: 'SOCKWAY_ERR_FRAME',

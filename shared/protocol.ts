@@ -35,7 +35,7 @@ export const MAX_CREDIT_OFFSET = Number.MAX_SAFE_INTEGER;
 /**
  * The query parameter a client adds to every WebSocket URL of a session, with a random
  * key of that session: a load balancer that hashes it sends the session's resumes where
- * the session is (README, Deployment). An underscore, not a hyphen: nginx reads it as
+ * the session is (docs/deployment.md). An underscore, not a hyphen: nginx reads it as
  * `$arg_sockway_route`, and its variable names cannot contain one.
  */
 export const ROUTE_PARAMETER = 'sockway_route';

@@ -1,6 +1,6 @@
 /**
  * The Node built-ins `sockway/vite` provides to a page, as one table: which module each
- * specifier (bare and `node:`) becomes. This is the list the README documents.
+ * specifier (bare and `node:`) becomes. This is the list docs/real-clients.md documents.
  */
 
 /** What a built-in specifier resolves to. */

@@ -1,20 +1,19 @@
 /**
- * Three gateway CLIs behind the Debian nginx, configured as the README's Deployment section
- * says (e2e/fixtures/load-balancer/nginx.conf, started by the e2e nginx fixture): the load
+ * Three gateway CLIs behind the Debian nginx, configured as docs/deployment.md says (e2e/fixtures/load-balancer/nginx.conf, started by the e2e nginx fixture): the load
  * test's scale-out target. nginx hashes each session's route key, so a session stays on one
  * instance.
  */
-import { balancerConfig, deployed, README_PORTS } from '../../e2e/fixtures/load-balancer/deployed.ts';
+import { balancerConfig, deployed, DOCUMENTED_PORTS } from '../../e2e/fixtures/load-balancer/deployed.ts';
 import { freePort } from '../../e2e/fixtures/servers/daemon.ts';
 import { type Nginx, startNginx } from '../../e2e/fixtures/servers/nginx.ts';
 import { childPids, gatewayArgs, gatewayFiles, processCpuSeconds, startGateway, type GatewayInstance, type StartDeployment } from './deployment.ts';
 
-/** The README's upgrade path, which the gateways serve behind it. */
+/** The documented upgrade path, which the gateways serve behind it. */
 const PATH = '/sockway';
 
-/** The README's three gateway CLIs (each sized for the whole load: the hash need not split it evenly) behind its nginx. */
+/** The documented three gateway CLIs (each sized for the whole load: the hash need not split it evenly) behind its nginx. */
 export function nginxFleet(instances: number): StartDeployment {
-  if (instances !== README_PORTS.length) throw new Error(`the README's nginx configuration has ${README_PORTS.length} instances, not ${instances}`);
+  if (instances !== DOCUMENTED_PORTS.length) throw new Error(`the nginx configuration of docs/deployment.md has ${DOCUMENTED_PORTS.length} instances, not ${instances}`);
   return async (target, sizing) => {
     const gateways: GatewayInstance[] = [];
     let nginx: Nginx | null = null;

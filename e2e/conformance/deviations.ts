@@ -9,7 +9,7 @@
  */
 export interface KnownDeviation {
   readonly id: string;
-  /** Why the tunnel cannot reproduce Node here (goes into the README table). */
+  /** Why the tunnel cannot reproduce Node here (goes into the table of docs/client.md). */
   readonly reason: string;
   /** Scenario names it applies to. */
   readonly scenarios: readonly string[];

@@ -1,7 +1,7 @@
 /**
  * The corpus of Node TCP client libraries run unmodified in Chromium through
  * `sockway/vite`: one row per library, what it was tested against, and the result.
- * The README's table is generated from this file (e2e/corpus/table.ts) and a test
+ * The table in docs/real-clients.md is generated from this file (e2e/corpus/table.ts) and a test
  * checks it is the same; each library's e2e test checks the row's status.
  */
 
@@ -25,7 +25,7 @@ export interface CorpusLibrary {
   readonly test: string;
 }
 
-/** The corpus, in the order of the README table. */
+/** The corpus, in the order of the table in docs/real-clients.md. */
 export const CORPUS: readonly CorpusLibrary[] = [
   {
     name: 'pg',

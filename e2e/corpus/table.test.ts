@@ -1,5 +1,5 @@
 /**
- * The README's table of client libraries is the one generated from the corpus data
+ * The table of client libraries in docs/real-clients.md is the one generated from the corpus data
  * file (with the installed versions), and the data file is consistent with the app.
  */
 import assert from 'node:assert/strict';
@@ -12,10 +12,10 @@ import { corpusTable } from './table.ts';
 
 const root = (path: string): string => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
-test('README.md contains exactly the generated corpus table (node --import tsx scripts/corpus-table.ts)', () => {
-  const readme = readFileSync(root('README.md'), 'utf8');
+test('docs/real-clients.md contains exactly the generated corpus table (node --import tsx scripts/corpus-table.ts)', () => {
+  const docs = readFileSync(root('docs/real-clients.md'), 'utf8');
   const table = corpusTable();
-  assert.ok(readme.includes(table), `README.md does not contain the corpus table; paste this:\n\n${table}`);
+  assert.ok(docs.includes(table), `docs/real-clients.md does not contain the corpus table; paste this:\n\n${table}`);
 });
 
 test('every library is listed once, its test file exists, and each corpus page belongs to one library', () => {

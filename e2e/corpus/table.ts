@@ -1,7 +1,8 @@
 /**
- * The README's corpus table, generated from e2e/corpus/libraries.ts with each library's
- * installed version. `node --import tsx scripts/corpus-table.ts` prints it; table.test.ts
- * checks README.md holds exactly this text.
+ * The corpus table of docs/real-clients.md, generated from e2e/corpus/libraries.ts with each
+ * library's installed version. `node --import tsx scripts/corpus-table.ts` prints it;
+ * table.test.ts checks docs/real-clients.md holds exactly this text. Its links to the tests
+ * are relative to docs/.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,7 +29,7 @@ function statusText(status: CorpusStatus): string {
 const cell = (text: string): string => text.replaceAll('|', '\\|');
 
 function row(library: CorpusLibrary): string {
-  const cells = [`\`${library.name}\``, installedVersion(library.name), library.server, statusText(library.status), `${library.checks} ([test](${library.test}))`];
+  const cells = [`\`${library.name}\``, installedVersion(library.name), library.server, statusText(library.status), `${library.checks} ([test](../${library.test}))`];
   return `| ${cells.map(cell).join(' | ')} |`;
 }
 

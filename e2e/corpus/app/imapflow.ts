@@ -17,7 +17,7 @@ export interface ImapflowTarget {
 }
 
 const client = (target: ImapflowTarget, pass: string) =>
-  // secure: false and no STARTTLS: the test's Dovecot has no TLS (see README: TLS is the gateway's).
+  // secure: false and no STARTTLS: the test's Dovecot has no TLS (see docs/real-clients.md: TLS is the gateway's).
   new ImapFlow({ host: target.host, port: target.port, secure: false, doSTARTTLS: false, auth: { user: target.user, pass }, logger: false });
 
 async function run(target: ImapflowTarget) {
