@@ -53,5 +53,11 @@ export function optionalDependency<T>(name: string, feature: string): T {
     throw codedError('ERR_MODULE_NOT_FOUND', `${feature} needs the ${name} package: npm install ${name}`);
   }
 }
-/** The `prom-client` package (metrics.ts). */
-export const promClient = require('prom-client') as typeof import('prom-client');
+/**
+ * The `prom-client` package (metrics.ts), loaded when metrics are first served: loading it
+ * cost a gateway that serves none 25-30 % of its throughput in `npm run bench` (upload
+ * 607-660 MB/s against 813-946 without it in the same runs; the cause is not pinned down).
+ */
+export function promClient(): typeof import('prom-client') {
+  return require('prom-client') as typeof import('prom-client');
+}

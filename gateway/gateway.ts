@@ -154,6 +154,7 @@ class GatewayServer implements Gateway {
     if (this.#endpoint.listening) return Promise.reject(codedError('ERR_SERVER_ALREADY_LISTEN', 'gateway.listen() was already called'));
     // The health and readiness probes, and the metrics if asked; none once an admin server has them.
     const paths = new Set<AdminPath>(options.metrics === true ? Object.values(ADMIN_PATHS) : [ADMIN_PATHS.health, ADMIN_PATHS.ready]);
+    if (options.metrics === true) this.#metrics.start();
     const none = new Set<AdminPath>();
     return this.#endpoint.listen(options.port ?? 0, options.host ?? '127.0.0.1', (request, response) =>
       answerAdmin(request, response, this.#admin === null ? paths : none, this.#adminSource));
@@ -162,6 +163,7 @@ class GatewayServer implements Gateway {
   listenAdmin(options: AdminListenOptions = {}): Promise<AddressInfo> {
     if (this.#closing) return Promise.reject(codedError('ERR_SERVER_NOT_RUNNING', 'the gateway is closed'));
     if (this.#admin !== null) return Promise.reject(codedError('ERR_SERVER_ALREADY_LISTEN', 'gateway.listenAdmin() was already called'));
+    this.#metrics.start();
     const admin = new AdminServer(this.#adminSource, (entry) => this.#log(entry));
     this.#admin = admin;
     return admin.listen(options.port ?? 0, options.host ?? '127.0.0.1').then((address) => {

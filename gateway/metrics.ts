@@ -5,15 +5,16 @@
  * registry, the memory and socket budgets, the DNS slots); what nothing else counts is
  * recorded where it is decided, one call each: a session's admission or refusal
  * (admission.ts, resume-registry.ts, connection.ts), an OPEN's outcome and its bytes
- * (tcp-bridge.ts), a WebSocket's close code. On the data path that is a plain number
- * (credit stalls), never a prom-client call.
+ * (tcp-bridge.ts), a WebSocket's close code: plain numbers, which the registry's counters
+ * read at scrape. prom-client itself is loaded only with the registry, when metrics are
+ * first served (dependencies.ts says why); the latency histograms count from then on.
  *
  * Labels are bounded enumerations: no host, address or session id ever becomes a label.
  * Node's process metrics (prom-client's defaults: CPU, memory, event-loop lag, GC) join
  * the registry when it is first used, so a gateway that never serves metrics runs no
  * event-loop monitor.
  */
-import type { Counter, Histogram, Metric, Registry } from 'prom-client';
+import type { Histogram, Registry } from 'prom-client';
 import { SockwayErrorCode, type WireError } from '../shared/errors.ts';
 import { promClient } from './dependencies.ts';
 
@@ -131,53 +132,44 @@ export class GatewayMetrics implements StreamMetrics {
   readonly #snapshot: () => MetricsSnapshot;
   #cached: MetricsSnapshot | null = null;
   #registry: Registry | null = null;
-  // Plain numbers where the data path counts (read at scrape).
+  // Plain numbers, read at scrape.
   #bytesIn = 0;
   #bytesOut = 0;
   #creditStalls = 0;
-  readonly #sessions: Counter;
-  readonly #refused: Counter<'reason'>;
-  readonly #opened: Counter<'outcome'>;
-  readonly #closes: Counter<'code'>;
-  readonly #handshake: Histogram;
-  readonly #connect: Histogram;
+  #sessionsTotal = 0;
+  readonly #refused = new Map<RefusalReason, number>(REFUSAL_REASONS.map((reason) => [reason, 0]));
+  readonly #opened = new Map<OpenOutcome, number>(OPEN_OUTCOMES.map((outcome) => [outcome, 0]));
+  readonly #closes = new Map<(typeof CLOSE_CODES)[number], number>(CLOSE_CODES.map((code) => [code, 0]));
+  /** The latency histograms, from the registry's creation on. */
+  #handshake: Histogram | null = null;
+  #connect: Histogram | null = null;
 
   constructor(snapshot: () => MetricsSnapshot) {
     this.#snapshot = snapshot;
-    const { Counter: CounterClass, Histogram: HistogramClass } = promClient;
-    this.#sessions = new CounterClass({ name: 'sockway_sessions_total', help: help('sockway_sessions_total'), registers: [] });
-    this.#refused = new CounterClass({ name: 'sockway_sessions_refused_total', help: help('sockway_sessions_refused_total'), labelNames: ['reason'], registers: [] });
-    this.#opened = new CounterClass({ name: 'sockway_streams_opened_total', help: help('sockway_streams_opened_total'), labelNames: ['outcome'], registers: [] });
-    this.#closes = new CounterClass({ name: 'sockway_websocket_closes_total', help: help('sockway_websocket_closes_total'), labelNames: ['code'], registers: [] });
-    // Every label value exists from the start (at 0): a rate over a series that appears later misses its first increase.
-    for (const reason of REFUSAL_REASONS) this.#refused.inc({ reason }, 0);
-    for (const outcome of OPEN_OUTCOMES) this.#opened.inc({ outcome }, 0);
-    for (const code of CLOSE_CODES) this.#closes.inc({ code }, 0);
-    this.#handshake = new HistogramClass({ name: 'sockway_handshake_duration_seconds', help: help('sockway_handshake_duration_seconds'), buckets: BUCKETS, registers: [] });
-    this.#connect = new HistogramClass({ name: 'sockway_connect_duration_seconds', help: help('sockway_connect_duration_seconds'), buckets: BUCKETS, registers: [] });
   }
 
   // ---- recorders ----
 
   /** A session completed its handshake, `seconds` after its WebSocket opened. */
   sessionOpened(seconds: number): void {
-    this.#sessions.inc();
-    this.#handshake.observe(seconds);
+    this.#sessionsTotal += 1;
+    this.#handshake?.observe(seconds);
   }
 
   sessionRefused(reason: RefusalReason): void {
-    this.#refused.inc({ reason });
+    this.#refused.set(reason, (this.#refused.get(reason) ?? 0) + 1);
   }
 
   /** A session's WebSocket closed with `code`. */
   webSocketClosed(code: number): void {
     const label = String(code);
-    this.#closes.inc({ code: (CLOSE_CODES as readonly string[]).includes(label) ? label : 'other' });
+    const counted = (CLOSE_CODES as readonly string[]).includes(label) ? label as (typeof CLOSE_CODES)[number] : 'other';
+    this.#closes.set(counted, (this.#closes.get(counted) ?? 0) + 1);
   }
 
   streamOpened(outcome: OpenOutcome, seconds?: number): void {
-    this.#opened.inc({ outcome });
-    if (seconds !== undefined) this.#connect.observe(seconds);
+    this.#opened.set(outcome, (this.#opened.get(outcome) ?? 0) + 1);
+    if (seconds !== undefined) this.#connect?.observe(seconds);
   }
 
   streamClosed(bytesIn: number, bytesOut: number): void {
@@ -191,6 +183,11 @@ export class GatewayMetrics implements StreamMetrics {
 
   // ---- the registry ----
 
+  /** Metrics will be served: the registry, and with it the latency histograms, start now. */
+  start(): void {
+    this.#registry ??= this.#createRegistry();
+  }
+
   /** The registry (created on first use, with Node's process metrics). */
   get registry(): Registry {
     this.#registry ??= this.#createRegistry();
@@ -198,8 +195,9 @@ export class GatewayMetrics implements StreamMetrics {
   }
 
   #createRegistry(): Registry {
-    const registry = new promClient.Registry();
-    const { Counter: CounterClass, Gauge: GaugeClass } = promClient;
+    const prom = promClient();
+    const registry = new prom.Registry();
+    const { Counter: CounterClass, Gauge: GaugeClass, Histogram: HistogramClass } = prom;
     const metrics = this;
     for (const { name, type, help: text, read } of METRIC_DOCS) {
       if (read === undefined) continue;
@@ -221,9 +219,28 @@ export class GatewayMetrics implements StreamMetrics {
         this.inc({ direction: 'out' }, metrics.#bytesOut + snapshot.liveBytesOut);
       },
     }));
-    const recorded: readonly Metric[] = [this.#sessions, this.#refused, this.#opened, this.#closes, this.#handshake, this.#connect];
-    for (const metric of recorded) registry.registerMetric(metric);
-    promClient.collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+    registry.registerMetric(new CounterClass({ name: 'sockway_sessions_total', help: help('sockway_sessions_total'), registers: [], collect() { this.reset(); this.inc(metrics.#sessionsTotal); } }));
+    const labelled: readonly [string, string, ReadonlyMap<string, number>][] = [
+      ['sockway_sessions_refused_total', 'reason', this.#refused],
+      ['sockway_streams_opened_total', 'outcome', this.#opened],
+      ['sockway_websocket_closes_total', 'code', this.#closes],
+    ];
+    for (const [name, label, counts] of labelled) {
+      // Every label value is there from the start (at 0): a rate over a series that appears later misses its first increase.
+      registry.registerMetric(new CounterClass({
+        name,
+        help: help(name),
+        labelNames: [label],
+        registers: [],
+        collect() {
+          this.reset();
+          for (const [value, count] of counts) this.inc({ [label]: value }, count);
+        },
+      }));
+    }
+    this.#handshake = new HistogramClass({ name: 'sockway_handshake_duration_seconds', help: help('sockway_handshake_duration_seconds'), buckets: BUCKETS, registers: [registry] });
+    this.#connect = new HistogramClass({ name: 'sockway_connect_duration_seconds', help: help('sockway_connect_duration_seconds'), buckets: BUCKETS, registers: [registry] });
+    prom.collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
     return registry;
   }
 
