@@ -54,9 +54,10 @@ export function optionalDependency<T>(name: string, feature: string): T {
   }
 }
 /**
- * The `prom-client` package (metrics.ts), loaded when metrics are first served: loading it
- * cost a gateway that serves none 25-30 % of its throughput in `npm run bench` (upload
- * 607-660 MB/s against 813-946 without it in the same runs; the cause is not pinned down).
+ * The `prom-client` package (metrics.ts), loaded when metrics are first served: loaded, it
+ * costs a gateway 20-30 % of its throughput in `npm run bench` though no metric is updated
+ * on the data path (upload 607-660 MB/s against 813-946 without it, same runs; not its
+ * default process metrics; the cause is not pinned down: docs/gateway.md).
  */
 export function promClient(): typeof import('prom-client') {
   return require('prom-client') as typeof import('prom-client');
