@@ -14,7 +14,6 @@
  *   OPEN/LISTEN/QUERY ─ shutdown ─ token expiry ─ open rate ─ listen policy ─ listener limit ─ TCP socket budget
  */
 import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
 import { SockwayErrorCode, type WireError, codedError, wireError } from '../shared/errors.ts';
 import { SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from '../shared/protocol.ts';
 import { CloseCode } from '../shared/transport.ts';
@@ -128,6 +127,13 @@ export interface GoAwayRefusal {
 /** How an upgrade is refused: an HTTP status, or a GOAWAY. */
 export type Refusal = { readonly status: number; readonly text: string } | GoAwayRefusal;
 
+/** What admission holds a session slot on: the upgrade's TCP socket, or a routed WebSocket (gateway.serveWebSocket()). */
+export interface UpgradeSocket {
+  readonly destroyed: boolean;
+  destroy(): void;
+  once(event: 'close', listener: () => void): unknown;
+}
+
 /** What admission hands to a new session. */
 export interface Admitted {
   readonly clientAddress: string;
@@ -229,7 +235,7 @@ export class Admission {
    * The slot is held for as long as the upgrade's TCP socket is open, so a session, a
    * pending authentication and a closing WebSocket all count, and nothing can leak one.
    */
-  upgrade(request: IncomingMessage, socket: Duplex, done: (verdict: Admitted | Refusal) => void): void {
+  upgrade(request: IncomingMessage, socket: UpgradeSocket, done: (verdict: Admitted | Refusal) => void): void {
     const { limits, log } = this.#options;
     const origin = typeof request.headers.origin === 'string' ? request.headers.origin : undefined;
     const clientAddress = clientAddressOf(request, this.#options.trustProxy);
@@ -370,7 +376,7 @@ export class Admission {
   }
 
   /** Takes a session slot for `key` until `socket` closes; returns its (idempotent) early release. */
-  #holdSlot(key: string, socket: Duplex): () => void {
+  #holdSlot(key: string, socket: UpgradeSocket): () => void {
     this.#slots.set(key, (this.#slots.get(key) ?? 0) + 1);
     this.#slotCount += 1;
     let held = true;

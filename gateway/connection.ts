@@ -9,7 +9,6 @@
  *   QUERY ─ admission ─ name policy ─ resolver (dns-bridge.ts)
  */
 import { randomBytes } from 'node:crypto';
-import type { WebSocket } from 'ws';
 import { SockwayErrorCode, type WireError, wireError } from '../shared/errors.ts';
 import type { ListenFrame, OpenFrame, QueryFrame } from '../shared/frame.ts';
 import type { Limits } from '../shared/protocol.ts';
@@ -26,8 +25,8 @@ import type { GatewayResolver, SessionResolver } from './resolver.ts';
 import { type ResumeRegistry, sessionTag } from './resume-registry.ts';
 import type { GatewayLogEntry } from './gateway-log.ts';
 import type { GatewayMetrics } from './metrics.ts';
-import { type TcpBridgeOptions, TcpBridge, openTcpBridge } from './tcp-bridge.ts';
-import { UNSUPPORTED_DATA, WsTransport } from './ws-transport.ts';
+import { type ConnectSocket, type TcpBridgeOptions, TcpBridge, openTcpBridge } from './tcp-bridge.ts';
+import { type GatewayWebSocket, UNSUPPORTED_DATA, WsTransport } from './ws-transport.ts';
 
 /** What a Connection needs of its gateway. */
 export interface ConnectionContext {
@@ -43,6 +42,8 @@ export interface ConnectionContext {
   /** TCP sockets for streams and listeners; accepted sockets are charged to it here. */
   readonly fds: FdBudget;
   readonly resolver: GatewayResolver;
+  /** The `connect` option: dials streams' TCP sockets (default net.connect). */
+  readonly connect: ConnectSocket | undefined;
   /** Event-loop time all sessions' STARTTLS may take together. */
   readonly tlsCpu: TokenBucket;
   readonly closing: () => boolean;
@@ -77,7 +78,7 @@ export class Link {
   /** Heard from since the last ping. */
   #alive = true;
 
-  constructor(ws: WebSocket, carried: Connection, limits: GatewayLimits) {
+  constructor(ws: GatewayWebSocket, carried: Connection, limits: GatewayLimits) {
     this.#carried = carried;
     this.transport = new WsTransport(ws, {
       onTextMessage: () => this.#carried.session.close(
@@ -177,7 +178,7 @@ export class Connection implements AdmittedSession, RequestingSession {
   #ended = false;
 
   /** Throws when the session cannot be created (the caller drops the WebSocket). */
-  constructor(ws: WebSocket, admitted: Admitted, id: number, context: ConnectionContext) {
+  constructor(ws: GatewayWebSocket, admitted: Admitted, id: number, context: ConnectionContext) {
     const limits = context.limits;
     this.id = id;
     this.clientKey = admitted.clientKey;
@@ -394,6 +395,7 @@ export class Connection implements AdmittedSession, RequestingSession {
       dialSlots: this.#dialSlots,
       tlsCpu: [this.#tlsCpu, context.tlsCpu],
       lookup: this.#resolver.lookup,
+      ...(context.connect === undefined ? {} : { connect: context.connect }),
       log: this.log,
       metrics: context.metrics,
       onDone: (bridge) => {

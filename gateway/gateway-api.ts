@@ -9,7 +9,8 @@ import type { Authenticate } from './admission.ts';
 import type { GatewayLimitOptions } from './limits.ts';
 import type { Policy, Rule } from './policy.ts';
 import type { GatewayLogEntry } from './gateway-log.ts';
-import type { LookupAll, TcpBridgeInfo } from './tcp-bridge.ts';
+import type { ConnectSocket, LookupAll, TcpBridgeInfo } from './tcp-bridge.ts';
+import type { GatewayWebSocket } from './ws-transport.ts';
 import type { TokenSecret } from './token.ts';
 
 /** Options of createGateway(). The limit options (maxSessions, openRate, …) are documented in limits.ts. */
@@ -87,6 +88,12 @@ export interface GatewayOptions extends GatewayLimitOptions {
    * four threadpool threads, which names whose servers never answer can park.
    */
   readonly lookup?: LookupAll;
+  /**
+   * Dials a stream's TCP socket once the policy allowed it, given net.connect()'s options
+   * (the allowed address) and the host and port the page asked for. Default net.connect().
+   * For tests (sockway/playwright maps names to local servers with it).
+   */
+  readonly connect?: ConnectSocket;
   /**
    * DNS servers for OPEN's names and the page's dns queries ('127.0.0.1:5353', '[::1]:53',
    * '10.0.0.2'), as node:dns Resolver.setServers() takes them. Default: the system's servers.
@@ -175,6 +182,14 @@ export interface Gateway {
    * to the application's own 'upgrade' listeners (answered 404 when there are none).
    */
   attach(server: http.Server, options?: AttachOptions): void;
+  /**
+   * Serves a WebSocket accepted elsewhere (not by this gateway's HTTP server), e.g. one a
+   * test routes to the gateway in-process: `request` is its upgrade request as admission
+   * sees it (url, Origin and other headers, socket.remoteAddress), and the same admission,
+   * policy and limits apply. The socket must be open. Refusals close it: an HTTP-status
+   * refusal with close code 1008 (403) or 1013 (others), a GOAWAY one with the GOAWAY first.
+   */
+  serveWebSocket(ws: GatewayWebSocket, request: http.IncomingMessage): void;
   /**
    * GOAWAY to every session, refusing new streams; open streams may finish for `drainTimeout`
    * ms, then every TCP socket is closed, and the server; resolves once all is released.

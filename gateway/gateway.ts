@@ -13,11 +13,12 @@ import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
-import type { WebSocket } from 'ws';
 import { codedError } from '../shared/errors.ts';
 import { CloseCode } from '../shared/transport.ts';
 import { ADMIN_PATHS, AdminServer, type AdminPath, type AdminSource, type Readiness, answerAdmin } from './admin-endpoint.ts';
-import { Admission, type Admitted, GOING_AWAY } from './admission.ts';
+import { Admission, type Admitted, GOING_AWAY, type UpgradeSocket } from './admission.ts';
+import { encodeFrame } from '../shared/frame.ts';
+import type { GatewayWebSocket } from './ws-transport.ts';
 import { compileOptions } from './compile-options.ts';
 import { Connection, type ConnectionContext } from './connection.ts';
 import { FdBudget } from './fd-budget.ts';
@@ -37,6 +38,9 @@ export type { AdminListenOptions, AttachOptions, Gateway, GatewayOptions, Gatewa
 export type { Readiness } from './admin-endpoint.ts';
 export type { GatewayLogEntry } from './gateway-log.ts';
 export type { LookupAll } from './tcp-bridge.ts';
+
+/** RFC 6455 close code 1013, Try Again Later: a routed WebSocket refused with HTTP 503 (draining). */
+const TRY_AGAIN_LATER = 1013;
 
 /** ms a session detached when the drain began may take to resume (then it drains); past it, it ends. */
 const DRAIN_RESUME_WINDOW = 3_000;
@@ -133,6 +137,7 @@ class GatewayServer implements Gateway {
       memory: this.#memory,
       fds,
       resolver: this.#resolver,
+      connect: options.connect,
       tlsCpu: new TokenBucket(TLS_CPU.gatewayRate, TLS_CPU.gatewayBurst),
       closing,
       log,
@@ -281,18 +286,43 @@ class GatewayServer implements Gateway {
         this.#endpoint.refuse(request, socket, verdict);
         return;
       }
-      this.#endpoint.upgrade(request, socket, head, (ws) => {
-        try {
-          this.#onWebSocket(ws, verdict);
-        } catch (error) {
-          this.#log({ level: 'error', event: 'internal-error', where: 'connection', error: String(error) });
-          ws.terminate();
-        }
-      });
+      this.#endpoint.upgrade(request, socket, head, (ws) => this.#serve(ws, verdict));
     });
   }
 
-  #onWebSocket(ws: WebSocket, admitted: Admitted): void {
+  serveWebSocket(ws: GatewayWebSocket, request: http.IncomingMessage): void {
+    // The slot admission holds lasts as long as the WebSocket, as for an upgrade's TCP socket.
+    const slot: UpgradeSocket = {
+      get destroyed() {
+        return ws.readyState === ws.CLOSING || ws.readyState === ws.CLOSED;
+      },
+      destroy: () => ws.terminate(),
+      once: (_event, listener) => ws.once('close', listener),
+    };
+    this.#admission.upgrade(request, slot, (verdict) => {
+      if ('policy' in verdict) {
+        this.#serve(ws, verdict);
+        return;
+      }
+      if ('status' in verdict) {
+        ws.close(verdict.status === 403 ? CloseCode.PolicyViolation : TRY_AGAIN_LATER, verdict.text);
+        return;
+      }
+      ws.send(encodeFrame({ type: 'goaway', streamId: 0, lastStreamId: 0, error: verdict.error }), { binary: true }, () => {});
+      ws.close(verdict.closeCode, verdict.error.message.slice(0, 100));
+    });
+  }
+
+  #serve(ws: GatewayWebSocket, admitted: Admitted): void {
+    try {
+      this.#onWebSocket(ws, admitted);
+    } catch (error) {
+      this.#log({ level: 'error', event: 'internal-error', where: 'connection', error: String(error) });
+      ws.terminate();
+    }
+  }
+
+  #onWebSocket(ws: GatewayWebSocket, admitted: Admitted): void {
     // Draining: only a resume of one of its sessions (admission.ts) gets a connection.
     if (this.#closing && (admitted.routeKey === undefined || !this.#registry.holdsRoute(admitted.routeKey))) {
       ws.close(CloseCode.GoingAway, GOING_AWAY.message);

@@ -50,6 +50,12 @@ import { secureContextOf, securedOf, tlsConnectOptions } from './tls-options.ts'
 
 export type { LookupAll } from './resolver.ts';
 
+/**
+ * Dials a stream's TCP socket: net.connect() by default. `destination` is the host and
+ * port the page asked for; `options` dial the address the policy allowed for it.
+ */
+export type ConnectSocket = (options: net.TcpNetConnectOpts, destination: { readonly host: string; readonly port: number }) => net.Socket;
+
 /** Options of openTcpBridge(). */
 export interface TcpBridgeOptions {
   /** The session's effective policy (the gateway's, intersected with its token's). */
@@ -64,6 +70,8 @@ export interface TcpBridgeOptions {
   readonly dialSlots?: DialSlots;
   /** Resolves the host (the session's SessionResolver.lookup, or the gateway's `lookup` option). */
   readonly lookup: LookupAll;
+  /** Dials the socket (the gateway's `connect` option). Default net.connect(). */
+  readonly connect?: ConnectSocket;
   /** Event-loop time STARTTLS may spend building secure contexts (limits.ts TokenBucket of ms); over it: RESET SOCKWAY_ERR_RATE_LIMIT. */
   readonly tlsCpu?: readonly TokenBucket[];
   readonly log?: (entry: GatewayLogEntry) => void;
@@ -327,11 +335,12 @@ export class TcpBridge implements StreamHandler {
     if (net.isIP(this.host) === 0) this.stream.resolved(candidate.address, candidate.family);
     let socket: net.Socket;
     try {
-      socket = net.connect(connectOptions(this.#frame, candidate, {
+      const options = connectOptions(this.#frame, candidate, {
         // Node asks for the next read buffer after every read.
         buffer: () => this.#reads.next(),
         callback: (nread: number, buffer: Uint8Array) => this.#onRead(nread, buffer),
-      }));
+      });
+      socket = this.#options.connect === undefined ? net.connect(options) : this.#options.connect(options, { host: this.host, port: this.port });
     } catch (error) {
       // Invalid localAddress/localPort: net.connect throws ERR_INVALID_* synchronously.
       this.#fail(fromSystemError(error as SystemErrorFields, { syscall: 'connect', address: candidate.address, port: this.port }));

@@ -3,8 +3,33 @@
  * per frame, bufferedAmount and drain from ws, close codes passed through.
  * [ws lib/stream.js maps a WebSocket to a Duplex the same way]
  */
-import type { RawData, WebSocket } from 'ws';
+import type { RawData } from 'ws';
 import { CloseCode, type MessageTransport, type TransportCloseInfo, type TransportSink } from '../shared/transport.ts';
+
+/**
+ * What the gateway uses of a server-side WebSocket: the part of `ws`'s WebSocket that
+ * WsTransport, Link and Connection call. A `ws` socket is one; gateway.serveWebSocket()
+ * takes any other (routed-socket.ts adapts a message-passing one, e.g. Playwright's route).
+ */
+export interface GatewayWebSocket {
+  readonly readyState: number;
+  readonly OPEN: number;
+  readonly CLOSING: number;
+  readonly CLOSED: number;
+  readonly bufferedAmount: number;
+  binaryType: 'nodebuffer' | 'arraybuffer' | 'fragments';
+  send(data: Uint8Array, options: { binary: boolean }, callback: (error?: Error) => void): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  ping(): void;
+  on(event: 'message', listener: (data: RawData, isBinary: boolean) => void): unknown;
+  on(event: 'close', listener: (code: number, reason: Buffer) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'open' | 'pong', listener: () => void): unknown;
+  once(event: 'close', listener: (code: number, reason: Buffer) => void): unknown;
+  off(event: 'message', listener: (data: RawData, isBinary: boolean) => void): unknown;
+  off(event: 'open' | 'pong', listener: () => void): unknown;
+}
 
 /** Options of WsTransport. */
 export interface WsTransportOptions {
@@ -37,7 +62,7 @@ const MAX_REASON_BYTES = 123;
  * sink hears onOpen() when it opens.
  */
 export class WsTransport implements MessageTransport {
-  readonly #ws: WebSocket;
+  readonly #ws: GatewayWebSocket;
   readonly #drainLowWater: number;
   readonly #options: WsTransportOptions;
   #sink: TransportSink | null = null;
@@ -56,7 +81,7 @@ export class WsTransport implements MessageTransport {
   readonly #socket: { cork(): void; uncork(): void } | undefined;
   #corked = false;
 
-  constructor(ws: WebSocket, options: WsTransportOptions = {}) {
+  constructor(ws: GatewayWebSocket, options: WsTransportOptions = {}) {
     this.#ws = ws;
     this.#options = options;
     this.#drainLowWater = options.drainLowWater ?? 256 * 1024;
@@ -82,7 +107,7 @@ export class WsTransport implements MessageTransport {
   }
 
   /** The underlying WebSocket (for ping/terminate by the gateway). */
-  get webSocket(): WebSocket {
+  get webSocket(): GatewayWebSocket {
     return this.#ws;
   }
 
