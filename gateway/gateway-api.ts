@@ -201,7 +201,7 @@ export interface Gateway {
    * allowOrigins, the token settings (tokenSecret, tokenAudience or authenticate), and the
    * limits read when a session or stream starts (see RELOADABLE_OPTIONS and docs/gateway.md's
    * "Configuration file"). Sessions stay up and open streams keep their destination; new
-   * upgrades and OPENs meet the new options; `log` and `lookup`, when left out, stay as
+   * upgrades and OPENs meet the new options; `log`, `lookup` and `connect`, when left out, stay as
    * they are. Every other option that differs is refused,
    * logged `config-reload-refused` and kept. Throws, changing nothing, for an invalid option;
    * logs `config-reloaded` with the names of the changed options.

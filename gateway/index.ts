@@ -22,6 +22,9 @@ export {
   createGateway,
 } from './gateway.ts';
 export type { GatewayLimitOptions } from './limits.ts';
+export type { ConnectSocket } from './tcp-bridge.ts';
+export type { GatewayWebSocket } from './ws-transport.ts';
+export { RoutedWebSocket, type RoutedPeer } from './routed-socket.ts';
 export type { Limits } from '../shared/protocol.ts';
 export {
   type Destination,

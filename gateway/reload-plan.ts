@@ -20,10 +20,10 @@ export interface RefusedOption {
 }
 
 /** Options given as functions or objects, compared by identity. */
-const OBJECT_OPTIONS = ['policy', 'authenticate', 'lookup', 'log'] as const;
+const OBJECT_OPTIONS = ['policy', 'authenticate', 'lookup', 'connect', 'log'] as const;
 
 /** The gateway's plumbing rather than its configuration: left out of reload()'s options, they stay as they are. */
-const KEPT_WHEN_ABSENT: ReadonlySet<string> = new Set(['lookup', 'log']);
+const KEPT_WHEN_ABSENT: ReadonlySet<string> = new Set(['lookup', 'connect', 'log']);
 
 /** Every option reload() compares, by createGateway() name, with its default when absent. */
 const COMPARED: ReadonlyMap<string, unknown> = new Map([
