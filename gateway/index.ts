@@ -24,7 +24,6 @@ export {
 export type { GatewayLimitOptions } from './limits.ts';
 export type { ConnectSocket } from './tcp-bridge.ts';
 export type { GatewayWebSocket } from './ws-transport.ts';
-export { RoutedWebSocket, type RoutedPeer } from './routed-socket.ts';
 export type { Limits } from '../shared/protocol.ts';
 export {
   type Destination,

@@ -11,7 +11,8 @@
 import * as dns from 'node:dns';
 import http from 'node:http';
 import * as net from 'node:net';
-import { type Gateway, type GatewayLogEntry, type GatewayOptions, type LookupAll, RoutedWebSocket, createGateway } from '../gateway/index.ts';
+import { type Gateway, type GatewayLogEntry, type GatewayOptions, type LookupAll, createGateway } from '../gateway/index.ts';
+import { RoutedWebSocket } from '../gateway/routed-socket.ts';
 
 /** The part of Playwright's WebSocketRoute used here (playwright-core and @playwright/test). */
 export interface WebSocketRouteLike {
