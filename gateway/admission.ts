@@ -229,6 +229,13 @@ export class Admission {
     this.#options = { ...this.#options, ...changes };
   }
 
+  /** Draining, an upgrade that is not a resume of one of its own sessions is refused (and counted). */
+  #drainRefuses(routeKey: string | undefined): boolean {
+    if (!this.#options.closing() || (routeKey !== undefined && this.#options.holdsRoute(routeKey))) return false;
+    this.#options.metrics.sessionRefused('draining');
+    return true;
+  }
+
   /**
    * An upgrade: Origin, shutdown, then a session slot (total and per client), then
    * authentication; `done` gets the verdict (at once when there is no hook to wait for).
@@ -244,8 +251,7 @@ export class Admission {
     // Draining: only the resumes of its own sessions (known by their route key) get in. The
     // rest get an HTTP 503, on which a load balancer tries another instance
     // (docs/deployment.md); a GOAWAY would reach the page as a failure instead.
-    if (this.#options.closing() && (routeKey === undefined || !this.#options.holdsRoute(routeKey))) {
-      this.#options.metrics.sessionRefused('draining');
+    if (this.#drainRefuses(routeKey)) {
       done(SHUTTING_DOWN);
       return;
     }
@@ -279,9 +285,8 @@ export class Admission {
     }
     const decided = (result: AuthDecision): void => {
       if (socket.destroyed) return;
-      if (this.#options.closing() && (routeKey === undefined || !this.#options.holdsRoute(routeKey))) {
+      if (this.#drainRefuses(routeKey)) {
         release();
-        this.#options.metrics.sessionRefused('draining');
         done(SHUTTING_DOWN);
         return;
       }

@@ -37,8 +37,8 @@ export interface RouteOptions {
   readonly url?: string | RegExp | ((url: URL) => boolean);
   /**
    * `'name:port'` the app dials → `'host:port'` of the server the test runs
-   * (`{ 'db.internal:5432': 'localhost:54321' }`). Anything else is refused (EACCES,
-   * SOCKWAY_ERR_DENIED) unless `allow` lets it through unmapped.
+   * (`{ 'db.internal:5432': 'localhost:54321' }`). Anything else is refused by the gateway's
+   * policy (SOCKWAY_ERR_DENIED) unless `allow` lets it through unmapped.
    */
   readonly hosts: Readonly<Record<string, string>>;
   /** Gateway allow rules for destinations dialed as they are (not mapped). Default none. */
@@ -80,13 +80,13 @@ const DEFAULT_URL = (url: URL): boolean => url.pathname === '/sockway';
 
 /** Routes the gateway WebSocket of `target` (a Page or BrowserContext) to an in-process gateway. */
 export async function route(target: WebSocketRoutable, options: RouteOptions): Promise<SockwayRoute> {
+  // 'name:port' (lower case) → where it is dialed; a name resolves to its server's host.
   const hosts = new Map<string, Mapped>();
-  const names = new Map<string, string>();
   for (const [from, to] of Object.entries(options.hosts)) {
     const source = splitHostPort(from, 'hosts key');
     hosts.set(`${source.host.toLowerCase()}:${source.port}`, splitHostPort(to, `hosts['${from}']`));
-    names.set(source.host.toLowerCase(), splitHostPort(to, `hosts['${from}']`).host);
   }
+  const names = new Map([...hosts].map(([source, mapped]) => [source.slice(0, source.lastIndexOf(':')), mapped.host]));
   const finished: StreamRecord[] = [];
   const userLog = options.gateway?.log;
   const log = (entry: GatewayLogEntry): void => {
@@ -150,7 +150,7 @@ export async function route(target: WebSocketRoutable, options: RouteOptions): P
   };
 }
 
-/** The upgrade request admission reads: the URL (its route key), the page's Origin, a loopback peer. */
+/** The upgrade request admission reads: the URL (its route key) and a loopback peer; no Origin, no page headers. */
 function upgradeRequest(url: string): http.IncomingMessage {
   const parsed = new URL(url);
   // Only remoteAddress is read of the socket (admission.ts clientAddressOf).
