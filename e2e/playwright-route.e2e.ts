@@ -128,7 +128,7 @@ describe('sockway.route() in Chromium', { timeout: 120_000 }, () => {
     const closed = nextLog('stream-closed');
     await page.evaluate(() => (globalThis as unknown as PageState).socket?.end());
     await closed;
-    assert.deepEqual(route.streams(), [{ destination: 'db.internal:5432', bytesSent: 6, bytesReceived: 6, ended: 'closed' }]);
+    assert.deepEqual(route.streams(), [{ destination: 'db.internal:5432', bytesSent: 6, bytesReceived: 6, state: 'closed' }]);
   });
 
   test('an unmapped destination is refused with the gateway\'s denial', async () => {
@@ -141,6 +141,6 @@ describe('sockway.route() in Chromium', { timeout: 120_000 }, () => {
       });
     }));
     assert.deepEqual(failure, { code: 'SOCKWAY_ERR_DENIED', sockwayCode: undefined, address: 'cache.internal', port: 6379 });
-    assert.deepEqual(route.streams().at(-1), { destination: 'cache.internal:6379', bytesSent: 0, bytesReceived: 0, ended: 'denied' });
+    assert.deepEqual(route.streams().at(-1), { destination: 'cache.internal:6379', bytesSent: 0, bytesReceived: 0, state: 'denied' });
   });
 });

@@ -6,7 +6,13 @@ import { RoutedWebSocket } from './routed-socket.ts';
 function routed(): { socket: RoutedWebSocket; sent: Buffer[]; closes: [number, string][] } {
   const sent: Buffer[] = [];
   const closes: [number, string][] = [];
-  const socket = new RoutedWebSocket({ send: (message) => sent.push(message), close: (code, reason) => closes.push([code, reason]) });
+  const socket = new RoutedWebSocket({
+    send: (message, delivered) => {
+      sent.push(message);
+      delivered();
+    },
+    close: (code, reason) => closes.push([code, reason]),
+  });
   return { socket, sent, closes };
 }
 
@@ -24,6 +30,31 @@ test('messages: binary ones as such, text ones flagged; sends are copies and cal
   assert.deepEqual([...(sent[0] as Buffer)], [1, 2]);
   await Promise.resolve();
   assert.equal(called, true);
+});
+
+test('a peer that delivers later: the callback waits for it, and what waits is the bufferedAmount', async () => {
+  const waiting: (() => void)[] = [];
+  let buffered = 0;
+  const socket = new RoutedWebSocket({
+    send: (message, delivered) => {
+      buffered += message.length;
+      waiting.push(() => {
+        buffered -= message.length;
+        delivered();
+      });
+    },
+    close: () => {},
+    bufferedAmount: () => buffered,
+  });
+  const called: number[] = [];
+  socket.send(new Uint8Array(3), { binary: true }, () => called.push(1));
+  socket.send(new Uint8Array(4), { binary: true }, () => called.push(2));
+  assert.equal(socket.bufferedAmount, 7);
+  await Promise.resolve();
+  assert.deepEqual(called, []);
+  waiting.shift()?.();
+  await Promise.resolve();
+  assert.deepEqual([called, socket.bufferedAmount], [[1], 4]);
 });
 
 test('close(): the peer gets the code once, then one close event; nothing is sent after', async () => {

@@ -2,15 +2,19 @@
  * A GatewayWebSocket over a message-passing peer that is not a `ws` socket (Playwright's
  * WebSocketRoute, sockway/playwright): the peer delivers the page's messages and its close
  * here, and gets the gateway's messages and close through `RoutedPeer`. In-process, so
- * nothing is buffered (bufferedAmount 0) and a ping is answered at once.
+ * a ping is answered at once; what the peer has not delivered yet (a throttled link) is the
+ * bufferedAmount, and a send's callback runs once the peer delivered it.
  */
 import { EventEmitter } from 'node:events';
 import type { GatewayWebSocket } from './ws-transport.ts';
 
 /** The peer's side: how the gateway's messages and close reach the page. */
 export interface RoutedPeer {
-  send(message: Buffer): void;
+  /** Delivers a message to the page; `sent()` once it left (at once, or after a throttled link's wait). */
+  send(message: Buffer, sent: () => void): void;
   close(code: number, reason: string): void;
+  /** Bytes sent and not yet delivered. Default 0. */
+  bufferedAmount?(): number;
 }
 
 const OPEN = 1;
@@ -23,7 +27,6 @@ export class RoutedWebSocket extends EventEmitter implements GatewayWebSocket {
   readonly OPEN = OPEN;
   readonly CLOSING = CLOSING;
   readonly CLOSED = CLOSED;
-  readonly bufferedAmount = 0;
   binaryType: 'nodebuffer' | 'arraybuffer' | 'fragments' = 'nodebuffer';
   readonly #peer: RoutedPeer;
   #state = OPEN;
@@ -31,6 +34,10 @@ export class RoutedWebSocket extends EventEmitter implements GatewayWebSocket {
   constructor(peer: RoutedPeer) {
     super();
     this.#peer = peer;
+  }
+
+  get bufferedAmount(): number {
+    return this.#peer.bufferedAmount?.() ?? 0;
   }
 
   get readyState(): number {
@@ -52,8 +59,7 @@ export class RoutedWebSocket extends EventEmitter implements GatewayWebSocket {
   send(data: Uint8Array, _options: { binary: boolean }, callback: (error?: Error) => void): void {
     if (this.#state !== OPEN) return;
     // A copy: the session may reuse the buffer it framed the message in.
-    this.#peer.send(Buffer.from(data));
-    queueMicrotask(() => callback());
+    this.#peer.send(Buffer.from(data), () => queueMicrotask(() => callback()));
   }
 
   close(code = 1000, reason = ''): void {
