@@ -143,6 +143,19 @@ describe('gateway: connecting', () => {
     await until(() => gateway.stats().streams.length === 0, 'the bridge to be released');
   });
 
+  test('connect timeout while dialing an address: `connect ETIMEDOUT address:port`, as the kernel\'s timeout', T, async (t) => {
+    // A socket that never connects: the gateway's timer ends the dial, not DNS.
+    const { url } = await startGateway(t, {
+      allow: ['slow.test:5432'],
+      connectTimeout: 30,
+      lookup: (_name, _options, callback) => callback(null, [{ address: '127.0.0.9', family: 4 }]),
+      connect: () => new net.Socket(),
+    });
+    const c = await client(t, url);
+    const error = await open(c, 'slow.test', 5432).reset.promise;
+    assert.deepEqual([error.code, error.syscall, error.address, error.port, error.hostname], ['ETIMEDOUT', 'connect', '127.0.0.9', 5432, '']);
+  });
+
   test('the next resolved address is tried after ECONNREFUSED', T, async (t) => {
     // The target listens on 127.0.0.1 only, so 127.0.0.3 (also loopback on Linux) refuses.
     const target = await startTarget(t);

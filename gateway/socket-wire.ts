@@ -65,7 +65,11 @@ export function deniedListenError(host: string, port: number): WireError {
   });
 }
 
-/** A dial that did not connect within connectTimeout (DNS included), as Node's connect ETIMEDOUT. */
+/**
+ * A dial that did not connect within connectTimeout (DNS included), as Node's connect
+ * ETIMEDOUT: `connect ETIMEDOUT 10.0.0.5:5432` once an address was being dialed (what the
+ * kernel's timeout gives), the name (`hostname`) while it was still being resolved.
+ */
 export function connectTimeoutError(host: string, address: string, port: number): WireError {
   return wireError({
     code: 'ETIMEDOUT',
@@ -73,7 +77,7 @@ export function connectTimeoutError(host: string, address: string, port: number)
     syscall: 'connect',
     address: address === '' ? host : address,
     port,
-    ...(net.isIP(host) === 0 ? { hostname: host } : {}),
+    ...(address === '' && net.isIP(host) === 0 ? { hostname: host } : {}),
   });
 }
 

@@ -12,7 +12,7 @@ export type StreamState = string;
 export interface StreamRecord {
   /** `host:port` as the page asked for it. */
   readonly destination: string;
-  /** Bytes the gateway sent to the destination and received from it. */
+  /** Bytes the page sent on the stream and received on it. */
   readonly bytesSent: number;
   readonly bytesReceived: number;
   readonly state: StreamState;
@@ -43,8 +43,9 @@ export class StreamLog {
     if (state !== undefined) {
       this.#streams.set(`${String(entry['sessionTag'])}#${String(entry['stream'])}`, {
         destination: `${String(entry['host'])}:${String(entry['port'])}`,
-        bytesSent: Number(entry['bytesSent'] ?? 0),
-        bytesReceived: Number(entry['bytesReceived'] ?? 0),
+        // The gateway counts from its side: what it sent is what the page received.
+        bytesSent: Number(entry['bytesReceived'] ?? 0),
+        bytesReceived: Number(entry['bytesSent'] ?? 0),
         state,
       });
     } else if (entry['stream'] !== undefined && entry['sessionTag'] !== undefined) {
@@ -62,7 +63,7 @@ export class StreamLog {
       const id = `${stream.sessionTag}#${stream.id}`;
       const seen = this.#streams.get(id);
       if (seen !== undefined && seen.state !== 'open') continue;
-      this.#streams.set(id, { destination: `${stream.host}:${stream.port}`, bytesSent: stream.bytesSent, bytesReceived: stream.bytesReceived, state: 'open' });
+      this.#streams.set(id, { destination: `${stream.host}:${stream.port}`, bytesSent: stream.bytesReceived, bytesReceived: stream.bytesSent, state: 'open' });
     }
     return [...this.#streams.values()];
   }
