@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 
 const [kind = 'all', ...filters] = process.argv.slice(2);
-const roots = ['shared', 'client', 'gateway', 'e2e', 'bench', 'scripts', 'vite', 'bundlers', 'demo'];
+const roots = ['shared', 'client', 'gateway', 'e2e', 'bench', 'scripts', 'vite', 'bundlers', 'demo', 'playwright'];
 
 function walk(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
