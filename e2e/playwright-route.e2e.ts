@@ -144,3 +144,33 @@ describe('sockway.route() in Chromium', { timeout: 120_000 }, () => {
     assert.deepEqual(route.streams().at(-1), { destination: 'cache.internal:6379', bytesSent: 0, bytesReceived: 0, state: 'denied' });
   });
 });
+
+describe('sockway.route() on a BrowserContext', { timeout: 120_000 }, () => {
+  test('every page of the context is routed to the one gateway', async () => {
+    const context = await browser.newContext();
+    const route = await sockway.route(context, { hosts: { 'db.internal:5432': `localhost:${echo.port}` } });
+    try {
+      const pages = await Promise.all([context.newPage(), context.newPage()]);
+      const echoed = await Promise.all(pages.map(async (page, index) => {
+        await page.goto(pageUrl);
+        await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
+        return page.evaluate((text) => new Promise<string>((resolve, reject) => {
+          const socket = (globalThis as unknown as PageState).sockwayE2E.net.connect(5432, 'db.internal');
+          socket.once('error', reject);
+          socket.once('connect', () => socket.write(text));
+          socket.on('data', (data) => {
+            socket.end();
+            resolve(String(data));
+          });
+        }), `page ${index}`);
+      }));
+      assert.deepEqual(echoed, ['page 0', 'page 1']);
+      assert.equal(route.gateway.stats().sessions, 2);
+      await route.waitFor(() => route.streams().every((stream) => stream.state === 'closed'));
+      assert.deepEqual(route.streams().map((stream) => stream.destination), ['db.internal:5432', 'db.internal:5432']);
+    } finally {
+      await context.close();
+      await route.close();
+    }
+  });
+});

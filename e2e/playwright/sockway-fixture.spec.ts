@@ -301,3 +301,31 @@ test.describe('sockway\'s end-of-test checks', () => {
     });
   });
 });
+
+test.describe('the upgrade the gateway sees', () => {
+  test.describe('from the page\'s origin', () => {
+    test.use({ sockwayOptions: async ({ echoPort, baseURL }, use) => use({ hosts: { 'db.internal:5432': `localhost:${echoPort}` }, gateway: { allowOrigins: [new URL(baseURL as string).origin] } }) });
+
+    test('a gateway that allows the page\'s origin serves it', async ({ page }) => {
+      await page.goto('/');
+      await open(page, 'db', 5432, 'db.internal', 'hi');
+      await received(page, 'db', 'hi');
+      await pageCall(page, 'db', 'end');
+      await seen(page, 'db', 'close');
+    });
+  });
+
+  test.describe('from elsewhere', () => {
+    test.use({ sockwayOptions: async ({ echoPort }, use) => use({ hosts: { 'db.internal:5432': `localhost:${echoPort}` }, gateway: { allowOrigins: ['https://app.example'] } }) });
+
+    test('a gateway that allows only another origin refuses the page\'s session', async ({ page, sockway }) => {
+      const refused = sockway.waitForEvent('session-refused');
+      await page.goto('/');
+      await open(page, 'db', 5432, 'db.internal');
+      expect(await refused).toMatchObject({ code: 'ORIGIN', origin: new URL(page.url()).origin });
+      await seen(page, 'db', 'close');
+      const { events, error } = await outcome(page, 'db');
+      expect([events, error?.code, error?.message]).toEqual([['error', 'close'], 'SOCKWAY_ERR_GATEWAY_UNREACHABLE', 'could not connect to the gateway (code 1008: Forbidden)']);
+    });
+  });
+});
