@@ -14,6 +14,7 @@ import { assertExpected, runPlaywright, specsOf } from './fixtures/playwright-re
 /** Specs that fail by design (test.fail()) on an end-of-test check, and the error they must fail with. */
 const END_OF_TEST_FAILURES: readonly [string, RegExp][] = [
   ['a stream left open fails the test', /the test ended with this still open .*\n\s+stream #1 to db\.internal:5432 is still open \(the page sent 4 bytes, received 4\)/],
+  ['a listener left listening fails the test', /the test ended with this still open .*\n\s+1 net\.Server listener\(s\) still listening/],
   ['a handler that throws fails the test', /the handler for broken\.internal:1 threw: Error: the handler broke/],
 ];
 
@@ -36,7 +37,7 @@ describe('sockway/playwright/test under @playwright/test', { timeout: 600_000 },
         assert.match(result?.errors.map((error) => error.message).join('\n') ?? '', expectedFailure);
         const attachment = result?.attachments.find((item) => item.name === 'sockway frames');
         assert.ok(attachment?.body !== undefined, 'the frame trace is attached');
-        assert.match(Buffer.from(attachment.body, 'base64').toString(), /page→gw {2}OPEN#1 /);
+        assert.match(Buffer.from(attachment.body, 'base64').toString(), /page→gw {2}(OPEN|LISTEN)#1 /);
       }
     });
   }

@@ -291,6 +291,22 @@ test.describe('sockway\'s end-of-test checks', () => {
     await seen(page, 'broken', 'close');
   });
 
+  test.describe('listeners', () => {
+    test.use({ sockwayOptions: { gateway: { allowListen: ['127.0.0.1:*'] } } });
+
+    test('a listener left listening fails the test (sockway\'s end-of-test check)', async ({ page, sockway }) => {
+      test.fail(true, 'expected: the end-of-test leak check fails it');
+      await page.goto('/');
+      const port = await page.evaluate(() => new Promise<number>((resolve, reject) => {
+        const server = (globalThis as unknown as { sockwayE2E: { net: { createServer(): { listen(port: number, host: string, callback: () => void): void; address(): { port: number }; once(event: string, listener: (error: Error) => void): void } } } }).sockwayE2E.net.createServer();
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => resolve(server.address().port));
+      }));
+      expect(port).toBeGreaterThan(0);
+      expect(sockway.leaks()).toEqual(['1 net.Server listener(s) still listening']);
+    });
+  });
+
   test.describe('allowOpen', () => {
     test.use({ sockwayOptions: async ({ echoPort }, use) => use({ hosts: { 'db.internal:5432': `localhost:${echoPort}` }, allowOpen: ['db.internal:5432'] }) });
 
