@@ -65,7 +65,8 @@ export interface Demo {
   close(): Promise<void>;
 }
 
-async function buildPage(): Promise<string> {
+/** Builds the page (demo/, the sockway plugin bound to GATEWAY_PATH) into a fresh temporary directory and returns it. */
+export async function buildDemoPage(): Promise<string> {
   const outDir = mkdtempSync(join(tmpdir(), 'sockway-demo-'));
   await build({
     configFile: false,
@@ -97,7 +98,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     ...(options.sql === undefined ? [] : [{ label: 'PostgreSQL (the SQL tab)', host: options.sql.host, port: options.sql.port }]),
     ...extraRules.map(ruleTarget).filter((target) => target !== undefined),
   ];
-  const [service, pageDir] = await Promise.all([startLineService(), buildPage()]);
+  const [service, pageDir] = await Promise.all([startLineService(), buildDemoPage()]);
   const targets: DemoTarget[] = [
     { label: 'Demo line service', host: service.host, port: service.port },
     { label: 'Closed port (shows ECONNREFUSED)', ...REFUSED_TARGET },

@@ -25,7 +25,7 @@ describe('sockway/playwright/test under @playwright/test', { timeout: 600_000 },
   });
   const specs = specsOf(report);
   test('the specs were found', () => {
-    assert.ok(specs.length >= 7, `${specs.length} specs`);
+    assert.ok(specs.length >= 22, `${specs.length} specs`);
   });
   for (const { title, spec } of specs) {
     test(title, () => {

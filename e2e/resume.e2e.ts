@@ -10,10 +10,8 @@
  * 10 × 64 MiB each way (RESUME_E2E_STREAMS, RESUME_E2E_MIB override them).
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { after, before, describe, test, type TestContext } from 'node:test';
@@ -22,8 +20,8 @@ import { serveStatic } from '../demo/static-files.ts';
 import { type Gateway, createGateway } from '../gateway/index.ts';
 import { type FaultProxy, startFaultProxy } from '../gateway/testing/fault-proxy.ts';
 import { launchChromium } from './fixtures/chromium.ts';
-import { CHUNK, chunk } from '../gateway/testing/stamped-chunks.ts';
 import { buildE2ePage, removeBuild } from './fixtures/e2e-page.ts';
+import { type Origin, startOrigin } from './fixtures/resume-origin.ts';
 import { type TestServer, startEchoServer } from './fixtures/tcp-servers.ts';
 import type { TunnelSettings } from './page/resume-scenarios.ts';
 
@@ -32,69 +30,6 @@ const STREAMS = Number(process.env['RESUME_E2E_STREAMS'] ?? 10);
 const MIB = Number(process.env['RESUME_E2E_MIB'] ?? 64);
 /** A run that has not finished by then reports what it has (instead of hanging the file). */
 const RUN_TIMEOUT_MS = 180_000;
-
-// ---- the origin: a sink for what the page sends and a source of its own bytes ----
-
-interface OriginStream {
-  /** SHA-256 and length of everything the page sent on this stream, at its FIN. */
-  readonly received: Promise<{ hash: string; bytes: number }>;
-  /** SHA-256 of what the origin sent (MIB MiB), once written. */
-  readonly sent: Promise<string>;
-}
-
-interface Origin {
-  readonly port: number;
-  /** Per stream index (the first 4 bytes the page sends). */
-  readonly streams: Map<number, OriginStream>;
-  close(): Promise<void>;
-}
-
-/** Each connection: hashes what it reads until FIN, and sends its own MIB MiB then FIN (half-open both ways). */
-async function startOrigin(): Promise<Origin> {
-  const streams = new Map<number, OriginStream>();
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    const hash = createHash('sha256');
-    let bytes = 0;
-    socket.on('data', (data: Buffer) => {
-      hash.update(data);
-      bytes += data.length;
-    });
-    const received = new Promise<{ hash: string; bytes: number }>((resolve, reject) => {
-      socket.once('end', () => resolve({ hash: hash.digest('hex'), bytes }));
-      socket.once('close', () => reject(new Error(`origin: closed without FIN after ${bytes} bytes`)));
-    });
-    received.catch(() => {});
-    socket.once('data', (first: Buffer) => {
-      const index = first.readUInt32BE(0);
-      const sent = (async () => {
-        const sentHash = createHash('sha256');
-        for (let n = 0; n < (MIB * 1024 * 1024) / CHUNK; n++) {
-          const data = chunk(index + 1000, n);
-          sentHash.update(data);
-          if (!socket.write(data)) await once(socket, 'drain');
-        }
-        socket.end();
-        return sentHash.digest('hex');
-      })();
-      sent.catch(() => {});
-      streams.set(index, { received, sent });
-    });
-  });
-  server.listen(0, HOST);
-  await once(server, 'listening');
-  return {
-    port: (server.address() as AddressInfo).port,
-    streams,
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
-  };
-}
 
 // ---- the stand: the built page and a gateway on one HTTP server, whose WebSockets a test can cut ----
 
@@ -293,7 +228,7 @@ let origin: Origin;
 let echo: TestServer;
 
 before(async () => {
-  [pageDir, origin, echo, browser] = await Promise.all([buildE2ePage(), startOrigin(), startEchoServer(), launchChromium()]);
+  [pageDir, origin, echo, browser] = await Promise.all([buildE2ePage(), startOrigin(MIB), startEchoServer(), launchChromium()]);
   stand = await startStand(pageDir);
 });
 

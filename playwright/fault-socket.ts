@@ -53,6 +53,11 @@ export class FaultSocket extends net.Socket {
       return this;
     }
     this.connect({ ...options, port });
+    // A mapped name is transparent: the page's remotePort is the one it dialed, as its errors' port is.
+    if (port !== options.port) {
+      const realPort = Object.getOwnPropertyDescriptor(net.Socket.prototype, 'remotePort')?.get;
+      Object.defineProperty(this, 'remotePort', { get: () => (realPort?.call(this) === undefined ? undefined : options.port) });
+    }
     this.setFault(fault);
     return this;
   }

@@ -105,6 +105,12 @@ test.describe('destinations', () => {
     await page.goto('/');
     await open(page, 'db', 5432, 'db.internal', 'hello');
     await received(page, 'db', 'hello');
+    // The mapping is transparent: the page's socket is connected to the port it dialed.
+    const remote = await page.evaluate(() => {
+      const socket = (globalThis as unknown as PageGlobals).sockets['db'] as PageSocket & { remoteAddress?: string; remotePort?: number };
+      return `${String(socket.remoteAddress)}:${String(socket.remotePort)}`;
+    });
+    expect(remote).toBe('127.0.0.1:5432');
     await pageCall(page, 'db', 'end');
     const stream = await sockway.waitForStream('db.internal:5432', { state: 'ended' });
     expect(stream).toEqual({ destination: 'db.internal:5432', bytesSent: 5, bytesReceived: 5, state: 'closed' });

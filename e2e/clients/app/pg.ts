@@ -38,11 +38,27 @@ export interface PgErrorSummary {
   readonly code: string | undefined;
   readonly message: string;
   readonly constraint?: string | undefined;
+  /** A socket error's (read ECONNRESET). */
+  readonly syscall?: string;
 }
 
 function summarize(error: unknown): PgErrorSummary {
-  const e = error as pg.DatabaseError;
-  return { name: e.name, code: e.code, message: e.message, ...(e.constraint === undefined ? {} : { constraint: e.constraint }) };
+  const e = error as pg.DatabaseError & { syscall?: unknown };
+  return {
+    name: e.name,
+    code: e.code,
+    message: e.message,
+    ...(e.constraint === undefined ? {} : { constraint: e.constraint }),
+    ...(typeof e.syscall === 'string' ? { syscall: e.syscall } : {}),
+  };
+}
+
+/** The connection the session scenarios keep open across calls, and its 'error' events. */
+let session: { client: pg.Client; errors: PgErrorSummary[]; ended: Promise<void> } | undefined;
+
+function sessionClient(): pg.Client {
+  if (session === undefined) throw new Error('no session: call openSession first');
+  return session.client;
 }
 
 const app = {
@@ -159,6 +175,35 @@ const app = {
     } finally {
       await listener.end();
     }
+  },
+
+  /** Opens a connection kept across calls (a test acts on its link in between); records its 'error' events, as an app must listen for them. */
+  async openSession(target: PgTarget): Promise<void> {
+    const client = new pg.Client(clientConfig(target));
+    const errors: PgErrorSummary[] = [];
+    client.on('error', (error) => errors.push(summarize(error)));
+    const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+    await client.connect();
+    session = { client, errors, ended };
+  },
+
+  /** A query on the kept connection: its rows, or its error. */
+  async sessionQuery(sql: string): Promise<{ rows: unknown[] } | { error: PgErrorSummary }> {
+    return sessionClient().query(sql).then(({ rows }) => ({ rows }), (error: unknown) => ({ error: summarize(error) }));
+  },
+
+  /** The kept connection's 'error' events, once it has ended (its 'end' event: the socket closed). */
+  async sessionErrors(): Promise<PgErrorSummary[]> {
+    if (session === undefined) throw new Error('no session: call openSession first');
+    await session.ended;
+    return session.errors;
+  },
+
+  /** Ends the kept connection (a failed one too, as an app does). */
+  async closeSession(): Promise<void> {
+    const client = sessionClient();
+    session = undefined;
+    await client.end();
   },
 
   /** A Pool of at most `max` connections running `queries` concurrent queries. */
