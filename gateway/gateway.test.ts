@@ -12,6 +12,7 @@ import { describe, test, type TestContext } from 'node:test';
 import { WebSocket } from 'ws';
 import { wireError } from '../shared/errors.ts';
 import { decodeFrame, encodeFrame } from '../shared/frame.ts';
+import { DEFAULT_LIMITS } from '../shared/protocol.ts';
 import { MAX_FRAME_LENGTH, STREAM_QUEUE_LIMIT } from '../shared/protocol.ts';
 import { type GatewayLogEntry, type GatewayOptions, createGateway } from './gateway.ts';
 import { HELLO, Recorder, client, closedPort, deferred, open, rawSocket, startGateway as startHarnessGateway, startTarget, until } from './testing/harness.ts';
@@ -154,6 +155,31 @@ describe('gateway: connecting', () => {
     const c = await client(t, url);
     const error = await open(c, 'slow.test', 5432).reset.promise;
     assert.deepEqual([error.code, error.syscall, error.address, error.port, error.hostname], ['ETIMEDOUT', 'connect', '127.0.0.9', 5432, '']);
+  });
+
+  test('a stream whose FIN waited for the page\'s credit, after the page\'s END, is released once it goes out', T, async (t) => {
+    const window = DEFAULT_LIMITS.streamWindow;
+    // The server answers the page's FIN with a window and a little more, then its own FIN:
+    // the little more and the FIN wait for credit, a queue too short to owe the bridge a drain.
+    const serverClosed = deferred<void>();
+    const target = await startTarget(t, (socket) => {
+      socket.on('data', () => {});
+      socket.on('end', () => socket.end(Buffer.alloc(window + 10_000, 7)));
+      socket.on('close', () => serverClosed.resolve());
+    });
+    const { url, gateway, logs } = await startGateway(t, { allow: ['127.0.0.1:*'] });
+    const c = await client(t, url);
+    const r = open(c, '127.0.0.1', target.port, new Recorder(false));
+    await r.opened.promise;
+    r.stream.end();
+    await r.bytes(window);
+    // Both FINs crossed: the TCP connection is over, the rest and the FIN wait for credit.
+    await serverClosed.promise;
+    assert.equal(gateway.stats().streams.length, 1);
+    r.stream.consume(r.byteCount);
+    await r.ended.promise;
+    await until(() => gateway.stats().streams.length === 0, 'the bridge to be released');
+    assert.equal(logs.filter((entry) => entry.event === 'stream-closed').length, 1);
   });
 
   test('the next resolved address is tried after ECONNREFUSED', T, async (t) => {

@@ -288,6 +288,11 @@ export class TcpBridge implements StreamHandler {
     });
   }
 
+  /** Our END (the TCP side's FIN) went out last, after waiting for credit: the stream may be done now. */
+  onClosed(): void {
+    this.#guard('closed', () => this.#checkDone());
+  }
+
   onDrain(): void {
     this.#guard('drain', () => {
       const socket = this.#socket;

@@ -459,7 +459,9 @@ export class SessionStream {
   #sendEnd(): void {
     if (this.#apply('send-end') !== null) return;
     this.#host.sendControl({ type: 'end', streamId: this.id });
-    if (isTerminal(this.#state)) this.#host.forget(this);
+    if (!isTerminal(this.#state)) return;
+    this.#host.forget(this);
+    this.#handler?.onClosed?.();
   }
 
   /** The one place the state changes: through the transition table; null when legal. */

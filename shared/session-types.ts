@@ -42,6 +42,13 @@ export interface StreamHandler {
   onReset(error: WireError): void;
   /** Everything written so far has been handed to the transport. */
   onDrain(): void;
+  /**
+   * This side's END closed the stream: the peer's END had come first (onEnd), and ours went
+   * out after it, at once from end() or later, once the data queued before it had credit
+   * (or the stream OPENED). Nothing more comes. A handler that frees resources when both
+   * directions are done hears it here, since no frame from the peer marks that moment.
+   */
+  onClosed?(): void;
   /** The listener is bound (LISTEN opener only). @see PROTOCOL.md#server */
   onListening?(local: Endpoint): void;
   /**

@@ -47,6 +47,7 @@ class Recorder implements StreamHandler {
   onEnd(): void { this.events.push('end'); }
   onReset(error: WireError): void { this.events.push(`reset:${error.code}`); this.errors.push(error); }
   onDrain(): void { this.drains++; }
+  onClosed(): void { this.events.push('closed'); }
 }
 
 /** What the behaviour tests need of a transport pair: both ends and the tap. */
@@ -257,6 +258,26 @@ behaviour('onOpen refusing with a WireError sends RESET (denied destination)', {
   const { recorder } = openStream(h, '10.0.0.1', 22);
   await h.settle();
   assert.deepEqual(recorder.events, [`reset:${SockwayErrorCode.Denied}`]);
+  assert.equal(h.gateway.streamCount, 0);
+});
+
+behaviour('an END that waited for credit and went out after the peer\'s closes the stream: its handler hears onClosed', {}, async (h) => {
+  const { stream, recorder } = openStream(h);
+  await h.settle();
+  const gw = h.accepted.get(1) as Recorder;
+  recorder.consuming = false;
+  // Over the client's window by a little: the rest waits for credit, write() says all is well (no drain owed).
+  assert.equal(gw.stream?.write(bytes(WINDOW + 100)), true);
+  gw.stream?.end();
+  stream.end();
+  await h.settle();
+  assert.deepEqual(gw.events, ['end']);
+  assert.equal(gw.stream?.state, 'remote-closed', 'the gateway\'s END still waits behind its data');
+  recorder.consuming = true;
+  stream.consume(recorder.received);
+  await h.settle();
+  assert.equal(recorder.received, WINDOW + 100);
+  assert.deepEqual(gw.events, ['end', 'closed']);
   assert.equal(h.gateway.streamCount, 0);
 });
 
