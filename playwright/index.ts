@@ -108,6 +108,13 @@ export interface SockwayRoute {
    * new ones open a new session.
    */
   dropConnection(options?: { readonly resume?: boolean }): Promise<void>;
+  /**
+   * Takes the gateway off the network (true) or back (false): going offline drops the page's
+   * WebSocket(s), and every new one fails at once while offline, as when the network or the
+   * gateway is down. The page keeps trying to resume; back online within its `resumeTimeout`
+   * (and the gateway's `resumeGracePeriod`), its session resumes and its sockets go on.
+   */
+  setOffline(offline: boolean): Promise<void>;
   /** Resolves with the first stream to `destination` that is (or was) in `state` (default 'open'). */
   waitForStream(destination: string, options?: WaitOptions & { readonly state?: 'open' | 'ended' }): Promise<StreamRecord>;
   /** Resolves once `condition` is true, checked after every frame and gateway event. */
@@ -183,7 +190,14 @@ export async function route(target: WebSocketRoutable, options: RouteOptions): P
   const routed = new Set<{ socket: RoutedWebSocket; cut(): void }>();
   const changed = (): void => log.check();
 
+  let offline = false;
   await target.routeWebSocket(options.url ?? DEFAULT_URL, (webSocketRoute) => {
+    if (offline) {
+      trace.record('gw→page', 'offline: the WebSocket fails at once (close 1011)');
+      webSocketRoute.close({ code: 1011, reason: 'offline' }).catch(() => {});
+      changed();
+      return;
+    }
     let cut = false;
     const socket = new RoutedWebSocket({
       send: (message, sent) => {
@@ -232,6 +246,18 @@ export async function route(target: WebSocketRoutable, options: RouteOptions): P
   });
 
   const streams = (): StreamRecord[] => log.streams(gateway.stats().streams);
+  const dropConnection = async ({ resume = true } = {}): Promise<void> => {
+    const closed = [...routed].map(({ socket }) => new Promise<void>((resolve) => socket.once('close', () => resolve())));
+    paths.upload.clear();
+    paths.download.clear();
+    for (const entry of routed) entry.cut();
+    await Promise.all(closed);
+    if (resume) return;
+    // As a restart: the sessions are gone with their gateway, the next WebSockets meet a new one.
+    const old = gateway;
+    gateway = createGateway(gatewayOptions());
+    await old.close();
+  };
   return {
     get gateway() {
       return gateway;
@@ -256,17 +282,10 @@ export async function route(target: WebSocketRoutable, options: RouteOptions): P
       paths.upload.set(pathConditions(each.upload, conditions?.upload));
       paths.download.set(pathConditions(each.download, conditions?.download));
     },
-    dropConnection: async ({ resume = true } = {}) => {
-      const closed = [...routed].map(({ socket }) => new Promise<void>((resolve) => socket.once('close', () => resolve())));
-      paths.upload.clear();
-      paths.download.clear();
-      for (const entry of routed) entry.cut();
-      await Promise.all(closed);
-      if (resume) return;
-      // As a restart: the sessions are gone with their gateway, the next WebSockets meet a new one.
-      const old = gateway;
-      gateway = createGateway(gatewayOptions());
-      await old.close();
+    dropConnection,
+    setOffline: async (value) => {
+      offline = value;
+      if (value) await dropConnection();
     },
     waitForStream: (destination, { state = 'open', timeout } = {}) => {
       const name = key(splitHostPort(destination, 'destination'));

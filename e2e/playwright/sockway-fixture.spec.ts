@@ -271,6 +271,27 @@ test.describe('the link', () => {
   });
 });
 
+test.describe('offline', () => {
+  test.use({ sockwayOptions: async ({ echoPort }, use) => use({ hosts: { 'db.internal:5432': `localhost:${echoPort}` } }) });
+
+  test('setOffline(): while offline the page\'s attempts fail; back online, its session resumes and its stream goes on', async ({ page, sockway }) => {
+    await page.goto('/');
+    await open(page, 'db', 5432, 'db.internal', 'one');
+    await received(page, 'db', 'one');
+    await sockway.setOffline(true);
+    await sockway.waitFor(() => (sockway.trace().match(/offline: the WebSocket fails/g)?.length ?? 0) >= 2, { description: 'two failed attempts' });
+    await pageCall(page, 'db', 'write', 'two');
+    expect(await outcome(page, 'db')).toEqual({ events: ['connect'], received: 'one' });
+    const resumed = sockway.waitForEvent('session-resumed');
+    await sockway.setOffline(false);
+    await resumed;
+    await received(page, 'db', 'onetwo');
+    await pageCall(page, 'db', 'end');
+    await seen(page, 'db', 'close');
+    expect((await outcome(page, 'db')).events).toEqual(['connect', 'end', 'close']);
+  });
+});
+
 test.describe('sockway\'s end-of-test checks', () => {
   test.use({
     sockwayOptions: async ({ echoPort }, use) => use({
