@@ -1,5 +1,5 @@
 /**
- * docs/playwright.md shows the example as it is tested: each of its code blocks titled with
+ * docs/playwright.md (and the README, its spec) shows the example as it is tested: each of its code blocks titled with
  * a file (```ts title="tests/app.spec.ts"```) is that file of examples/playwright byte for
  * byte (e2e/playwright-example.e2e.ts runs them), the spec and the config among them; and
  * its reference names every member of the `sockway` fixture, every option and every fault
@@ -38,6 +38,12 @@ test('the spec, the config and every other file shown are examples/playwright\'s
   const blocks = titledBlocks(DOC);
   assert.ok(blocks.has('tests/app.spec.ts') && blocks.has('playwright.config.ts'), `shown: ${[...blocks.keys()].join(', ')}`);
   for (const [file, content] of blocks) assert.equal(content, read(`examples/playwright/${file}`), file);
+});
+
+test('the README\'s example spec is examples/playwright\'s, byte for byte', () => {
+  const blocks = titledBlocks(read('README.md'));
+  assert.deepEqual([...blocks.keys()], ['tests/app.spec.ts']);
+  assert.equal(blocks.get('tests/app.spec.ts'), read('examples/playwright/tests/app.spec.ts'));
 });
 
 test('titled blocks are found, and a changed line is told apart', () => {
