@@ -60,7 +60,7 @@ test('the reference names every member of the sockway fixture', () => {
 
 test('the reference names every option of sockwayOptions', () => {
   const options = [...membersOf(read('playwright/index.ts'), 'RouteOptions'), ...membersOf(read('playwright/test.ts'), 'SockwayTestOptions')];
-  assert.deepEqual(options.sort(), ['allow', 'allowOpen', 'gateway', 'hosts', 'url']);
+  assert.deepEqual(options.sort(), ['allow', 'allowOpen', 'gateway', 'hosts', 'url', 'workers']);
   assert.deepEqual(options.filter((option) => !DOC.includes(`| \`${option}\` |`)), []);
 });
 

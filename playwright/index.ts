@@ -21,6 +21,7 @@ import { type DestinationFault, DESTINATION_FAULTS, FaultSocket } from './fault-
 import { FrameTrace } from './frame-trace.ts';
 import { HandlerServers, type HostHandler } from './handler-servers.ts';
 import { LinkPath, type PathConditions } from './link.ts';
+import { PAGE_SCRIPT, WORKER_PARAMETER, WORKER_PRELUDE } from './worker-bridge.ts';
 import { StreamLog, type StreamRecord } from './stream-log.ts';
 
 export type { DestinationFault } from './fault-socket.ts';
@@ -36,11 +37,21 @@ export interface WebSocketRouteLike {
   close(options?: { code?: number; reason?: string }): Promise<void>;
 }
 
+/** The part of Playwright's Route (HTTP) used to add the worker prelude to a worker's script. */
+export interface HttpRouteLike {
+  request(): { url(): string };
+  fetch(options?: { url?: string }): Promise<{ text(): Promise<string>; status(): number; headers(): Record<string, string> }>;
+  fulfill(options: { status?: number; headers?: Record<string, string>; body?: string }): Promise<void>;
+}
+
 /** A Playwright Page or BrowserContext. */
 export interface WebSocketRoutable {
   routeWebSocket(url: string | RegExp | ((url: URL) => boolean), handler: (route: WebSocketRouteLike) => unknown): Promise<unknown>;
   /** A Page's URL: its origin is the Origin of the upgrade the gateway sees. */
   url?(): string;
+  /** With route(): what carries a Web Worker's WebSockets through its page (worker-bridge.ts). */
+  addInitScript?(script: { content: string }): Promise<unknown>;
+  route?(url: RegExp, handler: (route: HttpRouteLike) => unknown): Promise<unknown>;
 }
 
 /**
@@ -66,6 +77,11 @@ export interface RouteOptions {
   readonly allow?: readonly string[];
   /** Further gateway options (limits, resumeGracePeriod, allowOrigins, log, …). */
   readonly gateway?: Omit<GatewayOptions, 'allow' | 'policy' | 'lookup' | 'connect'>;
+  /**
+   * Routes the WebSockets of the page's Web Workers too (Playwright's routeWebSocket() does
+   * not see them): they are carried through the page (worker-bridge.ts). Default true.
+   */
+  readonly workers?: boolean;
 }
 
 /** Conditions of the link between the page and the gateway (throttle()). */
@@ -190,6 +206,7 @@ export async function route(target: WebSocketRoutable, options: RouteOptions): P
   const routed = new Set<{ socket: RoutedWebSocket; cut(): void }>();
   const changed = (): void => log.check();
 
+  if (options.workers !== false) await routeWorkers(target);
   let offline = false;
   await target.routeWebSocket(options.url ?? DEFAULT_URL, (webSocketRoute) => {
     if (offline) {
@@ -312,6 +329,20 @@ export async function route(target: WebSocketRoutable, options: RouteOptions): P
       await handlers.close();
     },
   };
+}
+
+/** Carries the WebSockets of `target`'s workers through their page, where routeWebSocket() sees them. */
+async function routeWorkers(target: WebSocketRoutable): Promise<void> {
+  if (target.addInitScript === undefined || target.route === undefined) return;
+  await target.addInitScript({ content: PAGE_SCRIPT });
+  await target.route(new RegExp(`[?&]${WORKER_PARAMETER}=1(?:&|$)`), async (route) => {
+    const url = new URL(route.request().url());
+    url.searchParams.delete(WORKER_PARAMETER);
+    const response = await route.fetch({ url: url.href });
+    // A new body: its own length, and text() already decoded it.
+    const { 'content-length': _length, 'content-encoding': _encoding, ...headers } = response.headers();
+    await route.fulfill({ status: response.status(), headers, body: `${WORKER_PRELUDE}${await response.text()}` });
+  });
 }
 
 function pathConditions(latency: number | undefined, bandwidth: number | undefined): PathConditions {

@@ -271,6 +271,41 @@ test.describe('the link', () => {
   });
 });
 
+/** Runs one of the e2e page's scenarios in its Web Worker (its own sockway net, its own WebSocket). */
+const inWorker = (page: Page, scenario: string, target: { host: string; port: number }): Promise<Record<string, unknown>> =>
+  page.evaluate(({ scenario, target }) => {
+    const e2e = (globalThis as unknown as { sockwayE2E: { runInWorker(name: string, args: unknown): Promise<unknown> } }).sockwayE2E;
+    return e2e.runInWorker(scenario, target).then(
+      (value) => value as Record<string, unknown>,
+      (error: { detail?: Record<string, unknown> }) => ({ failed: error.detail ?? {} }),
+    );
+  }, { scenario, target });
+
+test.describe('a Web Worker\'s sockets', () => {
+  test.use({ sockwayOptions: async ({ echoPort }, use) => use({ hosts: { 'db.internal:5432': `localhost:${echoPort}` } }) });
+
+  test('are routed too, though Playwright\'s routeWebSocket() does not see a worker\'s WebSocket', async ({ page, sockway }) => {
+    await page.goto('/');
+    const echoed = await inWorker(page, 'echo', { host: 'db.internal', port: 5432 });
+    expect([echoed['text'], echoed['sent'], echoed['remotePort']]).toEqual(['hello from the browser ✓\n', 'hello from the browser ✓\n', 5432]);
+    expect(sockway.streams()).toEqual([{ destination: 'db.internal:5432', bytesSent: 27, bytesReceived: 27, state: 'closed' }]);
+    sockway.fault('db.internal:5432', 'refuse');
+    const refused = await inWorker(page, 'echo', { host: 'db.internal', port: 5432 });
+    expect(refused['failed']).toMatchObject({ code: 'ECONNREFUSED', syscall: 'connect', message: 'connect ECONNREFUSED 127.0.0.1:5432' });
+  });
+
+  test.describe('with workers: false', () => {
+    test.use({ sockwayOptions: async ({ echoPort }, use) => use({ hosts: { 'db.internal:5432': `localhost:${echoPort}` }, workers: false }) });
+
+    test('a worker\'s WebSocket goes past the test to the page\'s server (here none)', async ({ page, sockway }) => {
+      await page.goto('/');
+      const failed = await inWorker(page, 'echo', { host: 'db.internal', port: 5432 });
+      expect(failed['failed']).toMatchObject({ code: 'SOCKWAY_ERR_GATEWAY_UNREACHABLE' });
+      expect(sockway.streams()).toEqual([]);
+    });
+  });
+});
+
 test.describe('offline', () => {
   test.use({ sockwayOptions: async ({ echoPort }, use) => use({ hosts: { 'db.internal:5432': `localhost:${echoPort}` } }) });
 
