@@ -16,26 +16,18 @@ import * as dns from 'node:dns';
 import http from 'node:http';
 import * as net from 'node:net';
 import { type Gateway, type GatewayLogEntry, type GatewayOptions, type LookupAll, createGateway } from '../gateway/index.ts';
-import { RoutedWebSocket } from '../gateway/routed-socket.ts';
 import { type DestinationFault, DESTINATION_FAULTS, FaultSocket } from './fault-socket.ts';
 import { FrameTrace } from './frame-trace.ts';
 import { HandlerServers, type HostHandler } from './handler-servers.ts';
 import { LinkPath, type PathConditions } from './link.ts';
+import { RoutedLink, type WebSocketRouteLike } from './routed-link.ts';
 import { PAGE_SCRIPT, WORKER_PARAMETER, WORKER_PRELUDE } from './worker-bridge.ts';
 import { StreamLog, type StreamRecord } from './stream-log.ts';
 
 export type { DestinationFault } from './fault-socket.ts';
+export type { WebSocketRouteLike } from './routed-link.ts';
 export type { HostHandler } from './handler-servers.ts';
 export type { StreamRecord, StreamState } from './stream-log.ts';
-
-/** The part of Playwright's WebSocketRoute used here (playwright-core and @playwright/test). */
-export interface WebSocketRouteLike {
-  url(): string;
-  onMessage(handler: (message: string | Buffer) => unknown): void;
-  onClose(handler: (code: number | undefined, reason: string | undefined) => unknown): void;
-  send(message: string | Buffer): void;
-  close(options?: { code?: number; reason?: string }): Promise<void>;
-}
 
 /** The part of Playwright's Route (HTTP) used to add the worker prelude to a worker's script. */
 export interface HttpRouteLike {
@@ -203,7 +195,7 @@ export async function route(target: WebSocketRoutable, options: RouteOptions): P
   await map(options.hosts ?? {});
   let gateway = createGateway(gatewayOptions());
   const paths = { upload: new LinkPath(), download: new LinkPath() };
-  const routed = new Set<{ socket: RoutedWebSocket; cut(): void }>();
+  const links = new Set<RoutedLink>();
   const changed = (): void => log.check();
 
   if (options.workers !== false) await routeWorkers(target);
@@ -215,59 +207,18 @@ export async function route(target: WebSocketRoutable, options: RouteOptions): P
       changed();
       return;
     }
-    let cut = false;
-    const socket = new RoutedWebSocket({
-      send: (message, sent) => {
-        trace.record('gw→page', message);
-        changed();
-        paths.download.send(message.length, () => {
-          if (cut) return;
-          webSocketRoute.send(message);
-          sent();
-        });
-      },
-      close: (code, reason) => {
-        trace.record('gw→page', `close ${code} ${reason}`);
-        paths.download.send(0, () => {
-          if (!cut) webSocketRoute.close({ code, reason }).catch(() => {});
-        });
-      },
-      bufferedAmount: () => paths.download.bufferedAmount,
-    });
-    const entry = {
-      socket,
-      cut: () => {
-        cut = true;
-        // Playwright cannot drop a routed socket without a close frame: 1011 is the nearest the page sees.
-        trace.record('gw→page', 'dropped (close 1011, as near to a cut link as a routed socket gets)');
-        webSocketRoute.close({ code: 1011, reason: 'dropped' }).catch(() => {});
-        socket.terminate();
-      },
-    };
-    routed.add(entry);
-    socket.once('close', () => routed.delete(entry));
-    webSocketRoute.onMessage((message) => {
-      const bytes = typeof message === 'string' ? Buffer.from(message) : message;
-      trace.record('page→gw', typeof message === 'string' ? `text message ${bytes.length}B` : bytes);
-      paths.upload.send(bytes.length, () => {
-        if (cut) return;
-        socket.receive(message);
-        changed();
-      });
-    });
-    webSocketRoute.onClose((code, reason) => {
-      trace.record('page→gw', `close ${code ?? 1005} ${reason ?? ''}`);
-      paths.upload.send(0, () => socket.peerClosed(code ?? 1005, reason ?? ''));
-    });
-    gateway.serveWebSocket(socket, upgradeRequest(webSocketRoute.url(), target));
+    const link = new RoutedLink(webSocketRoute, { ...paths, trace, activity: changed });
+    links.add(link);
+    link.socket.once('close', () => links.delete(link));
+    gateway.serveWebSocket(link.socket, upgradeRequest(webSocketRoute.url(), target));
   });
 
   const streams = (): StreamRecord[] => log.streams(gateway.stats().streams);
   const dropConnection = async ({ resume = true } = {}): Promise<void> => {
-    const closed = [...routed].map(({ socket }) => new Promise<void>((resolve) => socket.once('close', () => resolve())));
+    const closed = [...links].map(({ socket }) => new Promise<void>((resolve) => socket.once('close', () => resolve())));
     paths.upload.clear();
     paths.download.clear();
-    for (const entry of routed) entry.cut();
+    for (const link of links) link.cut();
     await Promise.all(closed);
     if (resume) return;
     // As a restart: the sessions are gone with their gateway, the next WebSockets meet a new one.
