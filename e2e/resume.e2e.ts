@@ -23,7 +23,7 @@ import { launchChromium } from './fixtures/chromium.ts';
 import { buildE2ePage, removeBuild } from './fixtures/e2e-page.ts';
 import { type Origin, startOrigin } from './fixtures/resume-origin.ts';
 import { type TestServer, startEchoServer } from './fixtures/tcp-servers.ts';
-import type { TunnelSettings } from './page/resume-scenarios.ts';
+import type { StreamRun, TunnelSettings } from './page/resume-scenarios.ts';
 
 const HOST = '127.0.0.1';
 const STREAMS = Number(process.env['RESUME_E2E_STREAMS'] ?? 10);
@@ -106,17 +106,8 @@ function assertQuiet(events: readonly string[], what: string): void {
   assert.ok(events.indexOf('connect') < events.indexOf('end') && events.indexOf('connect') < events.indexOf('finish'), detail);
 }
 
-interface StreamResult {
-  readonly index: number;
-  readonly sentHash: string;
-  readonly receivedHash: string;
-  readonly receivedBytes: number;
-  readonly overflowBytes: number;
-  readonly events: string[];
-  readonly drains: number;
-  readonly bytesWritten: number;
-  readonly problem: string;
-}
+/** What bulkUnderFire reports of each stream. */
+type StreamResult = Readonly<StreamRun>;
 
 interface ReconnectRecord {
   readonly disconnectAt: number;

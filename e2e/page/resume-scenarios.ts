@@ -132,7 +132,8 @@ function watchTunnel(tunnel: Tunnel): { records: ReconnectRecord[]; failed: unkn
   };
 }
 
-interface StreamRun {
+/** One stream of bulkUnderFire, as it reports it (the Node-side tests read it too). */
+export interface StreamRun {
   readonly index: number;
   sentHash: string;
   receivedHash: string;

@@ -8,7 +8,7 @@
  */
 import type { Page } from '@playwright/test';
 import type { SockwayRoute } from '../../playwright/test.ts';
-import type { TunnelSettings } from '../page/resume-scenarios.ts';
+import type { StreamRun, TunnelSettings } from '../page/resume-scenarios.ts';
 import { type Origin, startOrigin } from '../fixtures/resume-origin.ts';
 import { expect, test as base } from './fixtures.ts';
 
@@ -32,16 +32,8 @@ const test = base.extend<object, { origin: Origin }>({
   }),
 });
 
-interface StreamResult {
-  readonly index: number;
-  readonly sentHash: string;
-  readonly receivedHash: string;
-  readonly receivedBytes: number;
-  readonly overflowBytes: number;
-  readonly events: string[];
-  readonly bytesWritten: number;
-  readonly problem: string;
-}
+/** What bulkUnderFire reports of each stream. */
+type StreamResult = Readonly<StreamRun>;
 
 interface BulkResult {
   readonly timedOut: boolean;
