@@ -129,8 +129,8 @@ export interface SockwayRoute {
   waitFor(condition: () => boolean, options?: WaitOptions & { readonly description?: string }): Promise<void>;
   /** Resolves at the next gateway log entry with this event ('session-resumed', 'session-ready', …). */
   waitForEvent(event: string, options?: WaitOptions): Promise<GatewayLogEntry>;
-  /** Streams and listeners still open, one line each ([] when none). */
-  leaks(): string[];
+  /** Streams and listeners still open, one line each ([] when none), but streams to the `allowed` destinations. */
+  leaks(allowed?: readonly string[]): string[];
   /** The frames so far as readable lines (the newest 2,000). */
   trace(): string;
   /** What the hosts' handlers threw (each ended its connection). */
@@ -257,17 +257,19 @@ export async function route(target: WebSocketRoutable, options: RouteOptions): P
     },
     waitForStream: (destination, { state = 'open', timeout } = {}) => {
       const name = key(splitHostPort(destination, 'destination'));
-      const found = (): StreamRecord | undefined => streams().find((stream) => key(splitHostPort(stream.destination, 'destination')) === name && (state === 'open' ? stream.state === 'open' : stream.state !== 'open'));
+      // A record's destination is host:port as the gateway logs it: key()'s form, but for case.
+      const found = (): StreamRecord | undefined => streams().find((stream) => stream.destination.toLowerCase() === name && (state === 'open' ? stream.state === 'open' : stream.state !== 'open'));
       return log.waitFor(found, `a stream to ${destination} ${state === 'open' ? 'open' : 'ended'}`, timeout, streams);
     },
     waitFor: async (condition, { timeout, description } = {}) => {
       await log.waitFor(() => (condition() ? true : undefined), description ?? 'the condition', timeout, streams);
     },
     waitForEvent: (event, { timeout } = {}) => log.waitForEvent(event, timeout),
-    leaks: () => {
+    leaks: (allowed = []) => {
+      const kept = new Set(allowed.map((destination) => key(splitHostPort(destination, 'allowed destination'))));
       const stats = gateway.stats();
       return [
-        ...stats.streams.map((stream) => `stream #${stream.id} to ${stream.host}:${stream.port} is still open (the page sent ${stream.bytesReceived} bytes, received ${stream.bytesSent})`),
+        ...stats.streams.filter((stream) => !kept.has(key(stream))).map((stream) => `stream #${stream.id} to ${stream.host}:${stream.port} is still open (the page sent ${stream.bytesReceived} bytes, received ${stream.bytesSent})`),
         ...(stats.listeners > 0 ? [`${stats.listeners} net.Server listener(s) still listening`] : []),
       ];
     },
